@@ -1,0 +1,44 @@
+# The course in two commands:  make lab   (set up and open JupyterLab)
+#                              make test  (set up and run every test and notebook, quick mode)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: lab test test-unit test-notebooks course bench clean help
+
+help:
+	@echo "make lab     set up .venv and open the course in JupyterLab"
+	@echo "make test    set up .venv and run unit tests + every notebook in quick mode"
+	@echo "make course  run every notebook in full mode; executed copies go to build/course"
+	@echo "make bench   run the benchmarks in bench/ (figures for the README)"
+
+# (Re)install only when the package description changed; the stamp records the last install.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP)
+	MUSICNB_QUICK=1 $(PY) -m pytest
+
+test-unit: $(STAMP)
+	MUSICNB_QUICK=1 $(PY) -m pytest -m "not notebook and not browser"
+
+test-notebooks: $(STAMP)
+	MUSICNB_QUICK=1 $(PY) -m pytest -m notebook
+
+course: $(STAMP)
+	$(PY) -m musicnb.notebooks run notebooks/*.ipynb --out build/course
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf build .pytest_cache

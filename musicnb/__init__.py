@@ -1,0 +1,65 @@
+"""musicnb: the helper package of a Jupyter course on generating music with neural networks.
+
+The notebooks show each idea in a few lines; this package holds what they reuse:
+loading real music into :class:`Piece` records, encoding them for Keras models, training,
+sampling, and turning the results back into MIDI, sound and pictures.
+
+Heavy modules (TensorFlow, music21, matplotlib) load only when first used, so
+``import musicnb`` stays fast and works on a machine that is still being set up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._version import __version__
+from .errors import MusicnbError
+from .piece import ChordLabel, Note, Piece
+from .settings import cache_dir, export_dir, quick_mode, runs_dir
+
+# public name -> module that defines it (imported on first access)
+_LAZY = {
+    "load_corpus": "corpus", "LoadReport": "corpus", "COLLECTIONS": "corpus",
+    "EventEncoder": "encoders", "NoteChordTokenEncoder": "encoders",
+    "MelodyHarmonyEncoder": "encoders", "NoteEventEncoder": "encoders",
+    "PianoRollEncoder": "encoders",
+    "windows": "windows", "split_by_piece": "windows", "make_dataset": "windows",
+    "train": "training", "Sampler": "sampling",
+    "export": "export", "doctor": "doctor",
+    "midi": None, "audio": None, "plots": None, "models": None, "losses": None,
+    "metrics": None, "widgets": None, "diagnostics": None, "harmony": None,
+    "corpus": None, "encoders": None, "sampling": None, "training": None,
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'musicnb' has no attribute {name!r}")
+    module_name = _LAZY[name] or name
+    module = importlib.import_module(f".{module_name}", __name__)
+    value = module if _LAZY[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+def require_version(expected: str) -> str:
+    """Check that the installed package is the version a notebook was written for.
+
+    Every notebook's first cell calls this; a mismatch means the notebook and the package come
+    from different checkouts, and the message says how to bring them together.
+    """
+    if __version__ != expected:
+        raise MusicnbError(
+            f"This notebook expects musicnb {expected}, but {__version__} is installed. "
+            "Run `make lab` from the repository root (it reinstalls the package from this "
+            "checkout), or in Colab restart the runtime after the install cell.")
+    return __version__
+
+
+__all__ = sorted(["__version__", "MusicnbError", "Piece", "ChordLabel", "Note", "quick_mode",
+                  "cache_dir", "runs_dir", "export_dir", "require_version", *_LAZY])

@@ -1,0 +1,12 @@
+"""The one exception type the course raises on purpose.
+
+Every error a student can cause (a missing folder, a corrupt MIDI file, a wrong parameter)
+is a :class:`MusicnbError` whose message says what was wrong *and what to do about it*.
+It subclasses :class:`ValueError` so code that already catches ``ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class MusicnbError(ValueError):
+    """A problem with the student's input or environment, explained in plain words."""
