@@ -201,3 +201,34 @@ def scale_pitch_classes(key: str) -> tuple[int, ...]:
     tonic, mode = parse_key_name(key)
     steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10)
     return tuple((tonic + s) % 12 for s in steps)
+
+
+# Krumhansl & Kessler (1982) key profiles, as used by the Krumhansl-Schmuckler key-finding algorithm.
+_MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+_MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+def estimate_key(pitches, durations=None) -> str | None:
+    """Estimate the key of a passage with the Krumhansl-Schmuckler algorithm.
+
+    Builds the duration-weighted pitch-class histogram ``h`` and returns the key whose rotated
+    Krumhansl-Kessler profile ``p`` has the highest Pearson correlation ``corr(h, p)``.
+    ``None`` when there are no notes.
+    """
+    import numpy as np
+
+    pitches = np.asarray(pitches, dtype=np.int64).reshape(-1)
+    if pitches.size == 0:
+        return None
+    weights = np.ones(len(pitches)) if durations is None else np.asarray(durations, float).reshape(-1)
+    histogram = np.bincount(pitches % 12, weights=weights, minlength=12)
+    if not np.any(histogram):
+        return None
+    best, best_r = None, -2.0
+    for mode, profile in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
+        for tonic in range(12):
+            rotated = np.roll(np.asarray(profile), tonic)
+            r = float(np.corrcoef(histogram, rotated)[0, 1]) if histogram.std() > 0 else 0.0
+            if r > best_r:
+                best, best_r = key_name(tonic, mode), r
+    return best
