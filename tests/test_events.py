@@ -131,4 +131,6 @@ def test_round_trip_over_pieces_of_every_embedded_collection(collection):
             tokens = encoder.encode(piece)
             assert encoder.last_report.notes_kept > 0
             decoded = encoder.decode(tokens)
-            assert np.array_equal(encoder.encode(decoded), tokens), piece.title
+            # the decoded line is already transposed: re-encode it as it stands
+            plain = EventEncoder(low=36, high=96)
+            assert np.array_equal(plain.encode(decoded), tokens), piece.title

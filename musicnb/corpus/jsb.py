@@ -1,0 +1,134 @@
+"""The JSB chorales benchmark pickle (Boulanger-Lewandowski, Bengio & Vincent 2012).
+
+The file (``JSB Chorales.pickle``, often renamed ``jsb-chorales-quarter.pkl``) is a dict
+``{"train": [...], "valid": [...], "test": [...]}`` (229 / 76 / 77 chorales); each chorale is a
+list of *frames*, one per quarter note, and each frame a tuple of the MIDI pitches sounding
+then (usually four, one per voice; fewer where voices meet or rest). This is the data of the
+polyphonic-music benchmark reported in nats per frame (RNN-RBM, RNN-NADE, and the 2018
+convolutional-vs-recurrent comparison of Bai, Kolter & Koltun).
+
+Frames say what *sounds*, not what is *struck*: a pitch in two consecutive frames may be one
+half note or two repeated quarter notes. The benchmark scores frames, so the raw frames are kept
+exactly in ``piece.metadata["frames"]`` (a list of tuples of ints), and the notes of the
+:class:`~musicnb.Piece` are built one per *run* of consecutive frames holding a pitch (a held
+note) — which is how it sounds best when played back. :func:`frames_to_roll` turns frames into
+the benchmark's 0/1 matrix.
+
+Pickles can run code when loaded: only read files you trust (the benchmark's own file).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import MusicnbError
+from ..piece import Piece
+
+__all__ = ["read_jsb_pickle", "frames_to_roll", "frames_to_piece", "SPLITS"]
+
+SPLITS = ("train", "valid", "test")
+_HINT = ("Pass the JSB chorales pickle of Boulanger-Lewandowski et al. (2012): a dict with keys "
+         "'train', 'valid' and 'test', each a list of chorales, each a list of frames (tuples of "
+         "MIDI pitches), e.g. the file 'JSB Chorales.pickle' / 'jsb-chorales-quarter.pkl'.")
+
+
+def _frame(frame: Any, where: str) -> tuple[int, ...]:
+    if isinstance(frame, (str, bytes)) or not hasattr(frame, "__iter__"):
+        raise MusicnbError(f"{where} is {frame!r}, not a tuple of MIDI pitches. {_HINT}")
+    pitches = []
+    for value in frame:
+        try:
+            pitch = int(value)
+        except (TypeError, ValueError):
+            raise MusicnbError(f"{where} holds {value!r}, not a MIDI pitch. {_HINT}") from None
+        if pitch != value or not 0 <= pitch <= 127:
+            raise MusicnbError(f"{where} holds {value!r}; MIDI pitches are whole numbers 0-127. "
+                               f"{_HINT}")
+        pitches.append(pitch)
+    return tuple(sorted(set(pitches)))
+
+
+def frames_to_piece(frames: Sequence[Sequence[int]], title: str = "", source: str = "",
+                    tempo: float = 90.0, **metadata: Any) -> Piece:
+    """A :class:`Piece` from frames (one quarter note each): one note per run of consecutive
+    frames holding a pitch; the frames themselves go to ``metadata["frames"]``."""
+    frames = [_frame(f, f"frame {t}") for t, f in enumerate(frames)]
+    notes = []
+    open_since: dict[int, int] = {}
+    for t, frame in enumerate([*frames, ()]):
+        for pitch in list(open_since):
+            if pitch not in frame:
+                start = open_since.pop(pitch)
+                notes.append((pitch, float(start), float(t - start), 90, 0))
+        for pitch in frame:
+            open_since.setdefault(pitch, t)
+    return Piece.from_notes(notes, title=title, source=source, tempo=tempo, time_signature="4/4",
+                            metadata={**metadata, "frames": frames})
+
+
+def read_jsb_pickle(path: str | Path) -> dict[str, list[Piece]]:
+    """``{"train": [Piece, ...], "valid": [...], "test": [...]}`` from the JSB pickle at ``path``.
+
+    Each piece keeps its raw frames in ``metadata["frames"]`` and its split and index in
+    ``metadata["split"]``/``metadata["index"]``; its notes are the held notes (see the module
+    docstring). Raises :class:`~musicnb.MusicnbError` for a missing or malformed file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        found = sorted([*path.glob("*.pkl"), *path.glob("*.pickle")])
+        if len(found) != 1:
+            raise MusicnbError(f"{path} is a folder holding {len(found)} .pkl/.pickle files; pass "
+                               f"the pickle file itself. {_HINT}")
+        path = found[0]
+    if not path.is_file():
+        raise MusicnbError(f"No JSB pickle at {path}. Download 'JSB Chorales.pickle' (Boulanger-"
+                           "Lewandowski's polyphonic datasets page) and pass its path.")
+    try:
+        with path.open("rb") as stream:
+            data = pickle.load(stream)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not this file"
+        raise MusicnbError(f"{path} could not be unpickled ({type(exc).__name__}: {exc}). "
+                           f"{_HINT}") from exc
+    if not isinstance(data, dict) or not set(SPLITS) <= set(data):
+        keys = sorted(map(str, data)) if isinstance(data, dict) else type(data).__name__
+        raise MusicnbError(f"{path} holds {keys}, not a dict with train/valid/test. {_HINT}")
+    splits: dict[str, list[Piece]] = {}
+    for split in SPLITS:
+        chorales = data[split]
+        if not isinstance(chorales, (list, tuple)):
+            raise MusicnbError(f"{path}: data[{split!r}] is a {type(chorales).__name__}, not a list "
+                               f"of chorales. {_HINT}")
+        pieces = []
+        for index, frames in enumerate(chorales):
+            if not isinstance(frames, (list, tuple)):
+                raise MusicnbError(f"{path}: {split} chorale {index} is a "
+                                   f"{type(frames).__name__}, not a list of frames. {_HINT}")
+            try:
+                piece = frames_to_piece(frames, title=f"JSB chorale {split} {index + 1}",
+                                        source=str(path), split=split, index=index)
+            except MusicnbError as exc:
+                raise MusicnbError(f"{path}: {split} chorale {index}: {exc}") from None
+            pieces.append(piece)
+        splits[split] = pieces
+    return splits
+
+
+def frames_to_roll(frames: Sequence[Sequence[int]], low: int = 21, high: int = 108) -> np.ndarray:
+    """``(T, high − low + 1)`` uint8 play matrix of frames (1 where the pitch sounds).
+
+    A pitch outside ``low..high`` is an error (widen the range): the benchmark must score every
+    note, so none may be dropped silently."""
+    if not 0 <= int(low) <= int(high) <= 127:
+        raise MusicnbError(f"Need 0 <= low <= high <= 127, got low={low}, high={high}.")
+    roll = np.zeros((len(frames), int(high) - int(low) + 1), np.uint8)
+    for t, frame in enumerate(frames):
+        for pitch in _frame(frame, f"frame {t}"):
+            if not low <= pitch <= high:
+                raise MusicnbError(f"Frame {t} holds MIDI pitch {pitch}, outside {low}..{high}; "
+                                   "pass a wider low/high.")
+            roll[t, pitch - int(low)] = 1
+    return roll
