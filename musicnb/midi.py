@@ -1,0 +1,341 @@
+"""Write a :class:`~musicnb.piece.Piece` to a Standard MIDI File and read one back.
+
+The file we write is a type-1 Standard MIDI File (one track per part, as every DAW and
+notation program expects; see the *Standard MIDI-File Format Spec. 1.1*, MIDI Manufacturers
+Association) with a resolution of :data:`TICKS_PER_BEAT` = 480 ticks per quarter note:
+
+* track 0, the *conductor track*: the title (``track_name``), the tempo (``set_tempo`` in
+  microseconds per quarter note, ``60e6 / tempo``), the time signature and, when the key is
+  major or minor, a key signature;
+* one track per part: its name, a ``program_change`` (General MIDI instrument, 0 = piano) on
+  its own channel (channel 10, index 9, is skipped: it is the drum channel), and the notes
+  with their velocities. A note at ``start`` quarter notes of ``duration`` quarter notes
+  becomes ``note_on`` at tick ``round(480 * start)`` and ``note_off`` at
+  ``round(480 * (start + duration))``;
+* optionally (``chord_track=True``), the chord labels as block chords on a last track named
+  :data:`CHORD_TRACK_NAME`, each label also stored as a ``marker`` so :func:`read` can give the
+  labels back exactly.
+
+Files are written atomically (a temporary file in the same folder, then ``os.replace``), so
+an interrupted write never leaves a half-written ``.mid`` behind. MIDI I/O uses `mido
+<https://mido.readthedocs.io>`_.
+
+:func:`read` is deliberately small: it reads files this module writes and ordinary General
+MIDI files (type 0 or 1, notes grouped by track and channel, drums dropped). The corpus loader
+(:mod:`musicnb.corpus`) handles the odd layouts of public data sets (Nottingham and friends).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import MusicnbError
+from .piece import ChordLabel, Piece
+
+#: Resolution of the files we write, in ticks per quarter note.
+TICKS_PER_BEAT = 480
+#: Name of the extra track holding chord labels as block chords.
+CHORD_TRACK_NAME = "Chords (musicnb)"
+#: General MIDI channel 10 (index 9) is reserved for drums.
+DRUM_CHANNEL = 9
+#: Velocity of the block chords on the chord track (quieter than the melody).
+CHORD_VELOCITY = 60
+
+# Key names mido accepts in a key_signature meta message, by pitch class.
+_MAJOR_KEYS = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_MINOR_KEYS = ("Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm")
+
+
+def _mido():
+    try:
+        import mido
+    except ImportError as exc:  # pragma: no cover - mido is a dependency
+        raise MusicnbError("MIDI needs the 'mido' package: run `pip install mido` "
+                           "(or `make lab`, which installs everything).") from exc
+    return mido
+
+
+def channel_of_part(part: int) -> int:
+    """MIDI channel (0-15) for part ``part``: 0..8, then 10..15, skipping drum channel 9."""
+    channel = int(part) % 15
+    return channel if channel < DRUM_CHANNEL else channel + 1
+
+
+def _time_signature(text: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text or ""))
+    if not match:
+        return None
+    numerator, denominator = int(match.group(1)), int(match.group(2))
+    if numerator < 1 or denominator < 1 or denominator & (denominator - 1):
+        return None  # MIDI stores the denominator as a power of two
+    return numerator, denominator
+
+
+def _key_signature(key: str | None) -> str | None:
+    if not key:
+        return None
+    from .harmony import parse_key_name
+
+    try:
+        tonic, mode = parse_key_name(key)
+    except MusicnbError:
+        return None
+    text = str(key).strip().lower()
+    if " " in text and text.split()[-1] not in ("major", "minor"):
+        return None  # modal keys (dorian, mixolydian, ...) have no MIDI key signature
+    return (_MINOR_KEYS if mode == "minor" else _MAJOR_KEYS)[tonic]
+
+
+def _key_name_from_midi(key: str) -> str:
+    from .harmony import key_name, parse_key_name
+
+    tonic, mode = parse_key_name(key if key.endswith("m") else key + " major")
+    return key_name(tonic, mode)
+
+
+def _chord_voicing(label: str) -> list[int]:
+    """Close-position block chord for ``label``: root between C3 and B3, tones stacked above."""
+    from .harmony import chord_pitch_classes
+
+    classes = chord_pitch_classes(label)
+    if not classes:
+        return []
+    root = 48 + classes[0]
+    return [root + (pc - classes[0]) % 12 for pc in classes]
+
+
+def with_chord_notes(piece: Piece, velocity: int = CHORD_VELOCITY) -> Piece:
+    """A copy of ``piece`` whose chord labels also sound, as block chords in an extra last part.
+
+    Each label becomes its chord tones (:func:`musicnb.harmony.chord_pitch_classes`) in close
+    position with the root between C3 and B3, for the label's span; "N.C." adds nothing. A
+    piece without chord labels is returned unchanged. :func:`musicnb.audio.render` uses this
+    so that melody-and-chords tunes are heard with their harmony.
+    """
+    if not piece.chords:
+        return piece
+    rows = [(p, c.start, c.duration) for c in piece.chords if c.duration > 0
+            for p in _chord_voicing(c.label)]
+    if not rows:
+        return piece
+    part = max(piece.n_parts, 1)
+    names = tuple(piece.part_names[:part]) + ("",) * (part - len(piece.part_names[:part]))
+    programs = tuple(piece.programs[:part]) + (0,) * (part - len(piece.programs[:part]))
+    return piece.with_notes(
+        np.concatenate([piece.pitch, [r[0] for r in rows]]).astype(np.int16),
+        np.concatenate([piece.start, [r[1] for r in rows]]),
+        np.concatenate([piece.duration, [r[2] for r in rows]]),
+        np.concatenate([piece.velocity, np.full(len(rows), int(velocity))]).astype(np.int16),
+        np.concatenate([piece.part, np.full(len(rows), part)]).astype(np.int16),
+        part_names=names + ("chords",), programs=programs + (0,))
+
+
+def _track_events(mido, events: list[tuple[int, int, Any]]):
+    """Sort ``(tick, order, message)`` triples and turn absolute ticks into delta times."""
+    track = mido.MidiTrack()
+    now = 0
+    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    return track, now
+
+
+def to_midi_file(piece: Piece, chord_track: bool = True):
+    """The piece as a ``mido.MidiFile`` (type 1, 480 ticks per quarter note), not yet saved."""
+    mido = _mido()
+    if not isinstance(piece, Piece):
+        raise MusicnbError(f"midi.write needs a musicnb.Piece, got {type(piece).__name__}; "
+                           "build one with Piece.from_notes or musicnb.load_corpus.")
+    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
+
+    def ticks(quarters: np.ndarray) -> np.ndarray:
+        return np.rint(np.asarray(quarters, float) * TICKS_PER_BEAT).astype(np.int64)
+
+    # Conductor track: title, tempo, time signature, key signature.
+    conductor = [(0, 0, mido.MetaMessage("track_name", name=piece.title or "musicnb"))]
+    conductor.append((0, 1, mido.MetaMessage("set_tempo", tempo=int(round(60e6 / piece.tempo)))))
+    signature = _time_signature(piece.time_signature)
+    if signature:
+        conductor.append((0, 2, mido.MetaMessage("time_signature", numerator=signature[0],
+                                                  denominator=signature[1])))
+    key = _key_signature(piece.key)
+    if key:
+        conductor.append((0, 3, mido.MetaMessage("key_signature", key=key)))
+    end_tick = int(ticks([piece.end])[0])
+    track, _ = _track_events(mido, conductor)
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick)))
+    midi.tracks.append(track)
+
+    starts, ends = ticks(piece.start), ticks(piece.start + piece.duration)
+    ends = np.maximum(ends, starts + 1)  # a very short note still lasts one tick
+    n_parts = max(piece.n_parts, 1) if piece.n_notes else 0
+    for part in range(n_parts):
+        channel = channel_of_part(part)
+        name = piece.part_names[part] if part < len(piece.part_names) else f"Part {part + 1}"
+        program = piece.programs[part] if part < len(piece.programs) else 0
+        events: list[tuple[int, int, Any]] = [
+            (0, 0, mido.MetaMessage("track_name", name=name)),
+            (0, 1, mido.Message("program_change", channel=channel, program=int(program) % 128)),
+        ]
+        for i in np.flatnonzero(piece.part == part):
+            pitch, velocity = int(piece.pitch[i]), int(piece.velocity[i])
+            # note_off sorts before note_on at the same tick, so repeated notes re-sound.
+            events.append((int(starts[i]), 3, mido.Message("note_on", channel=channel, note=pitch,
+                                                           velocity=velocity)))
+            events.append((int(ends[i]), 2, mido.Message("note_off", channel=channel, note=pitch,
+                                                         velocity=0)))
+        track, _ = _track_events(mido, events)
+        track.append(mido.MetaMessage("end_of_track", time=0))
+        midi.tracks.append(track)
+
+    if chord_track and piece.chords:
+        channel = channel_of_part(n_parts)
+        events = [(0, 0, mido.MetaMessage("track_name", name=CHORD_TRACK_NAME)),
+                  (0, 1, mido.Message("program_change", channel=channel, program=0))]
+        for chord in piece.chords:
+            begin = int(ticks([chord.start])[0])
+            finish = max(begin + 1, int(ticks([chord.start + chord.duration])[0]))
+            events.append((begin, 4, mido.MetaMessage("marker", text=chord.label)))
+            for pitch in _chord_voicing(chord.label):
+                events.append((begin, 5, mido.Message("note_on", channel=channel, note=pitch,
+                                                      velocity=CHORD_VELOCITY)))
+                events.append((finish, 2, mido.Message("note_off", channel=channel, note=pitch,
+                                                       velocity=0)))
+        last = max(int(ticks([c.start + c.duration])[0]) for c in piece.chords)
+        track, now = _track_events(mido, events)
+        track.append(mido.MetaMessage("end_of_track", time=max(0, last - now)))
+        midi.tracks.append(track)
+    return midi
+
+
+def write(piece: Piece, path: str | os.PathLike, chord_track: bool = True) -> Path:
+    """Write ``piece`` as a type-1 MIDI file at ``path`` (atomically) and return the path.
+
+    One track per part (name, program, velocities), tempo, time signature and key signature
+    on the first track; with ``chord_track=True`` the chord labels (if any) become block
+    chords on an extra track. The folder is created if missing.
+    """
+    path = Path(path)
+    midi = to_midi_file(piece, chord_track=chord_track)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            midi.save(file=stream)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read(path: str | os.PathLike, drums: bool = False) -> Piece:
+    """Read a MIDI file into a :class:`Piece` (times in quarter notes from the file's own
+    ticks per beat).
+
+    Notes are grouped into parts by (track, channel) in order of appearance; channel 10 (drums)
+    is dropped unless ``drums=True``. Tempo, time signature and key come from the first such
+    events (120 quarter notes per minute and 4/4 when the file has none). A chord track written
+    by :func:`write` gives its labels back as ``Piece.chords`` instead of notes.
+    """
+    mido = _mido()
+    path = Path(path)
+    if not path.is_file():
+        raise MusicnbError(f"No MIDI file at {path}: check the path (is it relative to the "
+                           "notebook's folder?).")
+    try:
+        midi = mido.MidiFile(str(path), clip=True)
+    except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, ...
+        raise MusicnbError(f"Cannot read {path.name} as a MIDI file ({type(exc).__name__}: "
+                           f"{exc}). Is it a complete Standard MIDI File? Re-export it from "
+                           "your music program, or leave it out of the folder.") from exc
+    resolution = midi.ticks_per_beat
+    if not resolution or resolution <= 0:
+        raise MusicnbError(f"{path.name} uses SMPTE time (no ticks per beat), which musicnb "
+                           "cannot read; convert it to a metrical MIDI file first.")
+    tempo = time_signature = key = None
+    title = ""
+    rows: list[tuple[int, float, float, int, tuple[int, int]]] = []
+    names: dict[tuple[int, int], str] = {}
+    programs: dict[tuple[int, int], int] = {}
+    chords: list[tuple[int, str]] = []
+    chord_spans: dict[int, int] = {}  # chord-track onset tick -> latest note_off tick
+    for index, track in enumerate(midi.tracks):
+        tick = 0
+        track_name = ""
+        is_chord_track = False
+        channel_program: dict[int, int] = {}
+        open_notes: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for message in track:
+            tick += message.time
+            kind = message.type
+            if kind == "track_name":
+                track_name = message.name
+                is_chord_track = track_name == CHORD_TRACK_NAME
+                if index == 0 and not title:
+                    title = message.name
+            elif kind == "set_tempo" and tempo is None:
+                tempo = round(mido.tempo2bpm(message.tempo), 3)
+            elif kind == "time_signature" and time_signature is None:
+                time_signature = f"{message.numerator}/{message.denominator}"
+            elif kind == "key_signature" and key is None:
+                key = _key_name_from_midi(message.key)
+            elif kind == "marker" and is_chord_track:
+                chords.append((tick, message.text))
+            elif kind == "program_change":
+                channel_program[message.channel] = message.program
+            elif kind in ("note_on", "note_off"):
+                if is_chord_track:
+                    slot = (message.channel, message.note)
+                    if kind == "note_on" and message.velocity > 0:
+                        open_notes[slot].append((tick, message.velocity))
+                    elif open_notes[slot]:
+                        begin, _ = open_notes[slot].pop(0)
+                        chord_spans[begin] = max(chord_spans.get(begin, begin), tick)
+                    continue
+                if message.channel == DRUM_CHANNEL and not drums:
+                    continue
+                slot = (message.channel, message.note)
+                if kind == "note_on" and message.velocity > 0:
+                    open_notes[slot].append((tick, message.velocity))
+                elif open_notes[slot]:
+                    begin, velocity = open_notes[slot].pop(0)
+                    if tick > begin:
+                        rows.append((message.note, begin, tick, velocity, (index, message.channel)))
+                    owner = (index, message.channel)
+                    names.setdefault(owner, track_name)
+                    programs.setdefault(owner, channel_program.get(message.channel, 0))
+        for (channel, note), pending in open_notes.items():  # notes never switched off
+            for begin, velocity in ([] if is_chord_track else pending):
+                if tick > begin:
+                    rows.append((note, begin, tick, velocity, (index, channel)))
+                    names.setdefault((index, channel), track_name)
+                    programs.setdefault((index, channel), channel_program.get(channel, 0))
+    owners = sorted({row[4] for row in rows})
+    part_of = {owner: i for i, owner in enumerate(owners)}
+    pitch = np.array([r[0] for r in rows], np.int16)
+    start = np.array([r[1] for r in rows], np.float64) / resolution
+    duration = (np.array([r[2] for r in rows], np.float64) / resolution) - start
+    velocity = np.array([max(1, min(127, r[3])) for r in rows], np.int16)
+    part = np.array([part_of[r[4]] for r in rows], np.int16)
+    labels: list[ChordLabel] = []
+    for i, (tick, text) in enumerate(chords):
+        following = chords[i + 1][0] if i + 1 < len(chords) else tick + resolution
+        finish = chord_spans.get(tick, following)
+        if finish > tick:
+            labels.append(ChordLabel(tick / resolution, (finish - tick) / resolution, text))
+    return Piece(pitch, start, duration, velocity, part,
+                 title=title or path.stem, source=str(path), key=key,
+                 time_signature=time_signature or "4/4", tempo=tempo or 120.0,
+                 chords=tuple(labels),
+                 part_names=tuple(names.get(o, "") or f"Part {i + 1}" for i, o in enumerate(owners)),
+                 programs=tuple(programs.get(o, 0) for o in owners),
+                 metadata={"ticks_per_beat": resolution, "midi_type": midi.type})
