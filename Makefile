@@ -6,6 +6,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# JupyterLab refuses to run as root (containers, some cloud machines) unless told it may.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test test-unit test-notebooks course bench clean help
 
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 test: $(STAMP)
 	MUSICNB_QUICK=1 $(PY) -m pytest
