@@ -49,7 +49,7 @@ def _frame(frame: Any, where: str) -> tuple[int, ...]:
             raise MusicnbError(f"{where} holds {value!r}; MIDI pitches are whole numbers 0-127. "
                                f"{_HINT}")
         pitches.append(pitch)
-    return tuple(sorted(set(pitches)))
+    return tuple(pitches)
 
 
 def frames_to_piece(frames: Sequence[Sequence[int]], title: str = "", source: str = "",
@@ -65,7 +65,7 @@ def frames_to_piece(frames: Sequence[Sequence[int]], title: str = "", source: st
                 start = open_since.pop(pitch)
                 notes.append((pitch, float(start), float(t - start), 90, 0))
         for pitch in frame:
-            open_since.setdefault(pitch, t)
+            open_since.setdefault(pitch, t)  # a pitch listed twice in a frame is one note
     return Piece.from_notes(notes, title=title, source=source, tempo=tempo, time_signature="4/4",
                             metadata={**metadata, "frames": frames})
 
@@ -100,8 +100,8 @@ def read_jsb_pickle(path: str | Path) -> dict[str, list[Piece]]:
     for split in SPLITS:
         chorales = data[split]
         if not isinstance(chorales, (list, tuple)):
-            raise MusicnbError(f"{path}: data[{split!r}] is a {type(chorales).__name__}, not a list "
-                               f"of chorales. {_HINT}")
+            raise MusicnbError(f"{path}: data[{split!r}] is a {type(chorales).__name__}, not a "
+                               f"list of chorales. {_HINT}")
         pieces = []
         for index, frames in enumerate(chorales):
             if not isinstance(frames, (list, tuple)):

@@ -1,0 +1,379 @@
+"""The melody-and-harmony LSTM: one network, two softmax heads (melody, chord) per 16th step.
+
+After Yoav Zimmerman's Nottingham "music_rnn" (2016): at every step the network reads the
+current melody class and chord class (one-hot, concatenated), runs two stacked LSTMs and
+predicts the *next* melody class and the next chord class with two softmax heads. The loss
+weighs the two cross-entropies with the melody coefficient α:
+
+    L = α · CE(melody) + (1 − α) · CE(chord)
+
+(Keras ``loss_weights``; α is saved in the model's compile config and in ``run.json``).
+It is trained as a sequence model — every step predicts the next — on 128-step chunks.
+
+Generation (:class:`MelodyHarmonySampler`) carries the LSTM state one step at a time in a
+compiled function (the cells of the trained layers, same weights), for any number of
+streams; it samples melody and chord together, or takes a chord progression typed as
+``"I-vi-IV-V"`` (or ``"C-Am-F-G"``) in a key and samples only the melody over it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+import keras
+import numpy as np
+from keras import layers as L
+
+from ..errors import MusicnbError
+from ..harmony import NO_CHORD, chord_name, parse_key_name
+from .next_note import OneHot
+
+__all__ = ["melody_harmony_lstm", "melody_harmony_chunks", "melody_harmony_dataset",
+           "predict_melody_harmony", "evaluate_melody_harmony", "progression_labels",
+           "MelodyHarmonySampler"]
+
+
+def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: int = 2,
+                        input_dropout: float = 0.2, dropout: float = 0.5, alpha: float = 0.5,
+                        learning_rate: float = 1e-3, compile: bool = True,
+                        name: str = "melody_harmony_lstm") -> keras.Model:
+    """Two int inputs ``melody_in`` and ``chord_in`` ``(batch, time)`` → softmax heads ``melody``
+    ``(batch, time, n_melody)`` and ``chord`` ``(batch, time, n_chords)``.
+
+    one-hot(melody) ⊕ one-hot(chord) → Dropout(input_dropout) → ``layers`` × [LSTM(units,
+    return_sequences) → Dropout(dropout)] → two Dense softmax heads. Dropout sits between
+    layers (not ``recurrent_dropout``) so a GPU keeps the fused cuDNN kernel. Compiled with
+    Adam and α·CE(melody) + (1 − α)·CE(chord), argmax and sampled accuracy per head.
+    """
+    from ..losses import two_head_compile_args
+
+    for label, value in (("n_melody", n_melody), ("n_chords", n_chords), ("units", units),
+                         ("layers", layers)):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise MusicnbError(f"{label} must be a whole number >= 1, got {value!r}.")
+    for label, value in (("input_dropout", input_dropout), ("dropout", dropout)):
+        if not 0.0 <= float(value) < 1.0:
+            raise MusicnbError(f"{label} must be in [0, 1), got {value!r}.")
+    compile_args = two_head_compile_args(alpha)  # checks alpha
+    melody_in = keras.Input(shape=(None,), dtype="int32", name="melody_in")
+    chord_in = keras.Input(shape=(None,), dtype="int32", name="chord_in")
+    x = L.Concatenate(name="melody_chord")([OneHot(int(n_melody), name="melody_onehot")(melody_in),
+                                            OneHot(int(n_chords), name="chord_onehot")(chord_in)])
+    x = L.Dropout(float(input_dropout), name="input_dropout")(x)
+    for i in range(int(layers)):
+        x = L.LSTM(int(units), return_sequences=True, name=f"lstm_{i + 1}")(x)
+        x = L.Dropout(float(dropout), name=f"dropout_{i + 1}")(x)
+    melody_out = L.Dense(int(n_melody), activation="softmax", dtype="float32", name="melody")(x)
+    chord_out = L.Dense(int(n_chords), activation="softmax", dtype="float32", name="chord")(x)
+    model = keras.Model({"melody_in": melody_in, "chord_in": chord_in},
+                        {"melody": melody_out, "chord": chord_out}, name=name)
+    if compile:
+        from ..losses import sampled_accuracy_metric
+
+        def sampled() -> keras.metrics.Metric:
+            return keras.metrics.MeanMetricWrapper(sampled_accuracy_metric, name="sampled_accuracy")
+
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args,
+                      metrics={"melody": ["accuracy", sampled()], "chord": ["accuracy", sampled()]})
+    params = {"n_melody": int(n_melody), "n_chords": int(n_chords), "units": int(units),
+              "layers": int(layers), "input_dropout": float(input_dropout),
+              "dropout": float(dropout), "alpha": float(alpha), "learning_rate": float(learning_rate)}
+    object.__setattr__(model, "_musicnb_build", {"builder": "melody_harmony_lstm", "params": params})
+    return model
+
+
+# ---------------------------------------------------------------- data
+
+def melody_harmony_chunks(melodies: Sequence[np.ndarray], chords: Sequence[np.ndarray],
+                          length: int = 128, step: int | None = None, keep_short: bool = True
+                          ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sequence-training chunks of both streams, aligned: ``X = {"melody_in", "chord_in"}`` of shape
+    ``(N, length)`` and ``Y`` the same streams one step later (``musicnb.windowing.sequence_chunks``
+    applied to each stream with the same cut points)."""
+    from ..windowing import sequence_chunks
+
+    if len(melodies) != len(chords):
+        raise MusicnbError(f"{len(melodies)} melody arrays but {len(chords)} chord arrays.")
+    for i, (m, c) in enumerate(zip(melodies, chords)):
+        if len(m) != len(c):
+            raise MusicnbError(f"Piece {i}: melody has {len(m)} steps, chords {len(c)}; encode "
+                               "both with the same MelodyHarmonyEncoder.")
+    m = sequence_chunks(melodies, length, step=step, keep_short=keep_short)
+    c = sequence_chunks(chords, length, step=step, keep_short=keep_short)
+    return {"melody_in": m.X, "chord_in": c.X}, {"melody": m.y, "chord": c.y}
+
+
+def melody_harmony_dataset(X: dict[str, np.ndarray], Y: dict[str, np.ndarray],
+                           batch_size: int = 32, shuffle: bool = True, seed: int = 0) -> Any:
+    """A batched ``tf.data.Dataset`` of ``({"melody_in", "chord_in"}, {"melody", "chord"})``."""
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((dict(X), dict(Y)))
+    if shuffle:
+        dataset = dataset.shuffle(len(X["melody_in"]), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
+
+
+# ---------------------------------------------------------------- evaluation
+
+def predict_melody_harmony(model: keras.Model, melodies: Sequence[np.ndarray],
+                           chords: Sequence[np.ndarray], batch_size: int = 16
+                           ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each whole piece, the model's ``(melody_probs, chord_probs)`` for steps 1..n−1
+    (the model reads steps 0..n−2). Pieces are padded at the end in batches; a left-to-right
+    LSTM never sees the padding before the real steps, so the figures are exact."""
+    order = np.argsort([len(m) for m in melodies])
+    out: list[Any] = [None] * len(melodies)
+    for begin in range(0, len(order), batch_size):
+        batch = order[begin:begin + batch_size]
+        width = max(len(melodies[i]) - 1 for i in batch)
+        if width < 1:
+            for i in batch:
+                out[i] = (np.zeros((0, model.output["melody"].shape[-1])),
+                          np.zeros((0, model.output["chord"].shape[-1])))
+            continue
+        xm = np.zeros((len(batch), width), np.int32)
+        xc = np.zeros((len(batch), width), np.int32)
+        for row, i in enumerate(batch):
+            n = len(melodies[i]) - 1
+            xm[row, :n] = melodies[i][:-1]
+            xc[row, :n] = chords[i][:-1]
+        probs = model({"melody_in": xm, "chord_in": xc}, training=False)
+        pm, pc = np.asarray(probs["melody"]), np.asarray(probs["chord"])
+        for row, i in enumerate(batch):
+            n = len(melodies[i]) - 1
+            out[i] = (pm[row, :n], pc[row, :n])
+    return out
+
+
+def evaluate_melody_harmony(model: keras.Model, test_melodies: Sequence[np.ndarray],
+                            test_chords: Sequence[np.ndarray],
+                            train_melodies: Sequence[np.ndarray],
+                            train_chords: Sequence[np.ndarray]) -> dict[str, float]:
+    """Model accuracies (melody / harmony / overall × argmax / sampled) on whole test pieces,
+    with the "repeat the previous step" and bigram baselines on the same steps."""
+    from ..metrics import melody_harmony_accuracies, melody_harmony_baselines
+
+    predictions = predict_melody_harmony(model, test_melodies, test_chords)
+    pm = np.concatenate([p[0] for p in predictions])
+    pc = np.concatenate([p[1] for p in predictions])
+    ym = np.concatenate([np.asarray(m)[1:] for m in test_melodies])
+    yc = np.concatenate([np.asarray(c)[1:] for c in test_chords])
+    figures = melody_harmony_accuracies(ym, pm, yc, pc)
+    figures.update(melody_harmony_baselines(train_melodies, train_chords, test_melodies,
+                                            test_chords, pm.shape[-1], pc.shape[-1]))
+    figures["test_steps"] = int(len(ym))
+    return figures
+
+
+# ---------------------------------------------------------------- chord progressions
+
+_ROMAN = re.compile(r"^([b#♭♯]?)(VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(.*)$")
+_DEGREE = {"i": 0, "ii": 1, "iii": 2, "iv": 3, "v": 4, "vi": 5, "vii": 6}
+_MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
+_MINOR_STEPS = (0, 2, 3, 5, 7, 8, 10)
+
+
+def roman_to_chord(numeral: str, key: str = "C major") -> str:
+    """A Roman numeral in a key as a chord symbol: ``('vi', 'C major') -> 'Am'``,
+    ``('V7', 'a minor') -> 'E7'``, ``('bVII', 'C major') -> 'Bb'``. Upper case = major,
+    lower case = minor; suffixes ``°``/``o``/``dim``, ``+``/``aug``, ``7``, ``maj7``, ``ø7``."""
+    match = _ROMAN.match(numeral.strip())
+    if not match:
+        raise MusicnbError(f"{numeral!r} is not a Roman numeral such as I, ii, IV, V7 or vii°.")
+    accidental, roman, suffix = match.groups()
+    tonic, mode = parse_key_name(key)
+    steps = _MAJOR_STEPS if mode == "major" else _MINOR_STEPS
+    root = tonic + steps[_DEGREE[roman.lower()]] + (1 if accidental in "#♯" and accidental else 0) \
+        - (1 if accidental in "b♭" and accidental else 0)
+    upper = roman.isupper()
+    suffix = suffix.strip()
+    if suffix in ("°", "o", "dim"):
+        quality = "dim"
+    elif suffix in ("°7", "o7", "dim7"):
+        quality = "dim7"
+    elif suffix in ("ø", "ø7", "m7b5"):
+        quality = "hdim7"
+    elif suffix in ("+", "aug"):
+        quality = "aug"
+    elif suffix in ("maj7", "M7", "Δ7"):
+        quality = "maj7"
+    elif suffix == "7":
+        quality = "7" if upper else "min7"
+    elif suffix == "":
+        quality = "maj" if upper else "min"
+    else:
+        raise MusicnbError(f"Unknown suffix {suffix!r} in {numeral!r}; use °, +, 7, maj7 or ø7.")
+    return chord_name(root % 12, quality)
+
+
+def progression_labels(progression: str | Sequence[str], key: str = "C major", bars: int = 8,
+                       steps_per_bar: int = 16) -> list[str]:
+    """Chord symbol at every step of ``bars`` bars, one chord per bar, the progression repeated.
+
+    ``progression`` is Roman numerals in ``key`` (``"I-vi-IV-V"``) or chord symbols
+    (``"C-Am-F-G"``), separated by ``-``, ``–``, ``|``, ``,`` or spaces; ``N.C.`` for silence.
+    """
+    if isinstance(progression, str):
+        items = [t for t in re.split(r"[\s,|\-–]+", progression.strip()) if t]
+    else:
+        items = [str(t) for t in progression]
+    if not items:
+        raise MusicnbError("The chord progression is empty; type one like 'I-vi-IV-V' or 'C-Am-F-G'.")
+    if int(bars) != bars or bars < 1 or int(steps_per_bar) != steps_per_bar or steps_per_bar < 1:
+        raise MusicnbError(f"bars and steps_per_bar must be whole numbers >= 1, got {bars}, "
+                           f"{steps_per_bar}.")
+    chords = []
+    for item in items:
+        if item.upper() in ("N.C.", "NC"):
+            chords.append(NO_CHORD)
+        elif _ROMAN.match(item):
+            chords.append(roman_to_chord(item, key))
+        else:
+            from ..harmony import simplify_chord_label
+
+            chords.append(simplify_chord_label(item, sevenths=True))
+    return [chords[(step // int(steps_per_bar)) % len(chords)]
+            for step in range(int(bars) * int(steps_per_bar))]
+
+
+# ---------------------------------------------------------------- sampling
+
+def _sample_rows(probs: np.ndarray, temperature: float, top_k: int | None, top_p: float | None,
+                 rng: np.random.Generator) -> np.ndarray:
+    """One class per row of ``probs`` (temperature, top-k, top-p; temperature 0 = argmax),
+    with the course sampler's :func:`musicnb.sampling.sample_from_probs`."""
+    from ..sampling import sample_from_probs
+
+    return np.asarray(sample_from_probs(np.atleast_2d(probs), temperature, top_k, top_p, rng))
+
+
+class MelodyHarmonySampler:
+    """Generate melody + chords from a trained :func:`melody_harmony_lstm`, one step at a time.
+
+    The trained LSTM layers' *cells* are called inside one compiled ``tf.function`` that takes
+    the current melody and chord classes and the carried ``(h, c)`` states of every layer and
+    returns both heads' probabilities and the new states — each new step costs one step of
+    computation, never a pass over the whole history, for any number of streams at once.
+    """
+
+    def __init__(self, model: keras.Model, encoder: Any) -> None:
+        import tensorflow as tf
+
+        self.model, self.encoder = model, encoder
+        self.lstms = [layer for layer in model.layers if isinstance(layer, L.LSTM)]
+        try:
+            self.melody_head = model.get_layer("melody")
+            self.chord_head = model.get_layer("chord")
+        except ValueError:
+            raise MusicnbError("MelodyHarmonySampler needs a model from melody_harmony_lstm "
+                               "(output layers named 'melody' and 'chord').") from None
+        if not self.lstms:
+            raise MusicnbError("The model has no LSTM layer; MelodyHarmonySampler needs "
+                               "melody_harmony_lstm.")
+        self.n_melody = int(self.melody_head.units)
+        self.n_chords = int(self.chord_head.units)
+        if encoder is not None and encoder.is_fitted and (
+                encoder.n_melody != self.n_melody or encoder.n_chords != self.n_chords):
+            raise MusicnbError(f"The encoder has {encoder.n_melody} melody / {encoder.n_chords} chord "
+                               f"classes but the model {self.n_melody} / {self.n_chords}: load the "
+                               "encoder saved with this model's run.")
+        n_m, n_c = self.n_melody, self.n_chords
+        cells, melody_head, chord_head = [l.cell for l in self.lstms], self.melody_head, self.chord_head
+
+        @tf.function(reduce_retracing=True)
+        def step(melody, chord, states):
+            x = tf.concat([tf.one_hot(melody, n_m), tf.one_hot(chord, n_c)], axis=-1)
+            new_states = []
+            for cell, (h, c) in zip(cells, states):
+                x, (h, c) = cell(x, [h, c], training=False)
+                new_states.append((h, c))
+            return melody_head(x), chord_head(x), new_states
+
+        self._step = step
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path) -> "MelodyHarmonySampler":
+        """A sampler for a run folder written by ``musicnb.train`` (model + encoder.json)."""
+        from ..training import load_run
+
+        run = load_run(run_dir)
+        if run.encoder is None:
+            raise MusicnbError(f"{run_dir} has no encoder.json; train with encoder=... so the "
+                               "chord vocabulary is saved beside the model.")
+        return cls(run.model, run.encoder)
+
+    def _zero_states(self, streams: int) -> list[tuple[Any, Any]]:
+        import tensorflow as tf
+
+        return [(tf.zeros((streams, l.units)), tf.zeros((streams, l.units))) for l in self.lstms]
+
+    def generate(self, length: int | None = None, primer: tuple[Any, Any] | None = None,
+                 temperature: float = 1.0, chord_temperature: float | None = None,
+                 top_k: int | None = None, top_p: float | None = None, streams: int = 1,
+                 seed: int | None = None,
+                 progression: str | Sequence[str] | None = None, key: str = "C major",
+                 bars: int | None = None, steps_per_bar: int = 16
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """``(melody, chords)`` int arrays of shape ``(streams, length)``.
+
+        Without ``progression`` both heads are sampled (chords with ``chord_temperature``,
+        default = ``temperature``). With ``progression`` (``"I-vi-IV-V"`` in ``key``, one
+        chord per bar, ``bars`` bars) the chords are given and only the melody is sampled;
+        ``length`` defaults to ``bars * steps_per_bar``. ``primer = (melody, chords)`` arrays
+        are fed first to set the state (default: one rest step on the first chord).
+        """
+        import tensorflow as tf
+
+        given = None
+        if progression is not None:
+            bars = bars if bars is not None else 8
+            labels = progression_labels(progression, key, bars, steps_per_bar)
+            given = np.array([self.encoder.chord_class(label) for label in labels], np.int32)
+            length = len(given) if length is None else int(length)
+            if length > len(given):
+                given = np.resize(given, length)
+        if length is None or int(length) < 1:
+            raise MusicnbError("Say how many steps to generate: length=... (or bars=... with a "
+                               "progression).")
+        if int(streams) < 1:
+            raise MusicnbError(f"streams must be >= 1, got {streams!r}.")
+        length, streams = int(length), int(streams)
+        rng = np.random.default_rng(seed)
+        chord_temperature = temperature if chord_temperature is None else chord_temperature
+        states = self._zero_states(streams)
+        if primer is not None:
+            pm = np.asarray(primer[0], np.int32).reshape(-1)
+            pc = np.asarray(primer[1], np.int32).reshape(-1)
+            if len(pm) != len(pc) or len(pm) == 0:
+                raise MusicnbError("primer must be (melody, chords) arrays of the same, non-zero length.")
+            if pm.max() >= self.n_melody or pc.max() >= self.n_chords or min(pm.min(), pc.min()) < 0:
+                raise MusicnbError("primer classes are outside the model's vocabularies.")
+            for t in range(len(pm) - 1):
+                _, _, states = self._step(tf.fill([streams], pm[t]), tf.fill([streams], pc[t]), states)
+            melody_now = np.full(streams, pm[-1], np.int32)
+            chord_now = np.full(streams, pc[-1], np.int32)
+        else:
+            melody_now = np.zeros(streams, np.int32)
+            chord_now = np.full(streams, given[0] if given is not None else 0, np.int32)
+        melody_out = np.zeros((streams, length), np.int32)
+        chord_out = np.zeros((streams, length), np.int32)
+        for t in range(length):
+            pm_t, pc_t, states = self._step(tf.constant(melody_now), tf.constant(chord_now), states)
+            melody_now = _sample_rows(pm_t.numpy(), temperature, top_k, top_p, rng).astype(np.int32)
+            if given is not None:
+                chord_now = np.full(streams, given[t], np.int32)
+            else:
+                chord_now = _sample_rows(pc_t.numpy(), chord_temperature, top_k, top_p, rng).astype(np.int32)
+            melody_out[:, t] = melody_now
+            chord_out[:, t] = chord_now
+        return melody_out, chord_out
+
+    def to_pieces(self, melody: np.ndarray, chords: np.ndarray, tempo: float = 120.0,
+                  title: str = "melody and harmony") -> list[Any]:
+        """Decode every stream into a Piece (melody part 0, chords as chord labels)."""
+        melody, chords = np.atleast_2d(melody), np.atleast_2d(chords)
+        return [self.encoder.decode(m, c, tempo=tempo, title=f"{title} {i + 1}")
+                for i, (m, c) in enumerate(zip(melody, chords))]

@@ -1,0 +1,585 @@
+"""One ``train(...)`` for every model of the course, with a run folder that survives interruptions.
+
+A run folder holds everything needed to pick a model up again::
+
+    runs/03_onehot_lstm/
+        best.keras     the weights with the best monitored value so far (val_loss by default)
+        last.keras     the model after the last finished epoch, optimizer state included
+        history.csv    one row per finished epoch (loss, accuracy, val_*, learning rate)
+        run.json       kind, builder and its params, epochs done, best epoch, final metrics
+        encoder.json   the encoder (vocabulary) the tokens came from, when one is given
+
+Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
+so an interruption — a closed laptop, a Colab time-out, Ctrl+C — never leaves a half-written
+checkpoint. Calling :func:`train` again with the same ``run_dir`` resumes at the next epoch
+with the history intact (``last.keras`` carries the optimizer's moments and learning rate).
+
+What happens during training: the best/last checkpoints, early stopping on the monitored value
+(its patience counter is saved too, so it survives a resume), ``ReduceLROnPlateau``, a live loss
+plot in a notebook (a progress bar in a terminal), all seeded with
+``keras.utils.set_random_seed``. ``strategy=`` takes any ``tf.distribute`` strategy; because
+variables must be created inside ``strategy.scope()``, pass a *builder* then:
+``train(lambda: models.onehot_lstm(V), data, strategy=tf.distribute.MirroredStrategy())``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import MusicnbError
+from .settings import runs_dir
+
+__all__ = ["train", "TrainResult", "Run", "load_run", "list_runs", "read_history", "training_device",
+           "in_notebook", "atomic_write_text", "save_model_atomic"]
+
+RUN_FILE = "run.json"
+HISTORY_FILE = "history.csv"
+BEST_FILE = "best.keras"
+LAST_FILE = "last.keras"
+ENCODER_FILE = "encoder.json"
+
+
+# ---------------------------------------------------------------- small file helpers
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder + ``os.replace``."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
+def save_model_atomic(model: Any, path: Path) -> Path:
+    """``model.save`` to a temporary ``.keras`` file beside ``path``, then rename it into place.
+
+    (Keras' own ``ModelCheckpoint`` writes straight to the target, so an interruption while
+    saving leaves a broken file — exactly the file a resume would need.)"""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True, default=_json_default))
+
+
+def read_history(path: str | Path) -> dict[str, list[float]]:
+    """``history.csv`` -> ``{"loss": [...], "val_loss": [...], ...}`` (the ``epoch`` column
+    is dropped: the list index is the epoch)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    history: dict[str, list[float]] = {}
+    for row in rows:
+        for key, value in row.items():
+            if key == "epoch":
+                continue
+            history.setdefault(key, []).append(float(value) if value not in ("", None) else math.nan)
+    return history
+
+
+def _write_history(path: Path, history: dict[str, list[float]]) -> None:
+    keys = list(history)
+    n = max((len(v) for v in history.values()), default=0)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for i in range(n):
+        writer.writerow([i + 1, *(repr(float(history[k][i])) if i < len(history[k]) else ""
+                                  for k in keys)])
+    atomic_write_text(path, buffer.getvalue())
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter/Colab kernel (where a live plot can be drawn)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the course
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ in ("ZMQInteractiveShell", "Shell")
+
+
+# ---------------------------------------------------------------- callbacks
+
+def _callback_base() -> type:
+    import keras
+
+    return keras.callbacks.Callback
+
+
+class _RunKeeper:
+    """Builds the Keras callback that keeps the run folder up to date after every epoch:
+    history.csv, last.keras, best.keras, run.json, and early stopping (state saved)."""
+
+    @staticmethod
+    def make(run_dir: Path, record: dict[str, Any], history: dict[str, list[float]],
+             monitor: str, patience: int | None, min_delta: float) -> Any:
+        Base = _callback_base()
+
+        class RunKeeper(Base):  # type: ignore[misc, valid-type]
+            def __init__(self) -> None:
+                super().__init__()
+                self.record = record
+                self.history = history
+                self.monitor = monitor
+                self.patience = patience
+                self.min_delta = min_delta
+                self.stopped_early = False
+
+            def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+                logs = dict(logs or {})
+                try:
+                    logs["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
+                except Exception:  # noqa: BLE001 - a schedule has no single value
+                    pass
+                for key, value in logs.items():
+                    self.history.setdefault(key, [math.nan] * epoch)
+                    self.history[key].append(float(value))
+                for key, values in self.history.items():  # keys missing this epoch
+                    if len(values) < epoch + 1:
+                        values.append(math.nan)
+                record = self.record
+                current = logs.get(self.monitor)
+                improved = False
+                if current is not None and math.isfinite(float(current)):
+                    best = record.get("best_value")
+                    improved = best is None or float(current) < float(best) - self.min_delta
+                if improved:
+                    record.update(best_value=float(current), best_epoch=epoch + 1, wait=0)
+                else:
+                    record["wait"] = int(record.get("wait", 0)) + 1
+                # write everything to temporary names first, then move into place together
+                save_model_atomic(self.model, run_dir / LAST_FILE)
+                if improved or not (run_dir / BEST_FILE).exists():
+                    tmp = run_dir / f".best.{os.getpid()}.tmp.keras"
+                    shutil.copyfile(run_dir / LAST_FILE, tmp)
+                    os.replace(tmp, run_dir / BEST_FILE)
+                _write_history(run_dir / HISTORY_FILE, self.history)
+                record["epochs_done"] = epoch + 1
+                record["metrics"] = {k: float(v) for k, v in logs.items()}
+                record["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+                _write_json(run_dir / RUN_FILE, record)
+                if self.patience is not None and record["wait"] >= self.patience:
+                    self.stopped_early = True
+                    record["stopped_early"] = True
+                    _write_json(run_dir / RUN_FILE, record)
+                    self.model.stop_training = True
+
+        return RunKeeper()
+
+
+def _live_plot_callback(history: dict[str, list[float]], title: str) -> Any:
+    """Redraw a matplotlib figure of the loss (and accuracy) curves in one display handle."""
+    Base = _callback_base()
+
+    class LivePlot(Base):  # type: ignore[misc, valid-type]
+        def on_train_begin(self, logs: Any = None) -> None:
+            import matplotlib.pyplot as plt
+            from IPython.display import display
+
+            self.figure, self.axes = plt.subplots(1, 2, figsize=(10, 3.2))
+            plt.close(self.figure)  # drawn through the handle only, not again at cell end
+            self.handle = display(self.figure, display_id=True)
+            self._draw()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            self._draw()
+
+        def _draw(self) -> None:
+            loss_ax, acc_ax = self.axes
+            for ax in self.axes:
+                ax.clear()
+            n = max((len(v) for v in history.values()), default=0)
+            epochs = np.arange(1, n + 1)
+            for key, ax in (("loss", loss_ax), ("val_loss", loss_ax),
+                            ("accuracy", acc_ax), ("val_accuracy", acc_ax)):
+                if history.get(key):
+                    ax.plot(epochs[: len(history[key])], history[key], marker="o", label=key)
+            loss_ax.set(xlabel="epoch", ylabel="cross-entropy", title=f"{title}: loss")
+            acc_ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+            for ax in self.axes:
+                if ax.lines:
+                    ax.legend(loc="best")
+                ax.grid(alpha=0.3)
+            self.figure.tight_layout()
+            if getattr(self, "handle", None) is not None:
+                self.handle.update(self.figure)
+
+    return LivePlot()
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: the model (best weights restored), the full history
+    (including epochs from before a resume) and the run folder."""
+
+    model: Any
+    history: dict[str, list[float]]
+    run_dir: Path
+    info: dict[str, Any] = field(default_factory=dict)
+    initial_epoch: int = 0
+
+    @property
+    def epochs_done(self) -> int:
+        return int(self.info.get("epochs_done", 0))
+
+    def __repr__(self) -> str:
+        best = self.info.get("best_value")
+        best_text = f", best {self.info.get('monitor')}={best:.4f} @ epoch {self.info.get('best_epoch')}" \
+            if best is not None else ""
+        return f"TrainResult({self.run_dir.name}: {self.epochs_done} epochs{best_text})"
+
+
+@dataclass
+class Run:
+    """A saved run read back by :func:`load_run`."""
+
+    model: Any
+    encoder: Any
+    info: dict[str, Any]
+    run_dir: Path
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return read_history(self.run_dir / HISTORY_FILE)
+
+    def __repr__(self) -> str:
+        return (f"Run({self.run_dir.name}: {self.info.get('builder') or self.info.get('kind')}, "
+                f"{self.info.get('epochs_done', 0)} epochs)")
+
+
+# ---------------------------------------------------------------- train
+
+def _is_keras_model(obj: Any) -> bool:
+    import keras
+
+    return isinstance(obj, keras.Model)
+
+
+def _as_dataset(data: Any, batch_size: int, shuffle: bool, seed: int, what: str) -> Any:
+    import tensorflow as tf
+
+    if isinstance(data, tf.data.Dataset):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        X, y = data
+        from .windowing import make_dataset
+
+        return make_dataset(np.asarray(X), y if isinstance(y, dict) else
+                            (tuple(np.asarray(v) for v in y) if isinstance(y, (tuple, list))
+                             else np.asarray(y)),
+                            batch_size=batch_size, shuffle=shuffle, seed=seed)
+    if hasattr(data, "X") and hasattr(data, "y"):  # a WindowSet
+        return _as_dataset((data.X, data.y), batch_size, shuffle, seed, what)
+    raise MusicnbError(f"{what} must be an (X, y) tuple of arrays or a tf.data.Dataset, got "
+                       f"{type(data).__name__}. Build it with musicnb.windows(...) or "
+                       "musicnb.windowing.sequence_chunks(...).")
+
+
+def _clear_run(run_dir: Path) -> None:
+    for file in (RUN_FILE, LAST_FILE, BEST_FILE, HISTORY_FILE, ENCODER_FILE):
+        (run_dir / file).unlink(missing_ok=True)
+
+
+def _data_fingerprint(data: Any) -> str | None:
+    """A short description of ``(X, y)`` arrays — shapes and a hash of a sample of rows — so a
+    run folder is not resumed with different data. ``None`` for a ``tf.data.Dataset``."""
+    import hashlib
+
+    if hasattr(data, "X") and hasattr(data, "y"):
+        data = (data.X, data.y)
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        return None
+    X = np.asarray(data[0])
+    step = max(1, len(X) // 512)
+    digest = hashlib.sha1(np.ascontiguousarray(X[::step]).tobytes()).hexdigest()[:12]
+    return f"{X.shape}:{X.dtype}:{digest}"
+
+
+def _built_in_scope(model: Any, strategy: Any) -> bool:
+    """Whether the model's variables belong to ``strategy`` (Keras wraps tf.Variables)."""
+    if not model.weights:
+        return True
+    variable = model.weights[0]
+    variable = getattr(variable, "value", variable)
+    try:
+        return bool(strategy.extended.variable_created_in_scope(variable))
+    except AttributeError:
+        return False
+
+
+def training_device(strategy: Any = None) -> str:
+    """Where training runs, in words: ``"CPU"``, ``"GPU (1)"``, or the strategy's replicas."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    where = f"GPU ({len(gpus)})" if gpus else "CPU"
+    if strategy is not None:
+        where += f", {type(strategy).__name__} over {strategy.num_replicas_in_sync} replicas"
+    return where
+
+
+def _builder_name(model: Any) -> str:
+    name = getattr(model, "__name__", "") or ""
+    return "" if name == "<lambda>" else name
+
+
+def _load_model(path: Path) -> Any:
+    """``keras.models.load_model`` after importing every module of the course that registers
+    custom objects (layers, losses, metrics), so any run folder of the course reloads."""
+    import importlib
+
+    import keras
+
+    from . import models as _models
+
+    for module in sorted(set(_models._MODULE_OF.values())):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"musicnb.models.{module}")
+    for module in ("losses", "metrics"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"musicnb.{module}")
+    return keras.models.load_model(path)
+
+
+def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Path | None = None,
+          epochs: int = 10, batch_size: int = 64, *, name: str | None = None,
+          monitor: str | None = None, patience: int | None = 5, min_delta: float = 0.0,
+          reduce_lr_patience: int | None = 2, reduce_lr_factor: float = 0.5,
+          min_learning_rate: float = 1e-5, encoder: Any = None, info: dict[str, Any] | None = None,
+          strategy: Any = None, seed: int = 0, live_plot: bool | None = None,
+          verbose: int | None = None, resume: bool = True, shuffle: bool = True,
+          callbacks: Sequence[Any] = ()) -> TrainResult:
+    """Train ``model`` for up to ``epochs`` epochs, keeping a run folder (see module docs).
+
+    Parameters
+    ----------
+    model:
+        A compiled Keras model, or a builder called with no arguments that returns one
+        (needed with ``strategy``). An uncompiled model is compiled with Adam and sparse
+        categorical cross-entropy.
+    train_data, valid_data:
+        ``(X, y)`` arrays (``y`` may be a dict/tuple for multi-output models; batched and
+        shuffled with ``seed``) or ready ``tf.data.Dataset``s.
+    run_dir:
+        The run folder; default ``musicnb.runs_dir() / name``.
+    epochs:
+        The *total* number of epochs of the run: resuming a run that did 3 of 10 trains 7 more.
+    monitor, patience, min_delta:
+        Early stopping and the best checkpoint follow ``monitor`` (``val_loss`` when there is
+        validation data, else ``loss``); ``patience=None`` switches early stopping off.
+    reduce_lr_patience, reduce_lr_factor, min_learning_rate:
+        ``ReduceLROnPlateau`` on ``monitor`` (``None`` switches it off).
+    encoder, info:
+        Saved beside the model (``encoder.json``; ``info`` is merged into ``run.json``).
+    strategy:
+        A ``tf.distribute`` strategy; the model is built (or reloaded) in its scope.
+    seed:
+        Seeds Python, NumPy and the backend (``keras.utils.set_random_seed``) and the shuffle.
+        Pass a builder to seed the initial weights too (a model built before ``train`` got
+        its weights already).
+    live_plot, verbose:
+        Default: a live loss plot in a notebook, a progress bar in a terminal.
+    resume:
+        ``True`` continues the run found in ``run_dir`` (unless it holds a model with another
+        number of weights, or was trained on other ``(X, y)``: then it starts over, and says
+        so); ``False`` always starts over.
+
+    Returns a :class:`TrainResult` whose model has the best weights restored.
+    """
+    import keras
+
+    if int(epochs) != epochs or epochs < 1:
+        raise MusicnbError(f"epochs must be a whole number >= 1, got {epochs!r}.")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise MusicnbError(f"batch_size must be a whole number >= 1, got {batch_size!r}.")
+    if not (_is_keras_model(model) or callable(model)):
+        raise MusicnbError(f"train() needs a Keras model or a function that builds one, got "
+                           f"{type(model).__name__}.")
+    keras.utils.set_random_seed(int(seed))
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    builder_fn = None if _is_keras_model(model) else model
+
+    # ---- the run folder and what it already holds
+    info = dict(info or {})
+    if run_dir is None:
+        default = name or info.get("name") or (model.name if builder_fn is None else
+                                               _builder_name(builder_fn)) or "run"
+        run_dir = runs_dir() / str(default)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    previous: dict[str, Any] = {}
+    if (run_dir / RUN_FILE).exists() and (run_dir / LAST_FILE).exists():
+        if resume:
+            previous = json.loads((run_dir / RUN_FILE).read_text())
+        else:
+            _clear_run(run_dir)
+    fingerprint = _data_fingerprint(train_data)
+
+    # ---- the model: built in the strategy's scope, or reloaded from last.keras on resume
+    with scope:
+        if builder_fn is not None:
+            model = builder_fn()
+            if not _is_keras_model(model):
+                raise MusicnbError(f"The builder passed to train() returned {type(model).__name__}, "
+                                   "not a Keras model.")
+        elif strategy is not None and not _built_in_scope(model, strategy):
+            raise MusicnbError("With a strategy the model must be built inside strategy.scope(). "
+                               "Pass a builder instead: train(lambda: models.onehot_lstm(...), "
+                               "data, strategy=strategy).")
+        from .models.next_note import build_record
+
+        record = build_record(model)
+        if previous:
+            # a run folder of another model or other data is not resumed, but started over
+            why = ""
+            if previous.get("parameters") != int(model.count_params()):
+                why = (f"it holds a model with {previous.get('parameters')} parameters, this one "
+                       f"has {model.count_params():,}")
+            elif fingerprint and previous.get("data") and previous["data"] != fingerprint:
+                why = "it was trained on other data"
+            if why:
+                print(f"{run_dir.name}: starting a new run ({why}); the old checkpoints are "
+                      "replaced. Use another run_dir to keep them.")
+                _clear_run(run_dir)
+                previous = {}
+            else:
+                model = _load_model(run_dir / LAST_FILE)
+        if not previous and (getattr(model, "optimizer", None) is None
+                             or not getattr(model, "compiled", True)):
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"])
+
+    initial_epoch = int(previous.get("epochs_done", 0))
+    history = read_history(run_dir / HISTORY_FILE) if previous else {}
+    history = {k: v[:initial_epoch] for k, v in history.items()}
+    monitor = monitor or ("val_loss" if valid_data is not None else "loss")
+    run_record: dict[str, Any] = {
+        "kind": info.pop("kind", previous.get("kind", "next_event" if record else "model")),
+        "builder": record.get("builder") or previous.get("builder") or
+        (_builder_name(builder_fn) if builder_fn else ""),
+        "params": record.get("params") or previous.get("params", {}),
+        "model_name": model.name, "parameters": int(model.count_params()),
+        "epochs_requested": int(epochs), "batch_size": int(batch_size), "seed": int(seed),
+        "monitor": monitor, "patience": patience,
+        "best_value": previous.get("best_value"), "best_epoch": previous.get("best_epoch"),
+        "wait": int(previous.get("wait", 0)), "epochs_done": initial_epoch,
+        "stopped_early": bool(previous.get("stopped_early", False)),
+        "has_encoder": encoder is not None or bool(previous.get("has_encoder")),
+        "data": fingerprint or previous.get("data"),
+        "device": training_device(strategy),
+        "created": previous.get("created", time.strftime("%Y-%m-%dT%H:%M:%S")),
+    }
+    run_record["info"] = {**previous.get("info", {}), **info}
+    if encoder is not None:
+        encoder.save(run_dir / ENCODER_FILE)
+
+    done = initial_epoch >= epochs or run_record["stopped_early"]
+    if done:
+        _write_json(run_dir / RUN_FILE, run_record)
+        with scope:
+            best = _load_model(run_dir / BEST_FILE) if (run_dir / BEST_FILE).exists() else model
+        print(f"{run_dir.name}: already trained ({initial_epoch} epochs"
+              f"{', stopped early' if run_record['stopped_early'] else ''}); loaded the best "
+              f"checkpoint. Pass more epochs to continue, or resume=False to start over.")
+        return TrainResult(best, history, run_dir, run_record, initial_epoch)
+
+    train_ds = _as_dataset(train_data, batch_size, shuffle, seed, "train_data")
+    valid_ds = None if valid_data is None else _as_dataset(valid_data, batch_size, False, seed,
+                                                           "valid_data")
+    notebook = in_notebook()
+    live_plot = notebook if live_plot is None else bool(live_plot)
+    if verbose is None:  # the live plot shows progress; otherwise a bar (terminal) or one line
+        verbose = 0 if live_plot else (1 if sys.stdout.isatty() else 2)
+    verbose = int(verbose)
+    keeper = _RunKeeper.make(run_dir, run_record, history, monitor, patience, min_delta)
+    all_callbacks = [keeper]
+    if reduce_lr_patience is not None:
+        all_callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, factor=reduce_lr_factor, patience=reduce_lr_patience,
+            min_lr=min_learning_rate, verbose=0))
+    if live_plot:
+        all_callbacks.append(_live_plot_callback(history, run_dir.name))
+    all_callbacks.extend(callbacks)
+    _write_json(run_dir / RUN_FILE, run_record)
+    try:
+        model.fit(train_ds, validation_data=valid_ds, epochs=int(epochs),
+                  initial_epoch=initial_epoch, callbacks=all_callbacks, verbose=verbose,
+                  shuffle=False)  # the dataset is already shuffled (seeded)
+    except KeyboardInterrupt:
+        print(f"\nInterrupted after epoch {run_record['epochs_done']}: {run_dir} keeps the "
+              "checkpoints. Call train() again with the same run_dir to resume.", file=sys.stderr)
+        raise
+    run_record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    _write_json(run_dir / RUN_FILE, run_record)
+    if (run_dir / BEST_FILE).exists() and run_record.get("best_epoch") != run_record["epochs_done"]:
+        with scope:
+            model.load_weights(run_dir / BEST_FILE)
+    return TrainResult(model, history, run_dir, run_record, initial_epoch)
+
+
+# ---------------------------------------------------------------- reading runs back
+
+def load_run(run_dir: str | Path, which: str = "best") -> Run:
+    """Read a run folder back: the model (``which="best"`` or ``"last"``), its encoder (or
+    ``None``) and ``run.json``. A name without a folder is looked up in ``runs_dir()``."""
+    path = Path(run_dir)
+    if not path.exists() and not path.is_absolute() and len(path.parts) == 1:
+        path = runs_dir() / path
+    if which not in ("best", "last"):
+        raise MusicnbError(f"which must be 'best' or 'last', got {which!r}.")
+    model_file = path / (BEST_FILE if which == "best" else LAST_FILE)
+    if not model_file.exists():
+        known = ", ".join(p.name for p in list_runs()) or "none yet"
+        raise MusicnbError(f"No trained model at {model_file}. Train one with musicnb.train(..., "
+                           f"run_dir={str(path)!r}) first; runs found in {runs_dir()}: {known}.")
+    info = json.loads((path / RUN_FILE).read_text()) if (path / RUN_FILE).exists() else {}
+    encoder = None
+    if (path / ENCODER_FILE).exists():
+        from .encoders import load_encoder
+
+        encoder = load_encoder(path / ENCODER_FILE)
+    return Run(_load_model(model_file), encoder, info, path)
+
+
+def list_runs(root: str | Path | None = None) -> list[Path]:
+    """Every run folder (one holding ``run.json`` and a checkpoint) under ``root`` (default
+    ``musicnb.runs_dir()``), sorted by name."""
+    root = runs_dir() if root is None else Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and (p / RUN_FILE).exists() and
+                  ((p / BEST_FILE).exists() or (p / LAST_FILE).exists()))

@@ -1,0 +1,64 @@
+"""The (pitch, velocity, dt) regression LSTM with the theory loss, and its generation loop."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from musicnb import MusicnbError
+from musicnb.models import pitch_regression_lstm
+from musicnb.models.pitch_regression import generate_note_events, note_event_windows
+
+
+def toy_arrays():
+    rng = np.random.default_rng(0)
+    arrays = []
+    for _ in range(4):
+        n = 40
+        pitch = 60 + np.array([0, 4, 7, 12])[np.arange(n) % 4]
+        velocity = np.where(np.arange(n) % 4 == 0, 100, 60) + rng.integers(-3, 4, n)
+        dt = np.where(np.arange(n) % 2 == 0, 1.0, 0.5)
+        arrays.append(np.stack([pitch, velocity, dt], 1).astype(np.float32))
+    return arrays
+
+
+def test_windows_never_cross_pieces():
+    X, y = note_event_windows([np.arange(15, dtype=np.float32).reshape(5, 3),
+                               100 + np.arange(12, dtype=np.float32).reshape(4, 3)], lookback=3)
+    assert X.shape == (3, 3, 3) and y.shape == (3, 3)
+    assert y[0].tolist() == [9, 10, 11] and y[2].tolist() == [109, 110, 111]
+    with pytest.raises(MusicnbError, match="lookback"):
+        note_event_windows([np.zeros((2, 3))], lookback=3)
+
+
+def test_model_standardises_inputs_and_maps_outputs_back(tmp_path):
+    keras.utils.set_random_seed(0)
+    arrays = toy_arrays()
+    X, y = note_event_windows(arrays, 3)
+    model = pitch_regression_lstm(lookback=3, units=16, dense_units=16,
+                                  normalization_data=np.concatenate(arrays), learning_rate=1e-2)
+    standardised = model.get_layer("standardise")(X[:50]).numpy()
+    assert abs(standardised[..., 1].mean()) < 0.5 and 0.5 < standardised[..., 1].std() < 1.5
+    history = model.fit(X, y, epochs=6, batch_size=32, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0]
+    prediction = model.predict(X[:8], verbose=0)
+    assert np.all(prediction[:, 1] > 30) and np.all(prediction[:, 1] < 130)  # velocity units
+    model.save(tmp_path / "r.keras")
+    again = keras.models.load_model(tmp_path / "r.keras")
+    assert np.allclose(again.predict(X[:8], verbose=0), prediction, atol=1e-4)
+    assert type(again.loss).__name__ == "PitchRegressionLoss" and again.loss.mse_weight == 0.2
+
+
+def test_generation_is_seeded_and_valid():
+    arrays = toy_arrays()
+    model = pitch_regression_lstm(units=8, dense_units=8, normalization_data=np.concatenate(arrays))
+    a = generate_note_events(model, arrays[0][:5], 12, noise=0.5, seed=3)
+    b = generate_note_events(model, arrays[0][:5], 12, noise=0.5, seed=3)
+    assert a.shape == (12, 3) and np.array_equal(a, b)
+    assert np.all(a[:, 0] == np.round(a[:, 0])) and np.all(a[:, 2] >= 0)
+    assert np.all((a[:, 1] >= 1) & (a[:, 1] <= 127))
+    gridded = generate_note_events(model, arrays[0][:5], 12, noise=0.5, seed=3, dt_grid=0.25)
+    assert np.allclose(gridded[:, 2] * 4, np.round(gridded[:, 2] * 4))
+    with pytest.raises(MusicnbError, match="primer"):
+        generate_note_events(model, arrays[0][:2], 5)
