@@ -24,7 +24,6 @@ Goals on a 2-core CPU: ≥ 100× the naive loop and ≥ 1,000 notes/s for one st
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -86,10 +85,9 @@ def sampler_speed(sampler, primer: np.ndarray, notes: int, streams: int, repeats
 
 
 def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    from musicnb.atomic import write_json as write_json_atomic
+
+    write_json_atomic(path, data, indent=2)
 
 
 def main(argv: list[str] | None = None) -> dict:

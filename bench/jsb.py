@@ -24,7 +24,6 @@ go to ``build/bench/jsb.json`` (written atomically).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -68,6 +67,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     import keras
+
+    from musicnb.atomic import write_json
 
     from musicnb.corpus.jsb import frames_to_roll, read_jsb_pickle
     from musicnb.encoders.pianoroll import play_to_roll
@@ -150,10 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"(88 keys, first frame of each chorale not scored); frame accuracy {acc:.3f}")
     print("published: " + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()))
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(result, indent=1))
-    os.replace(tmp, out)
+    write_json(out, result)
     print(f"wrote {out}")
     return result
 

@@ -16,7 +16,6 @@ the "repeat the previous step" and bigram baselines, and writes them to
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -86,10 +85,9 @@ def main(argv: list[str] | None = None) -> dict:
         "figures": figures,
     }
     print(render(record))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(json.dumps(record, indent=1))
-    os.replace(tmp, args.out)
+    from musicnb.atomic import write_json
+
+    write_json(args.out, record)
     print(f"\nwritten to {args.out}")
     return record
 

@@ -20,7 +20,6 @@ depend on the music. Results go to stdout and to ``build/bench/training.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -92,10 +91,9 @@ def main() -> None:
               f"{row['examples_per_s']:>9,.1f} examples/s  {row['targets_per_s']:>11,.1f} targets/s")
     print(f"  sequence training predicts {ratio:.1f}x more targets per second")
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=1))
-    os.replace(tmp, out)
+    from musicnb.atomic import write_json
+
+    write_json(out, result)
     print(f"  written to {out}")
 
 

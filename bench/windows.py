@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -92,12 +91,11 @@ def main() -> None:
     ratio_mem = classic["peak_mb"] / max(ours["peak_mb"], 1e-9)
     ratio_time = classic["seconds"] / max(ours["seconds"], 1e-9)
     print(f"ratio classic/musicnb: peak memory {ratio_mem:.0f}x, time {ratio_time:.1f}x")
-    out_dir = ROOT / "build" / "bench"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / "windows.json.tmp"
-    tmp.write_text(json.dumps({"classic": classic, "musicnb": ours, "peak_memory_ratio": ratio_mem,
-                               "time_ratio": ratio_time}, indent=1))
-    os.replace(tmp, out_dir / "windows.json")
+    from musicnb.atomic import write_json
+
+    write_json(ROOT / "build" / "bench" / "windows.json",
+               {"classic": classic, "musicnb": ours, "peak_memory_ratio": ratio_mem,
+                "time_ratio": ratio_time})
 
 
 if __name__ == "__main__":

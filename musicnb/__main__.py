@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .atomic import write_json
 from .errors import MusicnbError
 
 MODELS = ("onehot_lstm", "stacked_lstm", "conv1d_lstm", "logistic_regression")
@@ -203,9 +204,7 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=float))
-    os.replace(tmp, path)
+    write_json(path, data, default=float)
 
 
 # ---------------------------------------------------------------------- generate

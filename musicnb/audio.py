@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import write_bytes
 from .errors import MusicnbError
 from .piece import Piece
 
@@ -337,18 +338,7 @@ def write_wav(piece_or_samples: Piece | np.ndarray, path: str | os.PathLike,
     else:
         samples = piece_or_samples
     data = to_wav_bytes(samples, sample_rate)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_bytes(path, data)
 
 
 def play(piece_or_samples: Piece | np.ndarray, sample_rate: int = SAMPLE_RATE,

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_path
 from .errors import MusicnbError
 from .piece import ChordLabel, Piece
 
@@ -222,19 +222,10 @@ def write(piece: Piece, path: str | os.PathLike, chord_track: bool = True) -> Pa
     on the first track; with ``chord_track=True`` the chord labels (if any) become block
     chords on an extra track. The folder is created if missing.
     """
-    path = Path(path)
     midi = to_midi_file(piece, chord_track=chord_track)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            midi.save(file=stream)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        midi.save(file=stream)
+    return Path(path)
 
 
 def read(path: str | os.PathLike, drums: bool = False) -> Piece:

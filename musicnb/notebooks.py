@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ._version import __version__
+from .atomic import atomic_path
 from .errors import MusicnbError
 
 #: Where Colab installs the course from (the one pinned place; change it in a fork).
@@ -73,12 +74,9 @@ def write_notebook(path: str | Path, cells: Sequence[tuple[str, str]]) -> Path:
         notebook.cells.append(cell)
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index:03d}"
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".ipynb.tmp")
-    nbformat.write(notebook, str(tmp))
-    os.replace(tmp, path)
-    return path
+    with atomic_path(path, suffix=".ipynb") as tmp:
+        nbformat.write(notebook, str(tmp))
+    return Path(path)
 
 
 def execute_notebook(path: str | Path, out_path: str | Path | None = None, *,

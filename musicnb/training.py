@@ -29,21 +29,21 @@ import csv
 import io
 import json
 import math
-import os
 import shutil
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
+from .atomic import atomic_path, write_json, write_text
 from .errors import MusicnbError
 from .settings import runs_dir
 
 __all__ = ["train", "TrainResult", "Run", "load_run", "list_runs", "read_history", "training_device",
-           "in_notebook", "atomic_write_text", "save_model_atomic"]
+           "in_notebook", "save_model_atomic"]
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
@@ -54,25 +54,14 @@ ENCODER_FILE = "encoder.json"
 
 # ---------------------------------------------------------------- small file helpers
 
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder + ``os.replace``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-    return path
-
-
 def save_model_atomic(model: Any, path: Path) -> Path:
     """``model.save`` to a temporary ``.keras`` file beside ``path``, then rename it into place.
 
     (Keras' own ``ModelCheckpoint`` writes straight to the target, so an interruption while
     saving leaves a broken file — exactly the file a resume would need.)"""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
-    return path
+    with atomic_path(path, suffix=".keras") as tmp:
+        model.save(tmp)
+    return Path(path)
 
 
 def _json_default(value: Any) -> Any:
@@ -88,7 +77,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True, default=_json_default))
+    write_json(path, data, sort_keys=True, default=_json_default)
 
 
 def read_history(path: str | Path) -> dict[str, list[float]]:
@@ -117,7 +106,7 @@ def _write_history(path: Path, history: dict[str, list[float]]) -> None:
     for i in range(n):
         writer.writerow([i + 1, *(repr(float(history[k][i])) if i < len(history[k]) else ""
                                   for k in keys)])
-    atomic_write_text(path, buffer.getvalue())
+    write_text(path, buffer.getvalue())
 
 
 def in_notebook() -> bool:
@@ -182,9 +171,8 @@ class _RunKeeper:
                 # write everything to temporary names first, then move into place together
                 save_model_atomic(self.model, run_dir / LAST_FILE)
                 if improved or not (run_dir / BEST_FILE).exists():
-                    tmp = run_dir / f".best.{os.getpid()}.tmp.keras"
-                    shutil.copyfile(run_dir / LAST_FILE, tmp)
-                    os.replace(tmp, run_dir / BEST_FILE)
+                    with atomic_path(run_dir / BEST_FILE, suffix=".keras") as tmp:
+                        shutil.copyfile(run_dir / LAST_FILE, tmp)
                 _write_history(run_dir / HISTORY_FILE, self.history)
                 record["epochs_done"] = epoch + 1
                 record["metrics"] = {k: float(v) for k, v in logs.items()}

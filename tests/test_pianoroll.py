@@ -150,3 +150,14 @@ def test_exercise_checkers_accept_answers_and_catch_the_classic_mistakes():
     assert "pass" in check_neighbourhood(right)
     with pytest.raises(MusicnbError, match="wrap"):
         check_neighbourhood(wrapping)
+
+
+def test_encoder_saves_loads_and_refuses_another_kind(tmp_path):
+    from musicnb.encoders import EventEncoder, PianoRollEncoder, load_encoder
+
+    encoder = PianoRollEncoder(low=40, high=80, steps_per_quarter=2)
+    path = encoder.save(tmp_path / "encoder.json")
+    assert load_encoder(path) == encoder and PianoRollEncoder.load(path) == encoder
+    assert PianoRollEncoder.load(path) != PianoRollEncoder(low=40, high=81, steps_per_quarter=2)
+    with pytest.raises(MusicnbError, match="holds a PianoRollEncoder, not the EventEncoder asked for"):
+        EventEncoder.load(path)

@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..atomic import atomic_path
 
 #: Bump when the loader's output changes; old cache entries are then ignored.
 LOADER_VERSION = "corpus-1"
@@ -97,19 +98,9 @@ class PieceCache:
         """Store a parse result under ``key`` (atomically; failures to write are ignored)."""
         if not self.enabled:
             return
-        target = self.path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=target.parent)
-        except OSError:  # read-only cache folder: loading still works, just uncached
-            return
-        try:
-            with os.fdopen(handle, "wb") as stream:
+            with atomic_path(self.path(key)) as tmp, open(tmp, "wb") as stream:
                 pickle.dump({"format": _FORMAT, "pieces": pieces, "skip": skip}, stream,
                             protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except Exception:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        except Exception:  # a read-only or full cache folder: loading still works, uncached
+            return

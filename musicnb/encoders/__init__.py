@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_json
 from ..errors import MusicnbError
 
 _MODULE_OF = {
@@ -45,12 +45,7 @@ def __getattr__(name: str) -> Any:
 
 def save_config(config: dict[str, Any], path: str | Path) -> Path:
     """Write an encoder's config as JSON, atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(config, indent=1, sort_keys=True))
-    os.replace(tmp, path)
-    return path
+    return write_json(path, config, sort_keys=True)
 
 
 def load_encoder(path: str | Path) -> Any:

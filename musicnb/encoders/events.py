@@ -26,12 +26,12 @@ under a higher note that is still sounding is dropped. What was dropped is count
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Iterable, Literal
 
 import numpy as np
 
 from ..errors import MusicnbError
+from .saving import SavedAsConfig
 from ..harmony import estimate_key, semitones_to_c_or_a
 from ..piece import Piece, pitch_name
 
@@ -60,7 +60,7 @@ class EncodeReport:
         return asdict(self)
 
 
-class EventEncoder:
+class EventEncoder(SavedAsConfig):
     """Monophonic line ↔ rest / hold / onset tokens on a regular grid.
 
     Parameters
@@ -301,24 +301,6 @@ class EventEncoder:
     def from_config(cls, config: dict[str, Any]) -> "EventEncoder":
         config = {k: v for k, v in config.items() if k not in ("type", "vocabulary")}
         return cls(**config)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the encoder (and its vocabulary) as JSON, atomically."""
-        from . import save_config
-
-        return save_config(self.to_config(), path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> "EventEncoder":
-        from . import load_encoder
-
-        encoder = load_encoder(path)
-        if not isinstance(encoder, cls):
-            raise MusicnbError(f"{path} holds a {type(encoder).__name__}, not an EventEncoder.")
-        return encoder
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, EventEncoder) and self.to_config() == other.to_config()
 
     def __repr__(self) -> str:
         return (f"EventEncoder(steps_per_quarter={self.steps_per_quarter}, low={self.low}, "

@@ -29,12 +29,12 @@ Either way a chord is reduced to root + quality by :func:`musicnb.harmony.simpli
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any, Iterable, Literal
 
 import numpy as np
 
 from ..errors import MusicnbError
+from .saving import SavedAsConfig
 from ..harmony import (NO_CHORD, detect_chord, estimate_key, semitones_to_c_or_a,
                        simplify_chord_label)
 from ..piece import ChordLabel, Piece, pitch_name
@@ -45,7 +45,7 @@ NO_CHORD_CLASS = 0
 OTHER_CHORD_CLASS = 1
 
 
-class MelodyHarmonyEncoder:
+class MelodyHarmonyEncoder(SavedAsConfig):
     """Piece ↔ ``(melody, chords)`` int arrays, one value of each per grid step.
 
     Parameters
@@ -390,15 +390,6 @@ class MelodyHarmonyEncoder:
     def from_config(cls, config: dict[str, Any]) -> "MelodyHarmonyEncoder":
         config = {k: v for k, v in config.items() if k not in ("type", "melody_vocabulary")}
         return cls(**config)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the encoder and both vocabularies as JSON, atomically."""
-        from . import save_config
-
-        return save_config(self.to_config(), path)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MelodyHarmonyEncoder) and self.to_config() == other.to_config()
 
     def __repr__(self) -> str:
         chords = len(self._chords) if self._chords is not None else "unfitted"

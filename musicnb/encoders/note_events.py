@@ -21,19 +21,19 @@ highest starting note.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import MusicnbError
+from .saving import SavedAsConfig
 from ..piece import Piece
 
 PITCH, VELOCITY, DT = 0, 1, 2
 FEATURES = ("pitch", "velocity", "dt")
 
 
-class NoteEventEncoder:
+class NoteEventEncoder(SavedAsConfig):
     """Piece ↔ float array ``(n_notes, 3)`` of (pitch, velocity, dt).
 
     Parameters
@@ -140,15 +140,6 @@ class NoteEventEncoder:
     def from_config(cls, config: dict[str, Any]) -> "NoteEventEncoder":
         config = {k: v for k, v in config.items() if k not in ("type", "features")}
         return cls(**config)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the encoder as JSON, atomically."""
-        from . import save_config
-
-        return save_config(self.to_config(), path)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NoteEventEncoder) and self.to_config() == other.to_config()
 
     def __repr__(self) -> str:
         return (f"NoteEventEncoder(part={self.part}, max_duration={self.max_duration}, "

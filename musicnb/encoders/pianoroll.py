@@ -38,12 +38,12 @@ only the two high digits change). (4) He appended an always-zero 80th feature; t
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import MusicnbError
+from .saving import SavedAsConfig
 from ..piece import Piece, pitch_name
 
 N_FEATURES = 79
@@ -149,7 +149,7 @@ def note_features_ops(previous: Any, steps: Any, low: int = 24, steps_per_quarte
     return ops.concatenate([const, neighbourhood, context, beat], axis=-1)
 
 
-class PianoRollEncoder:
+class PianoRollEncoder(SavedAsConfig):
     """Piano roll with play and articulate per step and note, over MIDI ``low..high``.
 
     >>> enc = PianoRollEncoder(low=60, high=72, steps_per_quarter=4)
@@ -157,6 +157,8 @@ class PianoRollEncoder:
     >>> roll.shape, int(roll[:, 0, 0].sum()), int(roll[:, 0, 1].sum())
     ((4, 13, 2), 4, 1)
     """
+
+    type_name = "PianoRollEncoder"
 
     def __init__(self, low: int = 24, high: int = 101, steps_per_quarter: int = 4) -> None:
         if not (0 <= int(low) < int(high) <= 127):
@@ -236,19 +238,13 @@ class PianoRollEncoder:
 
     # ------------------------------------------------------------------ config
     def to_config(self) -> dict[str, Any]:
-        return {"type": "PianoRollEncoder", "low": self.low, "high": self.high,
+        return {"type": self.type_name, "low": self.low, "high": self.high,
                 "steps_per_quarter": self.steps_per_quarter}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "PianoRollEncoder":
         return cls(low=config.get("low", 24), high=config.get("high", 101),
                    steps_per_quarter=config.get("steps_per_quarter", 4))
-
-    def save(self, path: str | Path) -> Path:
-        from . import save_config
-
-        return save_config(self.to_config(), path)
-
 
 def roll_chunks(rolls: Any, length: int, stride: int | None = None) -> np.ndarray:
     """Training windows ``(n, length, N, 2)`` float32 cut from a list of ``(T, N, 2)`` rolls.

@@ -26,12 +26,12 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from ..errors import MusicnbError
+from .saving import SavedAsConfig
 from ..piece import Piece, pitch_name
 
 UNK = "<unk>"
@@ -78,7 +78,7 @@ def parse_pitch_name(name: str) -> int:
     return midi
 
 
-class NoteChordTokenEncoder:
+class NoteChordTokenEncoder(SavedAsConfig):
     """Piece ↔ note/chord string tokens ↔ integer ids (vocabulary fitted on training pieces).
 
     Parameters
@@ -295,24 +295,8 @@ class NoteChordTokenEncoder:
         config = {k: v for k, v in config.items() if k != "type"}
         return cls(**config)
 
-    def save(self, path: str | Path) -> Path:
-        """Write the settings and the vocabulary as JSON, atomically."""
-        from . import save_config
-
+    def _check_savable(self) -> None:
         self._require_vocabulary()
-        return save_config(self.to_config(), path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> "NoteChordTokenEncoder":
-        from . import load_encoder
-
-        encoder = load_encoder(path)
-        if not isinstance(encoder, cls):
-            raise MusicnbError(f"{path} holds a {type(encoder).__name__}, not a NoteChordTokenEncoder.")
-        return encoder
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NoteChordTokenEncoder) and self.to_config() == other.to_config()
 
     def __repr__(self) -> str:
         size = "unfitted" if self._vocabulary is None else f"vocab_size={len(self._vocabulary)}"
