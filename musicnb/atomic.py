@@ -20,6 +20,17 @@ from typing import Any, Iterator
 __all__ = ["atomic_path", "write_bytes", "write_text", "write_json"]
 
 
+def _new_file_mode() -> int:
+    """The permissions an ordinary ``open(path, "w")`` would give (0o666 less the umask);
+    ``tempfile.mkstemp`` makes private 0o600 files, which an export must not stay."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_NEW_FILE_MODE = _new_file_mode()
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it over ``path``.
@@ -37,6 +48,8 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     tmp = Path(name)
     try:
         yield tmp
+        mode = path.stat().st_mode & 0o777 if path.exists() else _NEW_FILE_MODE
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

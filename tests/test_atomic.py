@@ -20,6 +20,20 @@ def test_writes_create_folders_and_replace_the_old_content(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["a.txt"]
 
 
+def test_new_files_get_ordinary_permissions_and_replaced_ones_keep_theirs(tmp_path):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    fresh = write_text(tmp_path / "export.mid", "x")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask   # as open() would, not mkstemp's 0o600
+    kept = tmp_path / "shared.json"
+    kept.write_text("{}")
+    kept.chmod(0o640)
+    write_json(kept, {"a": 1})
+    assert kept.stat().st_mode & 0o777 == 0o640
+
+
 def test_a_failed_write_keeps_the_old_file_and_removes_the_temporary(tmp_path):
     target = tmp_path / "model.keras"
     target.write_text("the good checkpoint")
