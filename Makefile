@@ -9,12 +9,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # JupyterLab refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-unit test-notebooks course bench clean help
+.PHONY: lab test test-unit test-notebooks course course-smoke bench clean help
 
 help:
 	@echo "make lab     set up .venv and open the course in JupyterLab"
 	@echo "make test    set up .venv and run unit tests + every notebook in quick mode"
 	@echo "make course  run every notebook in full mode; executed copies go to build/course"
+	@echo "             (COURSE_ARGS='--set EPOCHS=5' overrides a parameters-cell name)"
+	@echo "make course-smoke  full-size data and models, one epoch each (build/course-smoke)"
 	@echo "make bench   run the benchmarks in bench/ (figures for the README)"
 
 # (Re)install only when the package description changed; the stamp records the last install.
@@ -36,8 +38,16 @@ test-unit: $(STAMP)
 test-notebooks: $(STAMP)
 	MUSICNB_QUICK=1 $(PY) -m pytest -m notebook
 
+# Full-size data and models for one epoch each: checks every full-mode path in a few CPU hours
+# less than `make course` (override any name of a notebook's parameters cell the same way).
+SMOKE_SET := --set EPOCHS=1 --set EPOCHS_CLASSIC=1 --set SWEEP_EPOCHS=1 --set REG_EPOCHS=1 \
+             --set B_EPOCHS=1 --set GEN_STEPS=32
+
 course: $(STAMP)
-	$(PY) -m musicnb.notebooks run notebooks/*.ipynb --out build/course
+	$(PY) -m musicnb.notebooks run notebooks/*.ipynb --out build/course $(COURSE_ARGS)
+
+course-smoke: $(STAMP)
+	$(PY) -m musicnb.notebooks run notebooks/*.ipynb --out build/course-smoke $(SMOKE_SET)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

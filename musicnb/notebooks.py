@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from ._version import __version__
 from .atomic import atomic_path
@@ -79,9 +79,58 @@ def write_notebook(path: str | Path, cells: Sequence[tuple[str, str]]) -> Path:
     return Path(path)
 
 
+def parse_assignments(items: Sequence[str]) -> dict[str, str]:
+    """``["EPOCHS=1", "N_PIECES=None"]`` -> ``{"EPOCHS": "1", "N_PIECES": "None"}``.
+
+    Each value must be a Python literal (number, string in quotes, ``None``, tuple...), checked
+    here so that a typo fails before a kernel starts."""
+    import ast
+
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name.isidentifier():
+            raise MusicnbError(f"--set takes NAME=VALUE with a Python name, got {item!r}; "
+                               "e.g. --set EPOCHS=1.")
+        try:
+            ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            raise MusicnbError(f"--set {name}: {value!r} is not a Python literal; quote strings "
+                               f"(--set {name}='\"text\"') and write numbers, None or tuples "
+                               "as in Python.") from None
+        out[name] = value
+    return out
+
+
+def inject_parameters(notebook: Any, parameters: dict[str, str]) -> None:
+    """Insert a cell tagged ``injected-parameters`` right after the cell tagged ``parameters``
+    (papermill's convention), assigning each name its literal; the notebook's own defaults stay
+    visible above it in the executed copy."""
+    import nbformat
+
+    if not parameters:
+        return
+    index = next((i for i, cell in enumerate(notebook.cells)
+                  if "parameters" in cell.get("metadata", {}).get("tags", [])), None)
+    if index is None:
+        raise MusicnbError("This notebook has no cell tagged 'parameters' to override; tag the "
+                           "cell that holds its settings (View > Cell metadata in JupyterLab).")
+    source = "# Parameters set by the runner (--set)\n" + "\n".join(
+        f"{name} = {value}" for name, value in parameters.items())
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["injected-parameters"]
+    cell["id"] = "injected-parameters"
+    notebook.cells.insert(index + 1, cell)
+
+
 def execute_notebook(path: str | Path, out_path: str | Path | None = None, *,
-                     timeout: int = 1800, cwd: str | Path | None = None) -> float:
+                     timeout: int = 1800, cwd: str | Path | None = None,
+                     parameters: dict[str, str] | None = None) -> float:
     """Run a notebook top to bottom in a fresh kernel; returns the seconds it took.
+
+    ``parameters`` (name -> Python literal source) override the parameters cell, as papermill
+    does: e.g. ``{"EPOCHS": "1"}`` runs full-size data and models for one epoch.
 
     The kernel inherits this process's environment (set ``MUSICNB_QUICK=1`` for quick mode).
     The executed copy, with outputs, is written to ``out_path`` when given. A failing cell
@@ -92,6 +141,7 @@ def execute_notebook(path: str | Path, out_path: str | Path | None = None, *,
 
     path = Path(path)
     notebook = nbformat.read(str(path), as_version=4)
+    inject_parameters(notebook, parameters or {})
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(cwd or path.parent)}})
     began = time.perf_counter()
@@ -114,7 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--out", type=Path, default=Path("build/course"))
     run.add_argument("--quick", action="store_true", help="tiny data and few epochs")
     run.add_argument("--timeout", type=int, default=6 * 3600, help="seconds per cell")
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a name of the parameters cell, e.g. --set EPOCHS=1 "
+                          "(repeatable; a name a notebook does not use is harmless)")
     args = parser.parse_args(argv)
+    try:
+        parameters = parse_assignments(args.set)
+    except MusicnbError as exc:
+        parser.error(str(exc))
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ["MUSICNB_QUICK"] = "1" if args.quick else "0"
     out = args.out.resolve()
@@ -125,7 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = out / notebook.name
         print(f"running {notebook} -> {target}", flush=True)
         try:
-            seconds = execute_notebook(notebook, target, timeout=args.timeout)
+            seconds = execute_notebook(notebook, target, timeout=args.timeout,
+                                       parameters=parameters)
         except Exception as exc:  # report and go on to the next notebook
             failures += 1
             print(f"FAILED {notebook}: {exc}", file=sys.stderr, flush=True)
