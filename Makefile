@@ -38,8 +38,9 @@ test-unit: $(STAMP)
 test-notebooks: $(STAMP)
 	MUSICNB_QUICK=1 $(PY) -m pytest -m notebook
 
-# Full-size data and models for one epoch each: checks every full-mode path in a few CPU hours
-# less than `make course` (override any name of a notebook's parameters cell the same way).
+# Full-size data and models for one epoch each: checks every full-mode path without the hours
+# of `make course` (on a 2-core CPU still an hour or more, most of it notebook 06's biaxial RNN).
+# Any name of a notebook's parameters cell can be overridden the same way, --set NAME=VALUE.
 SMOKE_SET := --set EPOCHS=1 --set EPOCHS_CLASSIC=1 --set SWEEP_EPOCHS=1 --set REG_EPOCHS=1 \
              --set B_EPOCHS=1 --set GEN_STEPS=32
 
