@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--length", type=int, default=128, help="training chunk length (steps)")
     parser.add_argument("--alpha", type=float, default=0.5)
     parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--patience", type=int, default=8,
+                        help="early stopping: epochs without a better validation loss")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
         result = musicnb.train(model, melody_harmony_dataset(X, Y, args.batch_size),
                                melody_harmony_dataset(Xv, Yv, args.batch_size, shuffle=False),
                                run_dir=run_dir, epochs=args.epochs, batch_size=args.batch_size,
-                               patience=4, resume=False, live_plot=False, verbose=0,
+                               patience=args.patience, resume=False, live_plot=False, verbose=0,
                                encoder=encoder, seed=0)
         trained = time.perf_counter() - began
         figures = evaluate_melody_harmony(result.model, test_m, test_c, train_m, train_c)
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
         "settings": {"units": args.units, "layers": 2, "input_dropout": 0.2, "dropout": 0.5,
                      "alpha": args.alpha, "chunk_length": args.length, "batch_size": args.batch_size,
                      "epochs_max": args.epochs, "epochs_done": result.epochs_done,
+                     "patience": args.patience,
                      "min_count": args.min_count, "transpose": True, "hold": True, "sevenths": False},
         "classes": {"melody": encoder.n_melody, "chords": encoder.n_chords,
                     "chord_vocabulary": encoder.chord_vocabulary},

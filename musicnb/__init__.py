@@ -62,5 +62,19 @@ def require_version(expected: str) -> str:
     return __version__
 
 
+def _start_tensorflow_quietly_in_a_kernel() -> None:
+    """In a Jupyter kernel, start TensorFlow now with its C++ start-up lines filtered (see
+    :mod:`musicnb.tensorflow_startup`); ``MUSICNB_TF_STARTUP_LOG=1`` shows them instead."""
+    import os
+    import sys
+
+    if "ipykernel" in sys.modules and os.environ.get("MUSICNB_TF_STARTUP_LOG") != "1":
+        from .tensorflow_startup import start_quietly
+
+        start_quietly()
+
+
+_start_tensorflow_quietly_in_a_kernel()
+
 __all__ = sorted(["__version__", "MusicnbError", "Piece", "ChordLabel", "Note", "quick_mode",
                   "cache_dir", "runs_dir", "export_dir", "require_version", *_LAZY])
