@@ -196,6 +196,24 @@ def semitones_to_c_or_a(key: str) -> int:
     return shift - 12 if shift > 6 else shift
 
 
+def shift_to_c_or_a(piece) -> int:
+    """The semitones that move ``piece`` (a :class:`~musicnb.Piece`) to C major / A minor.
+
+    The key is the piece's own, else :func:`estimate_key`'s; 0 when neither gives one. The shift
+    from :func:`semitones_to_c_or_a` (``-5..6``) moves an octave the other way when it would push
+    a note outside MIDI 0..127.
+    """
+    if not piece.n_notes:
+        return 0
+    key = piece.key or estimate_key(piece.pitch, piece.duration)
+    shift = semitones_to_c_or_a(key) if key else 0
+    if shift:
+        pitch = piece.pitch.astype("int32") + shift
+        if pitch.min() < 0 or pitch.max() > 127:
+            shift = shift - 12 if shift > 0 else shift + 12
+    return shift
+
+
 def scale_pitch_classes(key: str) -> tuple[int, ...]:
     """Pitch classes of the key's scale (natural minor for minor keys)."""
     tonic, mode = parse_key_name(key)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import MusicnbError
 from .saving import SavedAsConfig
-from ..harmony import estimate_key, semitones_to_c_or_a
+from ..harmony import shift_to_c_or_a
 from ..piece import Piece, pitch_name
 
 REST = 0
@@ -145,12 +145,8 @@ class EventEncoder(SavedAsConfig):
             report.dropped_other_parts = int((~keep).sum())
             piece = piece.select(keep)
         if self.transpose and piece.n_notes:
-            key = piece.key or estimate_key(piece.pitch, piece.duration)
-            shift = semitones_to_c_or_a(key) if key else 0
+            shift = shift_to_c_or_a(piece)
             if shift:
-                pitch = piece.pitch.astype(np.int32) + shift
-                if pitch.min() < 0 or pitch.max() > 127:
-                    shift = shift - 12 if shift > 0 else shift + 12
                 piece = piece.transpose(shift)
             report.transposed_by = shift
         spq = self.steps_per_quarter

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import MusicnbError
 from .saving import SavedAsConfig
-from ..harmony import (NO_CHORD, detect_chord, estimate_key, semitones_to_c_or_a,
+from ..harmony import (NO_CHORD, detect_chord, shift_to_c_or_a,
                        simplify_chord_label)
 from ..piece import ChordLabel, Piece, pitch_name
 from .events import HOLD, N_SPECIAL, REST, EventEncoder
@@ -174,16 +174,8 @@ class MelodyHarmonyEncoder(SavedAsConfig):
 
     # ------------------------------------------------------------------ reading a piece
     def _prepared(self, piece: Piece) -> Piece:
-        if not self.transpose or not piece.n_notes:
-            return piece
-        key = piece.key or estimate_key(piece.pitch, piece.duration)
-        shift = semitones_to_c_or_a(key) if key else 0
-        if shift:
-            pitch = piece.pitch.astype(np.int32) + shift
-            if pitch.min() < 0 or pitch.max() > 127:
-                shift = shift - 12 if shift > 0 else shift + 12
-            piece = piece.transpose(shift)
-        return piece
+        shift = shift_to_c_or_a(piece) if self.transpose else 0
+        return piece.transpose(shift) if shift else piece
 
     def _melody_and_length(self, piece: Piece) -> np.ndarray:
         if piece.n_notes and self.melody_part >= piece.n_parts:

@@ -133,6 +133,25 @@ def _lstm(units: int, return_sequences: bool, policy: str | None, name: str) -> 
                   dtype=policy, name=name)
 
 
+def _lstm_stack(x: Any, layers: int, units: int, dropout: float, sequence: bool,
+                policy: str | None) -> Any:
+    """``layers`` LSTMs (``lstm_1``...), each followed by Dropout (``dropout_1``...) when
+    ``dropout``; all return sequences except the last, which does when ``sequence``."""
+    for i in range(layers):
+        last = i == layers - 1
+        x = _lstm(units, return_sequences=sequence or not last, policy=policy, name=f"lstm_{i + 1}")(x)
+        if dropout:
+            x = L.Dropout(dropout, name=f"dropout_{i + 1}")(x)
+    return x
+
+
+def _check_window(window: int | None, sequence: bool, example: int) -> int | None:
+    """A many-to-one model needs a fixed window; a sequence model may take ``None`` (any length)."""
+    if window is None and not sequence:
+        raise MusicnbError(f"A many-to-one model (sequence=False) needs a fixed window, e.g. {example}.")
+    return _check_int("window", window, 1, allow_none=sequence)
+
+
 # ---------------------------------------------------------------- builders
 
 def logistic_regression(vocab_size: int, window: int = 10, learning_rate: float = 1e-3,
@@ -168,20 +187,14 @@ def onehot_lstm(vocab_size: int, window: int | None = 20, units: int = 64, layer
     The classic small defaults are one LSTM of 64 units with dropout 0.2.
     """
     vocab_size = _check_int("vocab_size", vocab_size, 2)
-    if window is None and not sequence:
-        raise MusicnbError("A many-to-one model (sequence=False) needs a fixed window, e.g. 20.")
-    window = _check_int("window", window, 1, allow_none=sequence)
+    window = _check_window(window, sequence, example=20)
     units = _check_int("units", units, 1)
     layers = _check_int("layers", layers, 1)
     dropout = _check_dropout(dropout)
     policy = _policy(mixed_precision)
     inputs = keras.Input(shape=(window,), dtype="int32", name="tokens")
     x = OneHot(vocab_size, name="one_hot", dtype=policy)(inputs)
-    for i in range(layers):
-        last = i == layers - 1
-        x = _lstm(units, return_sequences=sequence or not last, policy=policy, name=f"lstm_{i + 1}")(x)
-        if dropout:
-            x = L.Dropout(dropout, name=f"dropout_{i + 1}")(x)
+    x = _lstm_stack(x, layers, units, dropout, sequence, policy)
     outputs = _softmax(vocab_size)(x)
     model = keras.Model(inputs, outputs, name=name)
     params = {"vocab_size": vocab_size, "window": window, "units": units, "layers": layers,
@@ -215,9 +228,7 @@ def conv1d_lstm(vocab_size: int, window: int | None = 100, filters: int = 64, un
     (``sequence=False``, window 100 as in the tutorials) is the default.
     """
     vocab_size = _check_int("vocab_size", vocab_size, 2)
-    if window is None and not sequence:
-        raise MusicnbError("A many-to-one model (sequence=False) needs a fixed window, e.g. 100.")
-    window = _check_int("window", window, 1, allow_none=sequence)
+    window = _check_window(window, sequence, example=100)
     filters = _check_int("filters", filters, 1)
     units = _check_int("units", units, 1)
     dropout = _check_dropout(dropout)
@@ -225,12 +236,7 @@ def conv1d_lstm(vocab_size: int, window: int | None = 100, filters: int = 64, un
     inputs = keras.Input(shape=(window,), dtype="int32", name="tokens")
     x = OneHot(vocab_size, name="one_hot", dtype=policy)(inputs)
     x = L.Conv1D(filters, 3, padding="causal", activation="relu", dtype=policy, name="conv1d")(x)
-    x = _lstm(units, return_sequences=True, policy=policy, name="lstm_1")(x)
-    if dropout:
-        x = L.Dropout(dropout, name="dropout_1")(x)
-    x = _lstm(units, return_sequences=sequence, policy=policy, name="lstm_2")(x)
-    if dropout:
-        x = L.Dropout(dropout, name="dropout_2")(x)
+    x = _lstm_stack(x, 2, units, dropout, sequence, policy)
     outputs = _softmax(vocab_size)(x)
     model = keras.Model(inputs, outputs, name=name)
     params = {"vocab_size": vocab_size, "window": window, "filters": filters, "units": units,
