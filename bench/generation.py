@@ -84,12 +84,6 @@ def sampler_speed(sampler, primer: np.ndarray, notes: int, streams: int, repeats
     return statistics.median(rates)
 
 
-def write_json(path: Path, data: dict) -> None:
-    from musicnb.atomic import write_json as write_json_atomic
-
-    write_json_atomic(path, data, indent=2)
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=2000, help="notes per stream for the Sampler")
@@ -137,7 +131,9 @@ def main(argv: list[str] | None = None) -> dict:
     }
     result["goals"] = {name: {"goal": goal, "measured": result[name], "met": result[name] >= goal}
                        for name, goal in GOALS.items()}
-    write_json(args.out, result)
+    from musicnb.atomic import write_json
+
+    write_json(args.out, result, indent=2)
 
     print(f"model:   {result['model']}")
     print(f"naive:   {result['naive']}")

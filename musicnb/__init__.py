@@ -5,7 +5,10 @@ loading real music into :class:`Piece` records, encoding them for Keras models, 
 sampling, and turning the results back into MIDI, sound and pictures.
 
 Heavy modules (TensorFlow, music21, matplotlib) load only when first used, so
-``import musicnb`` stays fast and works on a machine that is still being set up.
+``import musicnb`` stays fast and works on a machine that is still being set up. The one
+exception is a Jupyter kernel: there TensorFlow starts at import, with its C++ start-up log
+lines filtered (:mod:`musicnb.tensorflow_startup`), because every notebook of the course uses it
+and would otherwise show those lines as a red block under its first Keras cell.
 """
 
 from __future__ import annotations

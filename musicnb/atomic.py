@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["atomic_path", "write_bytes", "write_text", "write_json"]
+__all__ = ["atomic_path", "write_bytes", "write_text", "write_json", "json_default"]
 
 
 def _new_file_mode() -> int:
@@ -70,7 +70,7 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return Path(path)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     """NumPy scalars and arrays, paths and sets become plain JSON values."""
     if hasattr(value, "tolist"):
         return value.tolist()
@@ -82,6 +82,6 @@ def _json_default(value: Any) -> Any:
 
 
 def write_json(path: str | os.PathLike, data: Any, indent: int = 1, sort_keys: bool = False,
-               default: Any = _json_default) -> Path:
+               default: Any = json_default) -> Path:
     """Write ``data`` as JSON (NumPy values converted) to ``path`` atomically."""
     return write_text(path, json.dumps(data, indent=indent, sort_keys=sort_keys, default=default))

@@ -38,7 +38,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .atomic import atomic_path, write_json, write_text
+from .atomic import atomic_path, json_default, write_json, write_text
 from .errors import MusicnbError
 from .settings import runs_dir
 
@@ -65,15 +65,12 @@ def save_model_atomic(model: Any, path: Path) -> Path:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    return repr(value)
+    """NumPy values and paths as :func:`musicnb.atomic.json_default` converts them; anything
+    else (a strategy, a callable in ``info``) by its ``repr``, so a run record always writes."""
+    try:
+        return json_default(value)
+    except TypeError:
+        return repr(value)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
