@@ -111,6 +111,27 @@ def test_without_hold_a_held_note_repeats_its_class():
     assert encoder.decode(melody, np.zeros_like(melody)).n_notes == 3  # ...and decode as one
 
 
+def test_zimmerman_representation(tmp_path):
+    # melody: G4 held two beats then B4; chords: a Bdim bar, then G7 for three bars, an F once
+    tune = Piece([67, 71, 50], [0.0, 2.0, 20.0], [2.0, 2.0, 1.0], part=[0, 0, 0],
+                 chords=[ChordLabel(0, 4, "Bdim"), ChordLabel(4, 12, "G7"), ChordLabel(16, 1, "F")])
+    encoder = MelodyHarmonyEncoder.zimmerman(min_count=16).fit([tune])
+    assert (encoder.low, encoder.high, encoder.hold, encoder.transpose) == (55, 88, False, False)
+    assert encoder.n_melody == 35  # rest + MIDI 55..88, no hold class
+    melody, chords = encoder.encode(tune)
+    # a held note repeats its (sounding pitch) class: no hold token
+    assert melody[:8].tolist() == [1 + 67 - 55] * 8 and melody[8] == 1 + 71 - 55
+    vocabulary = encoder.chord_vocabulary
+    # counted per 16th step: Bm (dim as minor) 16 steps, G (seventh dropped) 48, F only 4
+    assert encoder.chord_counts == {"Bm": 16, "G": 48, "F": 4}
+    assert vocabulary[chords[0]] == "Bm" and vocabulary[chords[20]] == "G"
+    assert chords[64] == 0  # F seen on fewer than min_count steps: NONE (N.C.), not "other"
+    assert 1 not in chords.tolist()
+    restored = load_encoder(encoder.save(tmp_path / "z.json"))
+    assert restored.rare_chord == "no_chord" and restored.diminished_as_minor
+    assert restored.encode(tune)[1].tolist() == chords.tolist()
+
+
 def test_save_load_and_clear_errors(tmp_path):
     encoder = MelodyHarmonyEncoder(min_count=1, sevenths=True, transpose=True).fit([lead_sheet()])
     path = encoder.save(tmp_path / "encoder.json")

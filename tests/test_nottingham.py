@@ -191,3 +191,77 @@ def test_download_is_pinned_to_one_place():
     assert len(nottingham.NOTTINGHAM_SHA256) == 64
     with pytest.raises(MusicnbError, match="form"):
         download_nottingham(form="wav")
+
+
+# ---------------------------------------------------------------- the jukedeck folder layout
+
+def one_track_file(path: Path, notes, channel=0) -> Path:
+    midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
+    midi.tracks.append(_track(notes, channel=channel))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    midi.save(str(path))
+    return path
+
+
+def jukedeck_folder(root: Path, tunes=("a", "b", "c"), chord_copies=("a", "b")) -> Path:
+    """MIDI/*.mid two-track tunes (each a little different) plus MIDI/melody/ and MIDI/chords/
+    one-track copies of the same names, as the jukedeck copy ships them."""
+    root.mkdir(parents=True, exist_ok=True)
+    for shift, name in enumerate(tunes):
+        melody = [(p + shift, s, d) for p, s, d in MELODY]
+        midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
+        midi.tracks.append(_track(melody))
+        midi.tracks.append(_track(CHORDS, channel=1))
+        midi.save(str(root / f"{name}.mid"))
+        one_track_file(root / "melody" / f"{name}.mid", melody)
+        if name in chord_copies:
+            one_track_file(root / "chords" / f"{name}.mid", CHORDS, channel=1)
+    return root
+
+
+def test_jukedeck_layout_loads_each_tune_once_and_counts_the_copies(tmp_path):
+    root = jukedeck_folder(tmp_path / "MIDI")
+    pieces, report = load_corpus(str(root), cache=False, workers=1)
+    assert sorted(p.title for p in pieces) == ["a", "b", "c"]
+    assert all(p.chords for p in pieces)  # every tune read from its two-track file
+    copies = [s for s in report.skipped if "one-track copy" in s.reason]
+    assert len(copies) == 5  # 3 melody copies + 2 chord copies
+    assert {s.file.split("/")[0] for s in copies} == {"melody", "chords"}
+    assert report.n_loaded == 3
+
+
+def test_melody_copy_without_two_track_file_is_reported_not_loaded(tmp_path):
+    root = jukedeck_folder(tmp_path / "MIDI", tunes=("a",), chord_copies=())
+    one_track_file(root / "melody" / "orphan.mid", MELODY)
+    one_track_file(root / "chords" / "lonely.mid", CHORDS, channel=1)
+    pieces, report = load_corpus(str(root), cache=False, workers=1)
+    assert [p.title for p in pieces] == ["a"]
+    reasons = {s.file: s.reason for s in report.skipped}
+    assert "lacks the chord track" in reasons["melody/orphan.mid"]
+    assert "lacks the melody" in reasons["chords/lonely.mid"]
+
+
+def test_only_one_track_copies_give_a_clear_error(tmp_path):
+    root = tmp_path / "MIDI"
+    one_track_file(root / "melody" / "x.mid", MELODY)
+    one_track_file(root / "chords" / "y.mid", CHORDS, channel=1)
+    with pytest.raises(MusicnbError, match="lacks"):
+        load_corpus(str(root), cache=False, workers=1)
+
+
+def test_pointing_at_the_melody_copies_says_to_load_the_folder_above(tmp_path):
+    root = jukedeck_folder(tmp_path / "MIDI")
+    with pytest.raises(MusicnbError, match="folder above"):
+        load_corpus(str(root / "melody"), cache=False, workers=1)
+    with pytest.raises(MusicnbError, match="lacks the melody"):
+        load_corpus(str(root / "chords"), cache=False, workers=1)
+
+
+def test_melody_only_pieces_cannot_fit_the_chord_vocabulary(tmp_path):
+    from musicnb.encoders import MelodyHarmonyEncoder
+
+    folder = tmp_path / "tunes"
+    one_track_file(folder / "x.mid", MELODY)
+    pieces, _ = load_corpus(str(folder), cache=False, workers=1)
+    with pytest.raises(MusicnbError, match="no chord symbols"):
+        MelodyHarmonyEncoder().fit(pieces)

@@ -288,13 +288,19 @@ def _plan(source: Any, options: ParseOptions) -> _Plan:
     if not path.exists():
         raise _missing(str(source))
     if path.is_dir():
-        files = _files_of_folder(path)
-        if not files:
+        from .nottingham import check_not_one_track_folder, split_one_track_copies
+
+        check_not_one_track_folder(path)  # the jukedeck melody/ or chords/ copies
+        files, copies = split_one_track_copies(path, _files_of_folder(path))
+        if not files and not copies:
             raise MusicnbError(
                 f"The folder {path} holds no music files ({', '.join(SUPPORTED_SUFFIXES)}; "
                 "sub-folders searched too). Copy your MIDI, ABC or MusicXML files into it, or "
                 "pass another folder.")
-        return _Plan(str(path), _units_of_files(files, path), None, options)
+        left_out = (Unit(p.relative_to(path).as_posix(), str(p), "error", text=why)
+                    for p, why in copies)
+        return _Plan(str(path), itertools.chain(left_out, _units_of_files(files, path)), None,
+                     options)
     return _Plan(str(path), _units_of_file(path, path.name), None, options)
 
 

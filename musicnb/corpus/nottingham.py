@@ -212,3 +212,73 @@ def download_nottingham(dest: str | os.PathLike | None = None, form: str = "midi
                         (out_dir / name).write_bytes(bundle.read(member))
     (dest / ".complete").write_text(sha256)
     return target
+
+
+# --------------------------------------------------------------------------- folder layout
+#
+# The jukedeck copy ships ``MIDI/*.mid`` (melody + chords, one file per tune) and, beside them,
+# ``MIDI/melody/*.mid`` and ``MIDI/chords/*.mid``: the SAME tunes again as one-track files.
+# A recursive folder load would read each tune up to three times (about 3,065 pieces instead
+# of 1,034) and a split by piece would put a tune in train (combined) and test (melody copy).
+
+#: Sub-folder names of the one-track copies, and what each copy lacks.
+ONE_TRACK_FOLDERS = {"melody": "the chord track", "chords": "the melody"}
+
+
+def _one_track_folder(root: Path, path: Path) -> str | None:
+    parts = path.relative_to(root).parts
+    if len(parts) == 2 and parts[0].lower() in ONE_TRACK_FOLDERS:
+        return parts[0].lower()
+    return None
+
+
+def split_one_track_copies(root: str | os.PathLike, files: list[Path]
+                           ) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """``(files to load, [(skipped file, reason), ...])`` for a folder in the jukedeck layout.
+
+    The layout is recognised when ``root`` holds a ``melody/`` or ``chords/`` sub-folder of MIDI
+    files. Then every file directly inside those sub-folders is left out with a reason: a
+    one-track copy of a combined file of ``root`` (same name), or — when no combined file
+    exists — a file that lacks the melody or the chord track, which a melody-and-harmony
+    model cannot use (a chords-only file would otherwise be read as if its chords were a
+    melody). Any other folder is returned unchanged.
+    """
+    root = Path(root)
+    inside = {name: [p for p in files if _one_track_folder(root, p) == name
+                     and p.suffix.lower() in (".mid", ".midi")] for name in ONE_TRACK_FOLDERS}
+    if not any(inside.values()):
+        return files, []
+    combined = {p.name.lower() for p in files if p.parent == root}
+    skipped: list[tuple[Path, str]] = []
+    leave_out: set[Path] = set()
+    for name, copies in inside.items():
+        for path in copies:
+            leave_out.add(path)
+            if path.name.lower() in combined:
+                reason = (f"one-track copy in {name}/ of the two-track file of the same name "
+                          "in the folder above (melody and chords together): the tune is "
+                          "loaded once, from that file")
+            else:
+                reason = (f"{name}-only file in {name}/ with no two-track file of the same name "
+                          f"in the folder above: it lacks {ONE_TRACK_FOLDERS[name]}, so a "
+                          "melody-and-harmony model cannot use it (load the folder of the "
+                          "two-track files)")
+            skipped.append((path, reason))
+    return [p for p in files if p not in leave_out], skipped
+
+
+def check_not_one_track_folder(folder: str | os.PathLike) -> None:
+    """Raise if ``folder`` is the ``melody/`` or ``chords/`` sub-folder of a jukedeck copy
+    (its files repeat the tunes of the folder above without their other track)."""
+    folder = Path(folder)
+    name = folder.name.lower()
+    if name not in ONE_TRACK_FOLDERS or not folder.is_dir():
+        return
+    here = {p.name.lower() for p in folder.glob("*") if p.suffix.lower() in (".mid", ".midi")}
+    above = {p.name.lower() for p in folder.parent.glob("*") if p.suffix.lower() in (".mid", ".midi")}
+    if here and here & above:
+        raise MusicnbError(
+            f"{folder} holds the one-track {name} copies of the Nottingham tunes in "
+            f"{folder.parent} (each file lacks {ONE_TRACK_FOLDERS[name]}). Load the folder "
+            f"above instead: load_corpus({str(folder.parent)!r}) reads each tune once with "
+            "its melody and chords.")

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import MusicnbError
 from .saving import SavedAsConfig
-from ..harmony import (NO_CHORD, detect_chord, shift_to_c_or_a,
+from ..harmony import (NO_CHORD, chord_name, detect_chord, parse_chord_label, shift_to_c_or_a,
                        simplify_chord_label)
 from ..piece import ChordLabel, Piece, pitch_name
 from .events import HOLD, N_SPECIAL, REST, EventEncoder
@@ -66,6 +66,16 @@ class MelodyHarmonyEncoder(SavedAsConfig):
     transpose:
         Move every piece to C major / A minor first (its ``key``, or the Krumhansl-Schmuckler
         estimate), melody and chords together.
+    count_by:
+        How ``min_count`` counts a chord in the training pieces: ``"runs"`` (default: one
+        chord change = one occurrence) or ``"steps"`` (every grid step it sounds, as Zimmerman
+        counted: a chord held for a bar of 16ths counts 16).
+    rare_chord:
+        Where a chord below ``min_count`` goes: ``"other"`` (its own class, default) or
+        ``"no_chord"`` (merged into N.C., Zimmerman's "NONE"; the "other" class then stays in
+        the vocabulary, unused, so the class numbers keep their meaning).
+    diminished_as_minor:
+        Spell diminished chords as minor (Zimmerman's ``resolve_chord``: ``Bdim -> Bm``).
     chord_every:
         For *detected* chords only: read the sounding notes at the first step of every
         ``chord_every`` steps and hold that chord until the next reading (default: one per
@@ -79,7 +89,10 @@ class MelodyHarmonyEncoder(SavedAsConfig):
                  melody_part: int = 0, hold: bool = True, sevenths: bool = False,
                  min_count: int = 3, transpose: bool = False,
                  out_of_range: Literal["fold", "drop"] = "fold", chord_every: int | None = None,
-                 chord_vocabulary: list[str] | None = None) -> None:
+                 chord_vocabulary: list[str] | None = None,
+                 count_by: Literal["runs", "steps"] = "runs",
+                 rare_chord: Literal["other", "no_chord"] = "other",
+                 diminished_as_minor: bool = False) -> None:
         if int(melody_part) != melody_part or melody_part < 0:
             raise MusicnbError(f"melody_part must be a part number >= 0, got {melody_part!r}.")
         if int(min_count) != min_count or min_count < 1:
@@ -99,10 +112,33 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         if int(chord_every) != chord_every or chord_every < 1:
             raise MusicnbError(f"chord_every must be a whole number of steps >= 1, got {chord_every!r}.")
         self.chord_every = int(chord_every)
+        if count_by not in ("runs", "steps"):
+            raise MusicnbError(f"count_by must be 'runs' or 'steps', got {count_by!r}.")
+        if rare_chord not in ("other", "no_chord"):
+            raise MusicnbError(f"rare_chord must be 'other' or 'no_chord', got {rare_chord!r}.")
+        self.count_by, self.rare_chord = count_by, rare_chord
+        self.diminished_as_minor = bool(diminished_as_minor)
         self.chord_counts: dict[str, int] = {}
         self._chords: list[str] | None = None
         if chord_vocabulary is not None:
             self._set_chord_vocabulary(chord_vocabulary)
+
+    @classmethod
+    def zimmerman(cls, **overrides: Any) -> "MelodyHarmonyEncoder":
+        """Yoav Zimmerman's Nottingham representation (``music_rnn``, ``nottingham_util.py``).
+
+        Melody: the *sounding* MIDI pitch 55-88 or rest at each 16th step, no hold class (a held
+        note repeats its class); chords from the harmony track, sevenths and extensions
+        dropped, diminished spelt as minor, chords seen on fewer than 64 grid steps of the
+        training pieces merged into NONE (N.C.); no transposition. (He counted the 64 over all
+        three splits; the course counts on the training split only, so the test tunes cannot
+        shape the vocabulary.)
+        """
+        settings = dict(steps_per_quarter=4, low=55, high=88, hold=False, sevenths=False,
+                        min_count=64, transpose=False, count_by="steps", rare_chord="no_chord",
+                        diminished_as_minor=True)
+        settings.update(overrides)
+        return cls(**settings)
 
     # ------------------------------------------------------------------ vocabularies
     def _set_chord_vocabulary(self, vocabulary: list[str]) -> None:
@@ -164,13 +200,19 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         """Class of a chord symbol (simplified first); unknown chords are "other"."""
         self._require_fitted()
         name = self.simplify(label)
-        return self._chord_index.get(name, OTHER_CHORD_CLASS)
+        rare = OTHER_CHORD_CLASS if self.rare_chord == "other" else NO_CHORD_CLASS
+        return self._chord_index.get(name, rare)
 
     def simplify(self, label: str) -> str:
         """Root + quality spelling used as a class name (``'G7/B' -> 'G'`` without sevenths)."""
         if str(label) == OTHER_CHORD:
             return OTHER_CHORD
-        return simplify_chord_label(label, sevenths=self.sevenths)
+        name = simplify_chord_label(label, sevenths=self.sevenths)
+        if self.diminished_as_minor and name != NO_CHORD:
+            parsed = parse_chord_label(name)
+            if parsed is not None and parsed[1] == "dim":
+                name = chord_name(parsed[0], "min")
+        return name
 
     # ------------------------------------------------------------------ reading a piece
     def _prepared(self, piece: Piece) -> Piece:
@@ -246,11 +288,17 @@ class MelodyHarmonyEncoder(SavedAsConfig):
             labels = self.chord_labels(piece, len(melody))
             previous = None
             for label in labels:
-                if label != previous and label != NO_CHORD:
+                if label != NO_CHORD and (label != previous or self.count_by == "steps"):
                     counts[label] += 1
                 previous = label
         if n == 0:
             raise MusicnbError("fit() got no pieces; pass the training split (a list of Piece).")
+        if not counts:
+            raise MusicnbError(
+                f"None of the {n} training pieces has a chord: they carry no chord symbols and "
+                "no harmony part to detect chords from. A folder of melody-only files (such as "
+                "the Nottingham MIDI/melody/ copies) cannot train the chord head; load the "
+                "two-track files (melody + chords) instead.")
         self.chord_counts = dict(counts)
         kept = sorted((name for name, c in counts.items() if c >= self.min_count),
                       key=lambda name: (-counts[name], name))
@@ -264,8 +312,8 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         piece = self._prepared(piece)
         melody = self._melody_and_length(piece)
         labels = self.chord_labels(piece, len(melody))
-        chords = np.array([self._chord_index.get(label, OTHER_CHORD_CLASS) for label in labels],
-                          np.int32)
+        rare = OTHER_CHORD_CLASS if self.rare_chord == "other" else NO_CHORD_CLASS
+        chords = np.array([self._chord_index.get(label, rare) for label in labels], np.int32)
         return melody.astype(np.int32), chords
 
     def encode_many(self, pieces: Iterable[Piece], min_notes: int = 1
@@ -376,7 +424,9 @@ class MelodyHarmonyEncoder(SavedAsConfig):
                 "low": self.low, "high": self.high, "melody_part": self.melody_part,
                 "hold": self.hold, "sevenths": self.sevenths, "min_count": self.min_count,
                 "transpose": self.transpose, "out_of_range": self.out_of_range,
-                "chord_every": self.chord_every, "chord_vocabulary": self._chords, "melody_vocabulary": self.melody_vocabulary}
+                "chord_every": self.chord_every, "count_by": self.count_by,
+                "rare_chord": self.rare_chord, "diminished_as_minor": self.diminished_as_minor,
+                "chord_vocabulary": self._chords, "melody_vocabulary": self.melody_vocabulary}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "MelodyHarmonyEncoder":
