@@ -31,6 +31,8 @@ from ..harmony import NO_CHORD, chord_name, parse_key_name
 from .next_note import OneHot
 
 __all__ = ["melody_harmony_lstm", "melody_harmony_chunks", "melody_harmony_dataset",
+           "zimmerman_config", "carried_state_batches", "train_carrying_state",
+           "melody_harmony_loss",
            "predict_melody_harmony", "evaluate_melody_harmony", "progression_labels",
            "MelodyHarmonySampler"]
 
@@ -38,14 +40,22 @@ __all__ = ["melody_harmony_lstm", "melody_harmony_chunks", "melody_harmony_datas
 def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: int = 2,
                         input_dropout: float = 0.2, dropout: float = 0.5, alpha: float = 0.5,
                         learning_rate: float = 1e-3, compile: bool = True,
-                        name: str = "melody_harmony_lstm") -> keras.Model:
+                        name: str = "melody_harmony_lstm", optimizer: str = "adam",
+                        rho: float = 0.9, stateful_batch_size: int | None = None) -> keras.Model:
     """Two int inputs ``melody_in`` and ``chord_in`` ``(batch, time)`` → softmax heads ``melody``
     ``(batch, time, n_melody)`` and ``chord`` ``(batch, time, n_chords)``.
 
     one-hot(melody) ⊕ one-hot(chord) → Dropout(input_dropout) → ``layers`` × [LSTM(units,
     return_sequences) → Dropout(dropout)] → two Dense softmax heads. Dropout sits between
     layers (not ``recurrent_dropout``) so a GPU keeps the fused cuDNN kernel. Compiled with
-    Adam and α·CE(melody) + (1 − α)·CE(chord), argmax and sampled accuracy per head.
+    α·CE(melody) + (1 − α)·CE(chord), argmax and sampled accuracy per head.
+
+    ``optimizer``: ``"adam"`` (the course's default, ``learning_rate`` 1e-3) or ``"rmsprop"``
+    (Zimmerman's: ``RMSPropOptimizer(5e-3, decay=0.9)`` in TensorFlow 1, i.e. Keras
+    ``RMSprop(learning_rate, rho=0.9)``). ``stateful_batch_size``: build the LSTMs with
+    ``stateful=True`` for a fixed batch, so the state is carried from one chunk to the next
+    (truncated back-propagation through time, as Zimmerman trained); see
+    :func:`train_carrying_state`. :func:`zimmerman_config` gives his whole configuration.
     """
     from ..losses import two_head_compile_args
 
@@ -57,13 +67,17 @@ def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: 
         if not 0.0 <= float(value) < 1.0:
             raise MusicnbError(f"{label} must be in [0, 1), got {value!r}.")
     compile_args = two_head_compile_args(alpha)  # checks alpha
-    melody_in = keras.Input(shape=(None,), dtype="int32", name="melody_in")
-    chord_in = keras.Input(shape=(None,), dtype="int32", name="chord_in")
+    if optimizer not in ("adam", "rmsprop"):
+        raise MusicnbError(f"optimizer must be 'adam' or 'rmsprop', got {optimizer!r}.")
+    stateful = stateful_batch_size is not None
+    shape = {"batch_shape": (int(stateful_batch_size), None)} if stateful else {"shape": (None,)}
+    melody_in = keras.Input(**shape, dtype="int32", name="melody_in")
+    chord_in = keras.Input(**shape, dtype="int32", name="chord_in")
     x = L.Concatenate(name="melody_chord")([OneHot(int(n_melody), name="melody_onehot")(melody_in),
                                             OneHot(int(n_chords), name="chord_onehot")(chord_in)])
     x = L.Dropout(float(input_dropout), name="input_dropout")(x)
     for i in range(int(layers)):
-        x = L.LSTM(int(units), return_sequences=True, name=f"lstm_{i + 1}")(x)
+        x = L.LSTM(int(units), return_sequences=True, stateful=stateful, name=f"lstm_{i + 1}")(x)
         x = L.Dropout(float(dropout), name=f"dropout_{i + 1}")(x)
     melody_out = L.Dense(int(n_melody), activation="softmax", dtype="float32", name="melody")(x)
     chord_out = L.Dense(int(n_chords), activation="softmax", dtype="float32", name="chord")(x)
@@ -75,13 +89,37 @@ def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: 
         def sampled() -> keras.metrics.Metric:
             return keras.metrics.MeanMetricWrapper(sampled_accuracy_metric, name="sampled_accuracy")
 
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args,
+        chosen = (keras.optimizers.Adam(learning_rate) if optimizer == "adam" else
+                  keras.optimizers.RMSprop(learning_rate, rho=float(rho)))
+        model.compile(optimizer=chosen, **compile_args,
                       metrics={"melody": ["accuracy", sampled()], "chord": ["accuracy", sampled()]})
     params = {"n_melody": int(n_melody), "n_chords": int(n_chords), "units": int(units),
               "layers": int(layers), "input_dropout": float(input_dropout),
-              "dropout": float(dropout), "alpha": float(alpha), "learning_rate": float(learning_rate)}
+              "dropout": float(dropout), "alpha": float(alpha), "learning_rate": float(learning_rate),
+              "optimizer": optimizer, "rho": float(rho)}
     object.__setattr__(model, "_musicnb_build", {"builder": "melody_harmony_lstm", "params": params})
     return model
+
+
+#: Yoav Zimmerman's training configuration (``music_rnn``, ``rnn.py`` DefaultConfig and
+#: ``model.py``): 2 × LSTM(200), melody coefficient 0.5, keep-probabilities 0.5 between layers
+#: and 0.8 on the input (dropout rates 0.5 / 0.2), RMSProp 5e-3 with decay 0.9, state carried
+#: across 128-step chunks of each tune.
+ZIMMERMAN = {"units": 200, "layers": 2, "alpha": 0.5, "dropout": 0.5, "input_dropout": 0.2,
+             "optimizer": "rmsprop", "learning_rate": 5e-3, "rho": 0.9}
+ZIMMERMAN_CHUNK = 128
+
+
+def zimmerman_config(**overrides: Any) -> dict[str, Any]:
+    """:data:`ZIMMERMAN` with ``overrides``: keyword arguments for :func:`melody_harmony_lstm`
+    (train it with :func:`train_carrying_state` on :data:`ZIMMERMAN_CHUNK`-step chunks)."""
+    config = dict(ZIMMERMAN)
+    unknown = set(overrides) - set(config)
+    if unknown:
+        raise MusicnbError(f"zimmerman_config has no setting {sorted(unknown)}; "
+                           f"known: {sorted(config)}.")
+    config.update(overrides)
+    return config
 
 
 # ---------------------------------------------------------------- data
@@ -114,6 +152,128 @@ def melody_harmony_dataset(X: dict[str, np.ndarray], Y: dict[str, np.ndarray],
     if shuffle:
         dataset = dataset.shuffle(len(X["melody_in"]), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
+
+
+def carried_state_batches(melodies: Sequence[np.ndarray], chords: Sequence[np.ndarray],
+                          batch_size: int = 32, length: int = 128
+                          ) -> list[list[tuple[dict, dict, np.ndarray]]]:
+    """Groups of ``batch_size`` whole tunes cut into consecutive ``length``-step chunks.
+
+    Tunes are sorted by length (so a group pads little) and split into groups; within a group
+    row ``r`` of chunk ``k + 1`` continues row ``r`` of chunk ``k``, so a stateful model reading
+    the chunks in order carries each tune's state from one chunk to the next. Targets are the
+    next step; padding (after a tune ends, and the rows that fill the last group) has weight 0.
+    Each group is a list of ``(X, Y, weight)`` chunks, ``weight`` of shape
+    ``(batch_size, length)``. (Zimmerman grouped tunes by their number of chunks and cut each
+    tune's tail; here every step of every tune is trained.)
+    """
+    if len(melodies) != len(chords) or not len(melodies):
+        raise MusicnbError("carried_state_batches needs the same (non-zero) number of melody "
+                           "and chord arrays.")
+    batch_size, length = int(batch_size), int(length)
+    order = np.argsort([len(m) for m in melodies], kind="stable")
+    groups = []
+    for begin in range(0, len(order), batch_size):
+        rows = order[begin:begin + batch_size]
+        longest = max(len(melodies[i]) - 1 for i in rows)
+        if longest < 1:
+            continue
+        width = -(-longest // length) * length
+        xm, xc, ym, yc = (np.zeros((batch_size, width), np.int32) for _ in range(4))
+        weight = np.zeros((batch_size, width), np.float32)
+        for r, i in enumerate(rows):
+            m, c = np.asarray(melodies[i]), np.asarray(chords[i])
+            n = len(m) - 1
+            if n < 1:
+                continue
+            xm[r, :n], xc[r, :n], ym[r, :n], yc[r, :n] = m[:-1], c[:-1], m[1:], c[1:]
+            weight[r, :n] = 1.0
+        groups.append([({"melody_in": xm[:, k:k + length], "chord_in": xc[:, k:k + length]},
+                        {"melody": ym[:, k:k + length], "chord": yc[:, k:k + length]},
+                        weight[:, k:k + length]) for k in range(0, width, length)])
+    return groups
+
+
+def train_carrying_state(model: keras.Model, train: tuple[Sequence, Sequence],
+                         valid: tuple[Sequence, Sequence], epochs: int = 20,
+                         batch_size: int = 32, length: int = 128, patience: int | None = 3,
+                         seed: int = 0, minutes: float | None = None,
+                         verbose: bool = True) -> dict[str, Any]:
+    """Train a :func:`melody_harmony_lstm` with the LSTM state carried across chunks.
+
+    A stateful twin of ``model`` (same builder settings, ``stateful_batch_size=batch_size``)
+    reads each group of :func:`carried_state_batches` chunk by chunk, its states reset at the
+    start of every group (group order shuffled each epoch, as Zimmerman shuffled his batches).
+    After each epoch the weights go back into ``model`` and the validation loss is measured on
+    whole tunes (one pass per tune: the same as carrying the state through all its chunks).
+    The best epoch's weights are kept; training stops after ``patience`` epochs without a
+    better validation loss, or once ``minutes`` of wall time are spent. ``model.fit`` (and so
+    ``musicnb.train``) treats batches as independent, hence this small loop. Returns
+    ``{"history": [{epoch, loss, val_loss, seconds}, ...], "epochs_done", "best_epoch",
+    "seconds"}``.
+    """
+    import time
+
+    build = getattr(model, "_musicnb_build", {})
+    if build.get("builder") != "melody_harmony_lstm":
+        raise MusicnbError("train_carrying_state needs a model built by melody_harmony_lstm.")
+    params = dict(build["params"])
+    twin = melody_harmony_lstm(**params, stateful_batch_size=int(batch_size),
+                               name=model.name + "_stateful")
+    twin.set_weights(model.get_weights())
+    lstm_layers = [layer for layer in twin.layers if isinstance(layer, L.LSTM)]
+    groups = carried_state_batches(*train, batch_size=batch_size, length=length)
+    rng = np.random.default_rng(seed)
+    history: list[dict[str, float]] = []
+    best, best_weights, stale = np.inf, model.get_weights(), 0
+    started = time.perf_counter()
+    for epoch in range(int(epochs)):
+        began = time.perf_counter()
+        total = steps = 0.0
+        for g in rng.permutation(len(groups)):
+            for layer in lstm_layers:
+                layer.reset_states()
+            for X, Y, w in groups[g]:
+                n = float(w.sum())
+                if n == 0:
+                    continue
+                logs = twin.train_on_batch(X, Y, sample_weight={"melody": w, "chord": w},
+                                           return_dict=True)
+                total += float(logs["loss"]) * w.size  # Keras divides by every element
+                steps += n
+        model.set_weights(twin.get_weights())
+        val = melody_harmony_loss(model, *valid, alpha=params["alpha"])
+        history.append({"epoch": epoch + 1, "loss": total / max(steps, 1.0), "val_loss": val,
+                        "seconds": round(time.perf_counter() - began, 1)})
+        if verbose:
+            print(f"epoch {epoch + 1}: loss {history[-1]['loss']:.4f}, val_loss {val:.4f} "
+                  f"({history[-1]['seconds']:.0f} s)", flush=True)
+        if val < best - 1e-6:
+            best, best_weights, stale = val, model.get_weights(), 0
+        else:
+            stale += 1
+        if patience is not None and stale >= patience:
+            break
+        if minutes is not None and time.perf_counter() - started > 60 * minutes:
+            break
+    model.set_weights(best_weights)
+    return {"history": history, "epochs_done": len(history),
+            "best_epoch": int(np.argmin([h["val_loss"] for h in history]) + 1),
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def melody_harmony_loss(model: keras.Model, melodies: Sequence[np.ndarray],
+                        chords: Sequence[np.ndarray], alpha: float = 0.5) -> float:
+    """α·CE(melody) + (1 − α)·CE(chord), nats per step over whole tunes (no dropout)."""
+    predictions = predict_melody_harmony(model, melodies, chords)
+    pm = np.concatenate([p[0] for p in predictions])
+    pc = np.concatenate([p[1] for p in predictions])
+    ym = np.concatenate([np.asarray(m)[1:] for m in melodies]).astype(np.int64)
+    yc = np.concatenate([np.asarray(c)[1:] for c in chords]).astype(np.int64)
+    rows = np.arange(len(ym))
+    ce_m = -np.mean(np.log(np.clip(pm[rows, ym], 1e-7, 1.0)))
+    ce_c = -np.mean(np.log(np.clip(pc[rows, yc], 1e-7, 1.0)))
+    return float(alpha * ce_m + (1 - alpha) * ce_c)
 
 
 # ---------------------------------------------------------------- evaluation
