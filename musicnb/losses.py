@@ -18,136 +18,277 @@ from keras import ops
 #    ``loss_weights={"melody": α, "chord": 1 − α}`` (saved in the .keras compile config).
 #
 # 2. The music-theory pitch loss: a cost c(d) of the interval d = predicted − true pitch
-#    (semitones), small for consonant intervals and large for dissonant ones, periodic every
-#    12 semitones, plus a charge for leaps beyond an octave:
-#        c(d) = Σ_{k=1..K} w_k · (1 − cos(2πk·d/12))  +  λ · softplus(s·(|d| − 12.5)) / s
-#    Each term is 0 at d = 0 and 12-periodic, so c(0) = c(±12) ≈ 0 (plus the small leap
-#    charge at the octave). The weights w_k are the least-squares fit of the target points
-#    INTERVAL_COST_TARGETS (interval class = d mod 12 folded into 0..6; the fit reproduces them
-#    within 0.01). Being a smooth function of d, it can be used as a regression loss on a
-#    real-valued pitch (use a), and as an expected cost under a predicted distribution over
-#    pitch tokens, added to cross-entropy (use b):
+#    (semitones), plus a charge for leaps beyond an octave. Two variants, one construction.
+#
+#    * PAPER_THEORY_COST — the loss of *Long Short-Tunes Memory* (Peter Schaldenbrand, Yizhou He,
+#      Husni Almoubayyed; Carnegie Mellon University): a prediction that lands on the true note,
+#      or a major third or a perfect fifth ABOVE it (d ≡ 0, +4, +7 mod 12: the notes of the
+#      major triad built on the true note), is cheap; everything else is expensive. It is NOT
+#      symmetric: d = −5 ≡ +7 and d = −8 ≡ +4 are cheap, d = −4 and d = −7 are not.
+#    * COURSE_THEORY_COST — the course's own variant, not the paper's: intervals folded
+#      (d and −d cost the same) and graded by consonance (thirds, fourths, fifths, sixths cheap,
+#      seconds, sevenths and the tritone dear). Used as the extra term beside cross-entropy.
+#
+#    The paper fits its target points with a smooth high-order curve. A free polynomial or
+#    Fourier fit through such points overshoots below zero next to the cheap points, so a
+#    regression would be pulled AWAY from the true note. Here the periodic part is written so
+#    that it cannot go below zero and vanishes only at d ≡ 0 (mod 12):
+#        p(d) = sin²(π d / 12) · exp(g(d)),   g(d) = a_0 + Σ_{k=1..K} a_k cos(2πk d/12) + b_k sin(2πk d/12)
+#    (sin² has period 12 and its only zeros are the octaves; exp(·) > 0). g is fitted by least
+#    squares to log(target / sin²(π d/12)) at d = 1..11 (K = 5: 11 coefficients through 11
+#    points, so the curve passes through every target; the symmetric course variant uses
+#    cosines only, fitted on the interval classes 1..6). Then, with |d|_ε = √(d² + ε) − √ε,
+#        leap(d) = (λ/s) · [softplus(s(|d|_ε − 12)) − softplus(−12 s)]
+#        c(d)    = A · p(d) + leap(d)
+#    leap(0) = 0 and leap grows by ≈ λ per semitone beyond an octave (and is already
+#    λ·ln2/s > 0 AT the octave), so c ≥ 0 everywhere, c(0) = 0, and d = 0 is the only
+#    minimum; c is 12-periodic up to the leap charge. A is the pitch-loss amplitude (the largest
+#    target, 1.0): the paper weighs velocity and Δt mean squared errors at 20 % of it.
+#
+#    Uses: (a) the loss of a regression on a real-valued pitch (PitchRegressionLoss,
+#    TheoryPitchLoss); (b) an expected cost under a predicted distribution over pitch tokens,
+#    added to cross-entropy (TheoryAwareCrossEntropy):
 #        L_b = CE(p, y) + β · Σ_j p_j · c(pitch_j − pitch_y)    (0 for tokens without a pitch)
 
-#: Target cost of each interval class (semitones mod 12 folded into 0..6): 0 unison/octave,
-#: 1 minor 2nd/major 7th, 2 major 2nd/minor 7th, 3 minor 3rd/major 6th, 4 major 3rd/minor 6th,
-#: 5 perfect 4th/5th, 6 tritone. Low for consonances, high off the scale and for the tritone.
-INTERVAL_COST_TARGETS: dict[int, float] = {0: 0.0, 1: 1.0, 2: 0.6, 3: 0.2, 4: 0.2, 5: 0.15,
-                                           6: 1.0}
+import math
+from dataclasses import dataclass, field
 
-#: w_1..w_5 of the cosine series, ``fit_interval_cost(INTERVAL_COST_TARGETS, 5)`` rounded.
-THEORY_HARMONICS: tuple[float, ...] = (-0.143859, -0.156818, 0.301515, 0.093182, 0.346889)
+#: The paper's target points, by d mod 12 (predicted − true): cheap on the true note's major
+#: triad above it (0, +4, +7), expensive elsewhere.
+PAPER_INTERVAL_TARGETS: dict[int, float] = {r: 1.0 for r in range(12)} | {0: 0.0, 4: 0.15, 7: 0.15}
 
-#: The leap charge λ·softplus(s·(|d| − start))/s beyond an octave.
-LEAP_WEIGHT, LEAP_SHARPNESS, LEAP_START = 0.25, 2.0, 12.5
+#: The course variant's targets by interval class (semitones mod 12 folded into 0..6):
+#: 0 unison/octave, 1 minor 2nd/major 7th, 2 major 2nd/minor 7th, 3 minor 3rd/major 6th,
+#: 4 major 3rd/minor 6th, 5 perfect 4th/5th, 6 tritone.
+COURSE_INTERVAL_TARGETS: dict[int, float] = {0: 0.0, 1: 1.0, 2: 0.6, 3: 0.2, 4: 0.2, 5: 0.15,
+                                             6: 1.0}
+INTERVAL_COST_TARGETS = COURSE_INTERVAL_TARGETS  # the name older notebooks used
+
+#: The leap charge (λ, s, start) beyond an octave.
+LEAP_WEIGHT, LEAP_SHARPNESS, LEAP_START = 0.25, 4.0, 12.0
 
 
-def fit_interval_cost(targets: dict[int, float] | None = None, n_harmonics: int = 5):
-    """Least-squares weights ``w_1..w_K`` of ``Σ w_k (1 − cos(2πk·d/12))`` through the targets.
+@dataclass(frozen=True)
+class IntervalCost:
+    """A theory cost ``c(d) = A·sin²(πd/12)·exp(g(d)) + leap(d)`` (see the section comment).
 
-    ``targets`` maps interval classes 0..6 to costs (default :data:`INTERVAL_COST_TARGETS`);
-    the series is fitted at d = 0..11 (class = min(d, 12 − d)). Returns a NumPy array.
+    ``cos = (a_0, a_1, .., a_K)``, ``sin = (b_1, .., b_K)`` (empty: symmetric). Build one with
+    :meth:`fit`; :data:`PAPER_THEORY_COST` and :data:`COURSE_THEORY_COST` are the two of the
+    course. ``amplitude`` A is the largest target (the pitch-loss amplitude).
     """
+
+    name: str
+    cos: tuple[float, ...]
+    sin: tuple[float, ...] = ()
+    amplitude: float = 1.0
+    leap_weight: float = LEAP_WEIGHT
+    leap_sharpness: float = LEAP_SHARPNESS
+    leap_start: float = LEAP_START
+    targets: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def fit(cls, targets: dict[int, float], harmonics: int = 5, symmetric: bool = False,
+            name: str = "custom", **leap: float) -> "IntervalCost":
+        """Fit g through ``targets``: keys 0..11 (d mod 12; ``symmetric=False``) or interval
+        classes 0..6 (``symmetric=True``), target 0 at key 0 and > 0 elsewhere."""
+        import numpy as np
+
+        from .errors import MusicnbError
+
+        keys = set(range(7)) if symmetric else set(range(12))
+        if set(targets) != keys:
+            raise MusicnbError(f"targets must give a cost for each of {sorted(keys)} "
+                               f"({'interval classes' if symmetric else 'd mod 12'}), got keys "
+                               f"{sorted(targets)}.")
+        if float(targets[0]) != 0.0 or min(float(targets[k]) for k in keys - {0}) <= 0:
+            raise MusicnbError("The target at 0 (the true note) must be 0 and every other "
+                               "target > 0: the cost is 0 only on the true note.")
+        limit = 5
+        if not 1 <= int(harmonics) <= limit:
+            raise MusicnbError(f"harmonics must be 1..{limit} here (the points fix at most that many).")
+        d = np.arange(1, 7 if symmetric else 12, dtype=np.float64)
+        y = np.log([float(targets[int(x)]) for x in d]) - np.log(np.sin(np.pi * d / 12) ** 2)
+        basis = _g_basis(d, int(harmonics), symmetric)
+        w, *_ = np.linalg.lstsq(basis, y, rcond=None)
+        k = int(harmonics)
+        cos = (float(w[0]),) + tuple(float(v) for v in w[1:1 + k])
+        sin = () if symmetric else tuple(float(v) for v in w[1 + k:])
+        return cls(name, cos, sin, amplitude=max(float(v) for v in targets.values()),
+                   targets=dict(targets), **leap)
+
+    # ---------------------------------------------------------------- evaluation
+    def periodic_numpy(self, d):
+        """``A·sin²(πd/12)·exp(g(d))`` in NumPy (no leap charge)."""
+        import numpy as np
+
+        d = np.asarray(d, dtype=np.float64)
+        g = np.full_like(d, self.cos[0])
+        for k, a in enumerate(self.cos[1:], start=1):
+            g += a * np.cos(2 * np.pi * k * d / 12)
+        for k, b in enumerate(self.sin, start=1):
+            g += b * np.sin(2 * np.pi * k * d / 12)
+        return self.amplitude * np.sin(np.pi * d / 12) ** 2 * np.exp(g)
+
+    def leap_numpy(self, d):
+        import numpy as np
+
+        d = np.asarray(d, dtype=np.float64)
+        s = self.leap_sharpness
+        magnitude = np.sqrt(d * d + 1e-6) - 1e-3
+        return self.leap_weight / s * (np.logaddexp(0.0, s * (magnitude - self.leap_start))
+                                       - np.logaddexp(0.0, -s * self.leap_start))
+
+    def numpy(self, d):
+        """c(d) in NumPy (plots, checks)."""
+        return self.periodic_numpy(d) + self.leap_numpy(d)
+
+    def __call__(self, d):
+        """c(d) of a tensor of intervals, with ``keras.ops`` (differentiable)."""
+        d = ops.cast(d, "float32")
+        g = ops.full_like(d, self.cos[0])
+        for k, a in enumerate(self.cos[1:], start=1):
+            g = g + a * ops.cos((2.0 * math.pi * k / 12.0) * d)
+        for k, b in enumerate(self.sin, start=1):
+            g = g + b * ops.sin((2.0 * math.pi * k / 12.0) * d)
+        periodic = self.amplitude * ops.square(ops.sin((math.pi / 12.0) * d)) * ops.exp(g)
+        s = self.leap_sharpness
+        magnitude = ops.sqrt(ops.square(d) + 1e-6) - 1e-3  # |d|, smooth at 0, 0 at 0
+        leap = self.leap_weight / s * (ops.softplus(s * (magnitude - self.leap_start))
+                                       - math.log1p(math.exp(-s * self.leap_start)))
+        return periodic + leap
+
+    # ---------------------------------------------------------------- saving
+    def to_config(self) -> dict:
+        return {"name": self.name, "cos": list(self.cos), "sin": list(self.sin),
+                "amplitude": self.amplitude, "leap_weight": self.leap_weight,
+                "leap_sharpness": self.leap_sharpness, "leap_start": self.leap_start}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "IntervalCost":
+        config = dict(config)
+        return cls(config.pop("name"), tuple(config.pop("cos")), tuple(config.pop("sin", ())),
+                   **config)
+
+
+def _g_basis(d, harmonics: int, symmetric: bool):
     import numpy as np
 
+    cols = [np.ones_like(d)]
+    cols += [np.cos(2 * np.pi * k * d / 12) for k in range(1, harmonics + 1)]
+    if not symmetric:
+        cols += [np.sin(2 * np.pi * k * d / 12) for k in range(1, harmonics + 1)]
+    return np.stack(cols, axis=1)
+
+
+#: The paper's theory cost (asymmetric; cheap at d ≡ 0, +4, +7).
+PAPER_THEORY_COST = IntervalCost.fit(PAPER_INTERVAL_TARGETS, 5, symmetric=False, name="paper")
+#: The course's variant (folded intervals graded by consonance); not the paper's.
+COURSE_THEORY_COST = IntervalCost.fit(COURSE_INTERVAL_TARGETS, 5, symmetric=True, name="course")
+THEORY_COSTS = {"paper": PAPER_THEORY_COST, "course": COURSE_THEORY_COST}
+
+
+def theory_cost(cost: "str | dict | IntervalCost" = "paper") -> IntervalCost:
+    """An :class:`IntervalCost` from its name (``"paper"``, ``"course"``), config or itself."""
     from .errors import MusicnbError
 
-    targets = INTERVAL_COST_TARGETS if targets is None else targets
-    if set(targets) != set(range(7)):
-        raise MusicnbError("targets must give a cost for each interval class 0..6 "
-                           f"(semitones mod 12 folded), got keys {sorted(targets)}.")
-    if not 1 <= int(n_harmonics) <= 6:
-        raise MusicnbError(f"n_harmonics must be 1..6 (12 points fix at most 6), got {n_harmonics}.")
-    d = np.arange(12)
-    y = np.array([float(targets[int(min(x, 12 - x))]) for x in d])
-    basis = np.stack([1 - np.cos(2 * np.pi * k * d / 12) for k in range(1, int(n_harmonics) + 1)], 1)
-    weights, *_ = np.linalg.lstsq(basis, y, rcond=None)
-    return weights
+    if isinstance(cost, IntervalCost):
+        return cost
+    if isinstance(cost, dict):
+        return IntervalCost.from_config(cost)
+    if cost in THEORY_COSTS:
+        return THEORY_COSTS[cost]
+    raise MusicnbError(f"Unknown theory cost {cost!r}: use 'paper' (Schaldenbrand, He & "
+                       "Almoubayyed), 'course' (the course's folded variant) or an IntervalCost.")
 
 
-def interval_cost_numpy(d, harmonics=THEORY_HARMONICS, leap_weight: float = LEAP_WEIGHT):
+def interval_cost_numpy(d, cost: "str | dict | IntervalCost" = "paper"):
     """The theory cost c(d) in NumPy (for plots and checks); same formula as :func:`interval_cost`."""
-    import numpy as np
-
-    d = np.asarray(d, dtype=np.float64)
-    cost = np.zeros_like(d)
-    for k, w in enumerate(harmonics, start=1):
-        cost += w * (1 - np.cos(2 * np.pi * k * d / 12))
-    x = LEAP_SHARPNESS * (np.abs(d) - LEAP_START)
-    return cost + leap_weight * np.logaddexp(0.0, x) / LEAP_SHARPNESS
+    return theory_cost(cost).numpy(d)
 
 
-def interval_cost(d, harmonics=THEORY_HARMONICS, leap_weight: float = LEAP_WEIGHT):
+def interval_cost(d, cost: "str | dict | IntervalCost" = "paper"):
     """The theory cost c(d) of intervals ``d`` (a tensor of semitones), with ``keras.ops``."""
-    d = ops.cast(d, "float32")
-    cost = ops.zeros_like(d)
-    for k, w in enumerate(harmonics, start=1):
-        cost = cost + float(w) * (1.0 - ops.cos((2.0 * 3.141592653589793 * k / 12.0) * d))
-    magnitude = ops.sqrt(ops.square(d) + 1e-6)  # |d|, smooth at 0
-    return cost + leap_weight * ops.softplus(LEAP_SHARPNESS * (magnitude - LEAP_START)) / LEAP_SHARPNESS
+    return theory_cost(cost)(d)
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
 class TheoryPitchLoss(keras.losses.Loss):
-    """Mean theory cost ``c(ŷ − y)`` of real-valued pitch predictions (MIDI numbers)."""
+    """Mean theory cost ``c(ŷ − y)`` of real-valued pitch predictions (MIDI numbers);
+    ``cost="paper"`` (default) or ``"course"``."""
 
-    def __init__(self, harmonics=THEORY_HARMONICS, leap_weight: float = LEAP_WEIGHT,
-                 name: str = "theory_pitch_loss", **kwargs):
+    def __init__(self, cost="paper", name: str = "theory_pitch_loss", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.harmonics = tuple(float(w) for w in harmonics)
-        self.leap_weight = float(leap_weight)
+        self.cost = theory_cost(cost)
 
     def call(self, y_true, y_pred):
-        return interval_cost(ops.cast(y_pred, "float32") - ops.cast(y_true, "float32"),
-                             self.harmonics, self.leap_weight)
+        return self.cost(ops.cast(y_pred, "float32") - ops.cast(y_true, "float32"))
 
     def get_config(self):
-        return {**super().get_config(), "harmonics": list(self.harmonics),
-                "leap_weight": self.leap_weight}
+        return {**super().get_config(), "cost": self.cost.to_config()}
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
 class PitchRegressionLoss(keras.losses.Loss):
-    """Loss of the (pitch, velocity, dt) regression LSTM, on outputs in their own units:
+    """Loss of the (pitch, velocity, Δt) regression LSTM, on outputs in their own units:
 
-        L = c(p̂ − p) + γ · ½ [ ((v̂ − v)/σ_v)² + ((t̂ − t)/σ_t)² ]
+        L = c(p̂ − p) + γ·A · ½ [ ((v̂ − v)/σ_v)² + ((t̂ − t)/σ_t)² ]
 
-    c is the theory cost on pitch; velocity and time errors are divided by their standard
-    deviations in the training data (σ_v, σ_t = ``scales``) so 0.2 × MSE means the same on
-    velocities (0-127) and on quarter notes; γ = ``mse_weight`` = 0.2 by default.
+    c is the theory cost on pitch (the paper's by default), A its amplitude; velocity and time
+    errors are divided by their standard deviations in the training data (σ_v, σ_t =
+    ``scales``) so the mean squared error means the same on velocities (1-127) and on beats;
+    γ = ``mse_weight`` = 0.2: the paper's "20 % of the pitch-loss amplitude".
     """
 
-    def __init__(self, scales=(1.0, 1.0), mse_weight: float = 0.2,
-                 harmonics=THEORY_HARMONICS, leap_weight: float = LEAP_WEIGHT,
+    def __init__(self, scales=(1.0, 1.0), mse_weight: float = 0.2, cost="paper",
                  name: str = "pitch_regression_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.scales = tuple(max(float(s), 1e-6) for s in scales)
         self.mse_weight = float(mse_weight)
-        self.harmonics = tuple(float(w) for w in harmonics)
-        self.leap_weight = float(leap_weight)
+        self.cost = theory_cost(cost)
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, "float32")
         y_pred = ops.cast(y_pred, "float32")
-        theory = interval_cost(y_pred[..., 0] - y_true[..., 0], self.harmonics, self.leap_weight)
+        theory = self.cost(y_pred[..., 0] - y_true[..., 0])
         scaled = (y_pred[..., 1:3] - y_true[..., 1:3]) / ops.convert_to_tensor(
             [self.scales[0], self.scales[1]], "float32")
-        return theory + self.mse_weight * ops.mean(ops.square(scaled), axis=-1)
+        return theory + self.mse_weight * self.cost.amplitude * ops.mean(ops.square(scaled), axis=-1)
 
     def get_config(self):
         return {**super().get_config(), "scales": list(self.scales), "mse_weight": self.mse_weight,
-                "harmonics": list(self.harmonics), "leap_weight": self.leap_weight}
+                "cost": self.cost.to_config()}
 
 
-def theory_cost_matrix(token_pitches, harmonics=THEORY_HARMONICS, leap_weight: float = LEAP_WEIGHT):
+@keras.saving.register_keras_serializable(package="musicnb")
+class PlainPitchMSE(keras.losses.Loss):
+    """The comparison loss: ½·[(p̂ − p)²/σ_p² ] + γ·½·[velocity and Δt as above] — plain
+    mean squared error on pitch instead of the theory cost (same scales, same γ)."""
+
+    def __init__(self, scales=(1.0, 1.0, 1.0), mse_weight: float = 0.2,
+                 name: str = "plain_pitch_mse", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scales = tuple(max(float(s), 1e-6) for s in scales)
+        self.mse_weight = float(mse_weight)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "float32")
+        y_pred = ops.cast(y_pred, "float32")
+        scaled = (y_pred - y_true) / ops.convert_to_tensor(list(self.scales), "float32")
+        return ops.square(scaled[..., 0]) + self.mse_weight * ops.mean(ops.square(scaled[..., 1:3]), axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "scales": list(self.scales), "mse_weight": self.mse_weight}
+
+
+def theory_cost_matrix(token_pitches, cost="course"):
     """``C[i, j] = c(pitch_j − pitch_i)`` for every pair of tokens; 0 where either has no pitch
     (pitch < 0: rest, hold, unknown). NumPy float32 ``(V, V)``."""
     import numpy as np
 
     pitches = np.asarray(token_pitches, dtype=np.int64).reshape(-1)
-    cost = interval_cost_numpy(pitches[None, :] - pitches[:, None], harmonics, leap_weight)
-    cost[(pitches < 0)[:, None] | (pitches < 0)[None, :]] = 0.0
-    return cost.astype(np.float32)
+    matrix = interval_cost_numpy(pitches[None, :] - pitches[:, None], cost)
+    matrix[(pitches < 0)[:, None] | (pitches < 0)[None, :]] = 0.0
+    return matrix.astype(np.float32)
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
@@ -157,20 +298,19 @@ class TheoryAwareCrossEntropy(keras.losses.Loss):
         L = −log p[y] + β · Σ_j p_j · c(pitch_j − pitch_y)
 
     for sparse integer targets ``y`` and probabilities ``p`` (softmax outputs, any leading
-    shape). Tokens without a pitch (``token_pitches[j] < 0``: rest, hold) cost nothing, so the
-    extra term only reshapes *which wrong pitch* the model prefers: a wrong fifth is cheaper
-    than a wrong semitone.
+    shape); ``cost="course"`` (default, the course's folded variant) or ``"paper"``. Tokens
+    without a pitch (``token_pitches[j] < 0``: rest, hold) cost nothing, so the extra term only
+    reshapes *which wrong pitch* the model prefers: a wrong fifth is cheaper than a wrong
+    semitone.
     """
 
-    def __init__(self, token_pitches, weight: float = 0.5, harmonics=THEORY_HARMONICS,
-                 leap_weight: float = LEAP_WEIGHT, name: str = "theory_aware_crossentropy",
-                 **kwargs):
+    def __init__(self, token_pitches, weight: float = 0.5, cost="course",
+                 name: str = "theory_aware_crossentropy", **kwargs):
         super().__init__(name=name, **kwargs)
         self.token_pitches = [int(p) for p in token_pitches]
         self.weight = float(weight)
-        self.harmonics = tuple(float(w) for w in harmonics)
-        self.leap_weight = float(leap_weight)
-        self._cost = theory_cost_matrix(self.token_pitches, self.harmonics, self.leap_weight)
+        self.cost = theory_cost(cost)
+        self._cost = theory_cost_matrix(self.token_pitches, self.cost)
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, "int32")
@@ -184,7 +324,7 @@ class TheoryAwareCrossEntropy(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "token_pitches": self.token_pitches, "weight": self.weight,
-                "harmonics": list(self.harmonics), "leap_weight": self.leap_weight}
+                "cost": self.cost.to_config()}
 
 
 def weighted_two_head_loss(melody_true, melody_probs, chord_true, chord_probs, alpha: float = 0.5):

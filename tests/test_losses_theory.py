@@ -1,4 +1,5 @@
-"""The music-theory pitch loss, the theory-aware cross-entropy and the weighted two-head loss."""
+"""The music-theory pitch losses (the paper's and the course's), the theory-aware
+cross-entropy and the weighted two-head loss."""
 
 from __future__ import annotations
 
@@ -9,47 +10,100 @@ import pytest
 from musicnb import MusicnbError
 from musicnb import losses
 
-
-def cost(d):
-    return np.asarray(losses.interval_cost(np.asarray(d, np.float32)))
+GRID = np.linspace(-24, 24, 4801)  # 0.01 semitone steps
 
 
-def test_fitted_coefficients_match_the_target_table():
-    weights = losses.fit_interval_cost(losses.INTERVAL_COST_TARGETS, 5)
-    assert np.allclose(weights, losses.THEORY_HARMONICS, atol=1e-5)
-    for interval_class, target in losses.INTERVAL_COST_TARGETS.items():
-        assert cost([interval_class])[0] == pytest.approx(target, abs=0.02)
-    with pytest.raises(MusicnbError, match="interval class"):
-        losses.fit_interval_cost({0: 0.0}, 3)
+def cost(d, which="paper"):
+    return np.asarray(losses.interval_cost(np.asarray(d, np.float32), which), np.float64)
 
 
-def test_cost_is_low_for_consonances_high_off_scale_and_periodic():
-    c = {d: float(cost([d])[0]) for d in range(0, 13)}
-    consonant = [c[0], c[3], c[4], c[5], c[7], c[12]]
-    dissonant = [c[1], c[6], c[11]]
-    assert max(consonant) < min(dissonant)
-    assert c[0] == pytest.approx(0.0, abs=1e-3)
-    assert cost([2.0])[0] == pytest.approx(cost([-2.0])[0], abs=1e-5)  # symmetric
-    leap_13 = losses.LEAP_WEIGHT * np.logaddexp(0, losses.LEAP_SHARPNESS * (13 - losses.LEAP_START)) \
-        / losses.LEAP_SHARPNESS
-    assert cost([13.0])[0] - cost([1.0])[0] == pytest.approx(leap_13, abs=1e-3)  # 12-periodic + leap
-    # periodic up to the leap charge, which grows beyond an octave
-    assert cost([19.0])[0] > cost([7.0])[0] and cost([31.0])[0] > cost([19.0])[0] + 1.0
-    assert np.allclose(losses.interval_cost_numpy(np.arange(-30, 30)), cost(np.arange(-30, 30)),
-                       atol=1e-4)
+@pytest.mark.parametrize("which", ["paper", "course"])
+def test_cost_is_non_negative_with_its_only_minimum_at_zero(which):
+    values = losses.interval_cost_numpy(GRID, which)
+    assert values.min() >= 0.0
+    assert values[np.abs(GRID) < 1e-9][0] == pytest.approx(0.0, abs=1e-9)
+    away = values[np.abs(GRID) >= 0.05]
+    assert away.min() > 0.0  # no other point ties with the true note, octaves included
+    assert np.allclose(cost(GRID, which), values, atol=1e-3)  # keras.ops == NumPy (float32)
 
 
-def test_theory_loss_is_differentiable_and_registered(tmp_path):
+@pytest.mark.parametrize("which", ["paper", "course"])
+def test_gradient_points_back_to_the_true_note(which):
     import tensorflow as tf
 
-    x = tf.Variable([60.4, 66.0])
+    offsets = np.array([-0.5, -0.2, -0.05, -0.01, 0.01, 0.05, 0.2, 0.5], np.float32)
+    x = tf.Variable(60.0 + offsets)
     with tf.GradientTape() as tape:
-        value = losses.TheoryPitchLoss()(tf.constant([60.0, 60.0]), x)
+        value = tf.reduce_sum(losses.TheoryPitchLoss(which, reduction=None)(tf.fill([8], 60.0), x))
     grad = tape.gradient(value, x).numpy()
-    assert np.all(np.isfinite(grad)) and grad[0] > 0  # pulls 60.4 back down to the unison
-    restored = keras.losses.deserialize(keras.losses.serialize(losses.TheoryAwareCrossEntropy([-1, 60, 67], 0.3)))
+    assert np.all(np.isfinite(grad))
+    assert np.all(np.sign(grad) == np.sign(offsets))  # descent moves the prediction to 60
+    with tf.GradientTape() as tape:
+        at_zero = losses.TheoryPitchLoss(which)(tf.constant([60.0]), x[:0] + tf.constant([60.0]))
+    assert at_zero.numpy() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_paper_cost_is_cheap_on_the_major_triad_above_and_asymmetric():
+    c = {d: float(cost([d])[0]) for d in range(-12, 13)}
+    cheap = [c[4], c[7], c[-5], c[-8]]  # +4, +7 and their octave repeats -8, -5
+    dear = [c[d] for d in (1, 2, 3, 5, 6, 8, 9, 10, 11, -1, -2, -3, -4, -6, -7, -9, -10, -11)]
+    assert max(cheap) < 0.2 < 0.9 < min(dear)
+    assert c[-4] > 5 * c[4] and c[-7] > 5 * c[7]  # NOT symmetric, as the paper has it
+    for d, target in losses.PAPER_INTERVAL_TARGETS.items():
+        assert losses.PAPER_THEORY_COST.periodic_numpy(d) == pytest.approx(target, abs=1e-9)
+
+
+@pytest.mark.parametrize("which", ["paper", "course"])
+def test_cost_is_12_periodic_up_to_the_leap_charge(which):
+    model = losses.theory_cost(which)
+    d = np.linspace(-30, 30, 1201)
+    periodic = model.numpy(d) - model.leap_numpy(d)
+    assert np.allclose(periodic, model.numpy(d + 12) - model.leap_numpy(d + 12), atol=1e-9)
+    leap = model.leap_numpy(np.array([0.0, 6.0, 12.0, 13.0, 24.0]))
+    assert leap[0] == pytest.approx(0.0, abs=1e-9) and leap[1] < 1e-3  # nothing inside an octave
+    assert 0 < leap[2] < leap[3] < leap[4]  # grows beyond the octave
+    assert leap[4] - leap[3] == pytest.approx(11 * losses.LEAP_WEIGHT, rel=0.01)  # λ per semitone
+    assert model.numpy(19.0) > model.numpy(7.0) and model.numpy(-19.0) > model.numpy(-7.0)
+
+
+def test_course_variant_is_folded_and_labelled():
+    c = losses.COURSE_THEORY_COST
+    assert c.name == "course" and losses.PAPER_THEORY_COST.name == "paper"
+    d = np.linspace(0, 24, 241)
+    assert np.allclose(c.numpy(d), c.numpy(-d), atol=1e-9)  # d and -d cost the same
+    for k, target in losses.COURSE_INTERVAL_TARGETS.items():
+        assert c.periodic_numpy(k) == pytest.approx(target, abs=1e-9)
+    # its default use is beside cross-entropy; the regression default is the paper's
+    assert losses.TheoryAwareCrossEntropy([60]).cost.name == "course"
+    assert losses.PitchRegressionLoss().cost.name == "paper"
+
+
+def test_fit_checks_its_targets():
+    with pytest.raises(MusicnbError, match="cost for each"):
+        losses.IntervalCost.fit({0: 0.0}, 3)
+    with pytest.raises(MusicnbError, match="must be 0"):
+        losses.IntervalCost.fit({k: 1.0 for k in range(12)}, 3)
+    custom = losses.IntervalCost.fit(losses.PAPER_INTERVAL_TARGETS | {2: 0.3}, 5)
+    assert custom.periodic_numpy(2.0) == pytest.approx(0.3, abs=1e-9) and custom.numpy(GRID).min() >= 0
+
+
+def test_pitch_regression_loss_weighs_mse_at_20_percent_of_the_amplitude():
+    loss = losses.PitchRegressionLoss(scales=(10.0, 0.5), reduction=None)
+    y = np.array([[60.0, 80.0, 1.0]], np.float32)
+    pred = np.array([[67.0, 90.0, 1.5]], np.float32)  # a fifth up, +1 σ velocity, +1 σ dt
+    expected = losses.PAPER_THEORY_COST.numpy(7.0) + 0.2 * 1.0 * (1.0 + 1.0) / 2
+    assert float(np.asarray(loss(y, pred))[0]) == pytest.approx(expected, rel=1e-5)
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert restored.cost == loss.cost and restored.mse_weight == 0.2
+
+
+def test_theory_losses_are_registered():
+    restored = keras.losses.deserialize(keras.losses.serialize(
+        losses.TheoryAwareCrossEntropy([-1, 60, 67], 0.3)))
     assert isinstance(restored, losses.TheoryAwareCrossEntropy)
     assert restored.token_pitches == [-1, 60, 67] and restored.weight == 0.3
+    again = keras.losses.deserialize(keras.losses.serialize(losses.TheoryPitchLoss("course")))
+    assert again.cost == losses.COURSE_THEORY_COST
 
 
 def test_theory_aware_cross_entropy_adds_the_expected_cost():
@@ -61,8 +115,8 @@ def test_theory_aware_cross_entropy_adds_the_expected_cost():
                       [0.5, 0.0, 0.5, 0.0]], np.float32)  # rest target: no pitch, no cost
     out = np.asarray(loss(y, probs))
     ce = -np.log(np.array([0.5, 0.5, 0.5]))
-    assert out[0] == pytest.approx(ce[0] + 0.5 * losses.interval_cost_numpy(1), rel=1e-4)
-    assert out[1] == pytest.approx(ce[1] + 0.5 * losses.interval_cost_numpy(7), rel=1e-4)
+    assert out[0] == pytest.approx(ce[0] + 0.5 * losses.interval_cost_numpy(1, "course"), rel=1e-4)
+    assert out[1] == pytest.approx(ce[1] + 0.5 * losses.interval_cost_numpy(7, "course"), rel=1e-4)
     assert out[2] == pytest.approx(ce[2], rel=1e-5)
     assert out[0] > out[1]
     sequence = np.asarray(loss(np.array([[1, 1]]), probs[None, :2]))  # (batch, time) works too
