@@ -62,3 +62,58 @@ def test_generation_is_seeded_and_valid():
     assert np.allclose(gridded[:, 2] * 4, np.round(gridded[:, 2] * 4))
     with pytest.raises(MusicnbError, match="primer"):
         generate_note_events(model, arrays[0][:2], 5)
+
+
+def test_paper_sizes_give_table_2_parameter_counts():
+    from musicnb.models.pitch_regression import PAPER_PARAMETERS
+
+    model = pitch_regression_lstm(normalization_data=np.concatenate(toy_arrays()))
+    counts = {name: model.get_layer(name).count_params() for name in PAPER_PARAMETERS}
+    assert counts == {"lstm": 9_984, "dense": 1_176, "standardised_next": 75}
+    assert model.input_shape == (None, 3, 3)
+    assert type(model.loss).__name__ == "PitchRegressionLoss" and model.loss.cost.name == "paper"
+    plain = pitch_regression_lstm(normalization_data=np.concatenate(toy_arrays()), loss="mse")
+    assert type(plain.loss).__name__ == "PlainPitchMSE"
+
+
+def _midi(path, notes, channels=(0,)):
+    import mido
+
+    midi = mido.MidiFile(type=1, ticks_per_beat=480)
+    for channel in channels:
+        track, now, events = mido.MidiTrack(), 0, []
+        for pitch, start, length, velocity, ch in notes:
+            if ch != channel:
+                continue
+            events += [(round(start * 480), 1, mido.Message("note_on", note=pitch, velocity=velocity, channel=ch)),
+                       (round((start + length) * 480), 0, mido.Message("note_off", note=pitch, channel=ch))]
+        for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+            track.append(message.copy(time=tick - now))
+            now = tick
+        midi.tracks.append(track)
+    midi.save(str(path))
+    return path
+
+
+def test_all_notes_across_channels_with_real_velocities_and_chords_as_dt_zero(tmp_path):
+    from musicnb.corpus import read_file
+    from musicnb.encoders import NoteEventEncoder
+
+    notes = [(48, 0.0, 2.0, 50, 1), (52, 0.0, 2.0, 55, 1), (55, 0.0, 2.0, 60, 1),  # a C chord, ch 1
+             (72, 0.0, 1.0, 100, 0), (74, 1.0, 0.5, 90, 0), (76, 1.5, 0.5, 80, 0)]  # melody, ch 0
+    piece = read_file(_midi(tmp_path / "two.mid", notes, channels=(0, 1)), layout="general")[0]
+    events = NoteEventEncoder(part="all").encode(piece)
+    assert events[:, 0].tolist() == [48, 52, 55, 72, 74, 76]
+    assert events[:, 1].tolist() == [50, 55, 60, 100, 90, 80]  # the file's own velocities
+    assert events[:, 2].tolist() == [0.0, 0.0, 0.0, 0.0, 1.0, 0.5]  # ticks / ticks per beat
+    decoded = NoteEventEncoder(part="all").decode(events)
+    assert int(np.sum(np.isclose(decoded.start, 0.0))) == 4  # the chord comes back as a chord
+    # one channel, one velocity everywhere: still encodes (a constant velocity column)
+    flat = [(p, s, d, 64, 0) for p, s, d, _, _ in notes]
+    one = read_file(_midi(tmp_path / "one.mid", flat))[0]
+    rows = NoteEventEncoder(part="all").encode(one)
+    assert rows.shape == (6, 3) and set(rows[:, 1].tolist()) == {64.0}
+    X, y = note_event_windows([rows], 3)
+    assert X.shape == (3, 3, 3)
+    with pytest.raises(MusicnbError, match="'all'"):
+        NoteEventEncoder(part="everything")

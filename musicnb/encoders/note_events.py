@@ -15,8 +15,13 @@ so a model can *regress* the next note instead of classifying it — the form of
 files with velocities). Durations are not stored: on decoding a note lasts until the next
 onset, capped at ``max_duration`` (legato playing, as a performer's MIDI often is).
 
-The line is part ``part`` or, with ``part=None``, the top line: at every distinct onset the
-highest starting note.
+Which notes: ``part="all"`` (every note of every part, the form of *Long Short-Tunes Memory*
+by Schaldenbrand, He & Almoubayyed: one row per note-on message across all channels, in time
+order, so the notes of a chord follow each other with dt = 0 — lowest first), a part number,
+or ``part=None`` for the top line (at every distinct onset the highest starting note).
+dt is in beats (quarter notes): MIDI ticks divided by ticks per beat, as the paper normalises
+it. Velocities are the file's own (a file whose notes all share one velocity, or a one-channel
+file, encodes the same way; its velocity column is then constant).
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ class NoteEventEncoder(SavedAsConfig):
     Parameters
     ----------
     part:
-        Part to read, or ``None`` for the top line over all parts.
+        ``"all"`` (every note of every part: chords as dt = 0), a part number, or ``None`` for
+        the top line over all parts.
     max_duration:
         Longest note written by :meth:`decode` (quarter notes); also the length of the last note.
     min_duration:
@@ -48,14 +54,17 @@ class NoteEventEncoder(SavedAsConfig):
 
     type_name = "NoteEventEncoder"
 
-    def __init__(self, part: int | None = None, max_duration: float = 2.0,
+    def __init__(self, part: int | str | None = None, max_duration: float = 2.0,
                  min_duration: float = 0.125) -> None:
-        if part is not None and (int(part) != part or part < 0):
-            raise MusicnbError(f"part must be None (top line) or a part number >= 0, got {part!r}.")
+        if part == "all":
+            pass
+        elif part is not None and (isinstance(part, str) or int(part) != part or part < 0):
+            raise MusicnbError(f"part must be 'all' (every note), None (top line) or a part "
+                               f"number >= 0, got {part!r}.")
         if not 0 < min_duration <= max_duration:
             raise MusicnbError(f"Need 0 < min_duration <= max_duration, got {min_duration} and "
                                f"{max_duration} quarter notes.")
-        self.part = None if part is None else int(part)
+        self.part = part if part in (None, "all") else int(part)
         self.max_duration = float(max_duration)
         self.min_duration = float(min_duration)
 
@@ -69,7 +78,9 @@ class NoteEventEncoder(SavedAsConfig):
 
     # ------------------------------------------------------------------ encoding
     def line(self, piece: Piece) -> Piece:
-        """The notes of the chosen line (one per onset), as a piece."""
+        """The notes of the chosen line (one per onset; every note with ``part="all"``)."""
+        if self.part == "all":
+            return piece
         if self.part is not None:
             if piece.n_notes and self.part >= piece.n_parts:
                 raise MusicnbError(f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "
@@ -90,9 +101,11 @@ class NoteEventEncoder(SavedAsConfig):
         line = self.line(piece)
         out = np.zeros((line.n_notes, 3), np.float32)
         if line.n_notes:
-            out[:, PITCH] = line.pitch
-            out[:, VELOCITY] = line.velocity
-            out[1:, DT] = np.diff(line.start)
+            order = np.lexsort((line.pitch.astype(np.int32), line.start))  # time, then low→high
+            start = np.asarray(line.start, np.float64)[order]
+            out[:, PITCH] = line.pitch[order]
+            out[:, VELOCITY] = line.velocity[order]
+            out[1:, DT] = np.diff(start)
         return out
 
     def encode_many(self, pieces: list[Piece], min_notes: int = 2) -> list[np.ndarray]:

@@ -1,16 +1,19 @@
 """The (pitch, velocity, time) regression LSTM trained with the music-theory pitch loss.
 
-The note-event form of the "music-theory loss" experiments: instead of a softmax over pitch
-classes, the network *regresses* the next note's MIDI pitch, velocity and time since the
-previous onset from the previous ``lookback`` notes (3 by default)::
+System 5 of the course, after *Long Short-Tunes Memory* (Peter Schaldenbrand, Yizhou He,
+Husni Almoubayyed; CMU): instead of a softmax over pitch classes, the network *regresses*
+the next note's MIDI pitch, velocity and time since the previous note (dt, in beats; 0 for
+the next note of a chord) from the previous ``lookback`` notes (3, as published)::
 
-    (lookback, 3) ─► Normalization ─► LSTM ─► Dense(relu) ─► Dense(3) ─► Normalization⁻¹ ─► (3,)
+    (3, 3) ─► Normalization ─► LSTM(48) ─► Dense(24, relu) ─► Dense(3) ─► Normalization⁻¹ ─► (3,)
 
 The first ``Normalization`` layer standardises each feature, ``z = (x − μ) / σ``, with the
 training data's mean and variance; the last one (``invert=True``, same μ and σ) maps the
 output back, ``x = μ + σ·z``, so the model speaks MIDI pitches, velocities and quarter notes
 on both ends. The loss (:class:`musicnb.losses.PitchRegressionLoss`) is the theory cost of the
-pitch interval plus 0.2 × the mean squared *standardised* error of velocity and time.
+pitch interval (the paper's by default) plus 0.2 × its amplitude × the mean squared
+*standardised* error of velocity and time. (The Normalization layers are the course's: they
+hold the data's mean and variance and train nothing, so the trainable sizes are the paper's.)
 
 What to expect: velocity and rhythm are learnt well (smooth, local quantities a regression
 fits), the key badly — a real-valued pitch that is "a fifth off" is cheap under the theory
@@ -29,20 +32,32 @@ from keras import layers as L
 
 from ..errors import MusicnbError
 
-__all__ = ["pitch_regression_lstm", "note_event_windows", "generate_note_events"]
+__all__ = ["pitch_regression_lstm", "note_event_windows", "generate_note_events",
+           "PAPER_PARAMETERS"]
 
 
-def pitch_regression_lstm(lookback: int = 3, units: int = 64, dense_units: int = 32,
+#: Table 2 of *Long Short-Tunes Memory*: trainable parameters of LSTM(48), Dense(24), Dense(3)
+#: on (note, velocity, dt) rows with a look-back of 3.
+PAPER_PARAMETERS = {"lstm": 9_984, "dense": 1_176, "standardised_next": 75}
+
+
+def pitch_regression_lstm(lookback: int = 3, units: int = 48, dense_units: int = 24,
                           normalization_data: Any = None, mse_weight: float = 0.2,
                           learning_rate: float = 1e-3, compile: bool = True,
-                          name: str = "pitch_regression_lstm") -> keras.Model:
+                          name: str = "pitch_regression_lstm", loss: Any = "paper") -> keras.Model:
     """``(batch, lookback, 3)`` note events → the next ``(pitch, velocity, dt)``.
+
+    Sizes as published (Schaldenbrand, He & Almoubayyed, *Long Short-Tunes Memory*, Table 2):
+    look-back 3, LSTM(48) → Dense(24) → Dense(3), i.e. 9,984 / 1,176 / 75 parameters
+    (:data:`PAPER_PARAMETERS`). ``loss``: ``"paper"`` (the paper's theory cost on pitch, MSE on
+    velocity and dt at 20 % of its amplitude), ``"course"`` (the course's folded variant),
+    ``"mse"`` (plain mean squared error on all three, the comparison), or a Keras loss.
 
     ``normalization_data``: an array ``(n, 3)`` (or ``(n, lookback, 3)``) of training events
     whose per-feature mean and variance set both Normalization layers (default: mean 0,
     variance 1, i.e. no scaling — pass the training data).
     """
-    from ..losses import PitchRegressionLoss
+    from ..losses import PitchRegressionLoss, PlainPitchMSE
 
     for label, value in (("lookback", lookback), ("units", units), ("dense_units", dense_units)):
         if isinstance(value, bool) or int(value) != value or value < 1:
@@ -68,11 +83,17 @@ def pitch_regression_lstm(lookback: int = 3, units: int = 64, dense_units: int =
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         scales = np.sqrt(variance[1:])
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                      loss=PitchRegressionLoss(scales=scales.tolist(), mse_weight=mse_weight),
+        if loss in ("paper", "course"):
+            chosen = PitchRegressionLoss(scales=scales.tolist(), mse_weight=mse_weight, cost=loss)
+        elif loss == "mse":
+            chosen = PlainPitchMSE(scales=np.sqrt(variance).tolist(), mse_weight=mse_weight)
+        else:
+            chosen = loss
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=chosen,
                       metrics=[keras.metrics.MeanAbsoluteError(name="mae")])
     params = {"lookback": int(lookback), "units": int(units), "dense_units": int(dense_units),
               "mse_weight": float(mse_weight), "learning_rate": float(learning_rate),
+              "loss": loss if isinstance(loss, str) else type(loss).__name__,
               "mean": mean.tolist(), "variance": variance.tolist()}
     object.__setattr__(model, "_musicnb_build", {"builder": "pitch_regression_lstm", "params": params})
     return model
