@@ -102,8 +102,25 @@ def test_conservativity_keeps_a_quiet_model_from_falling_silent(model, tmp_path)
     gen = BiaxialGenerator(quiet)
     silent = gen.generate(12, min_notes=0, seed=0)
     assert silent.sum() == 0
-    rescued = gen.generate(12, min_notes=1, seed=0)
+    rescued = gen.generate(12, min_notes=1, seed=0, rule="halve_double")  # the course's rule
     assert rescued[..., 0].sum() > 0
+    # Johnson's rule drifts 0.02 per quiet step: still silent after 12 steps, but once c < 0
+    # (51 quiet steps) p**c > 1 and every note plays
+    slow = gen.generate(60, seed=0)
+    assert slow[:, :12, :, 0].sum() == 0 and slow[:, 50:, :, 0].sum() > 0
+
+
+def test_johnsons_conservativity_rule_as_published():
+    from musicnb.models.biaxial import halve_double_conservativity, johnson_conservativity
+
+    c = np.array([1.0, 1.0, 0.5, 1.3, 0.5], np.float32)
+    playing = np.array([0, 2, 1, 1, 3])
+    got = johnson_conservativity(c, playing)  # fewer than 2 notes: cap at 1, then - 0.02
+    assert np.allclose(got, [0.98, 1.0, 0.48, 0.98, 0.5 + 0.3 * 0.5])
+    assert np.allclose(johnson_conservativity(np.array([0.9]), np.array([5])), [0.93])
+    assert np.allclose(halve_double_conservativity(c, playing), [0.5, 1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(MusicnbError, match="rule"):
+        BiaxialGenerator.__new__(BiaxialGenerator).generate(2, rule="double")
 
 
 def test_per_note_baseline_predicts_each_note_from_the_time_axis_only():

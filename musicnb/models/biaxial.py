@@ -43,7 +43,8 @@ from ..errors import MusicnbError
 
 __all__ = ["biaxial", "per_note_baseline", "BiaxialGenerator", "play_probabilities", "draw_biaxial",
            "RollFeatures", "NotesToBatch", "BatchToNotes", "NoteBelow", "StepsToBatch",
-           "BatchToSteps"]
+           "BatchToSteps", "JOHNSON", "COURSE", "johnson_conservativity",
+           "halve_double_conservativity", "CONSERVATIVITY_RULES"]
 
 
 # ---------------------------------------------------------------- reshaping layers
@@ -169,19 +170,42 @@ def _time_axis(roll, n_notes: int, low: int, steps_per_quarter: int,
     return BatchToNotes(n_notes, name="batch_to_notes")(x)
 
 
-def _compile(model: keras.Model, learning_rate: float) -> keras.Model:
+#: Daniel Johnson's configuration (biaxial-rnn-music-composition: ``main.py``, ``model.py``,
+#: ``multi_training.py``): time axis 2 × 300, note axis 100 + 50, dropout 0.5, AdaDelta
+#: (theano_lstm's ``create_optimization_updates(method="adadelta")``: rho 0.95, eps 1e-6,
+#: step 1), batches of 10 segments of 128 steps starting on a bar (every 16 steps), and his
+#: conservativity rule in generation.
+JOHNSON = {"time_units": (300, 300), "note_units": (100, 50), "dropout": 0.5,
+           "optimizer": "adadelta", "learning_rate": 1.0, "chunk_length": 128, "batch_size": 10,
+           "chunk_step": 16, "conservativity": "johnson"}
+#: The course's defaults where they differ: Adam 1e-3, 64-step chunks, the halve/double rule.
+COURSE = {"optimizer": "adam", "learning_rate": 1e-3, "chunk_length": 64,
+          "conservativity": "halve_double"}
+
+
+def _compile(model: keras.Model, learning_rate: float, optimizer: str = "adam") -> keras.Model:
     from ..losses import BiaxialNLL
     from ..losses import play_nll
 
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=BiaxialNLL(),
-                  metrics=[play_nll])
+    if optimizer == "adam":
+        chosen = keras.optimizers.Adam(learning_rate)
+    elif optimizer == "adadelta":
+        chosen = keras.optimizers.Adadelta(learning_rate, rho=0.95, epsilon=1e-6)
+    else:
+        raise MusicnbError(f"optimizer must be 'adam' (the course's) or 'adadelta' (Johnson's), "
+                           f"got {optimizer!r}.")
+    model.compile(optimizer=chosen, loss=BiaxialNLL(), metrics=[play_nll])
     return model
 
 
 def biaxial(n_notes: int = 78, time_units: Sequence[int] = (300, 300),
             note_units: Sequence[int] = (100, 50), dropout: float = 0.5, *, low: int = 24,
-            steps_per_quarter: int = 4, learning_rate: float = 1e-3) -> keras.Model:
+            steps_per_quarter: int = 4, learning_rate: float = 1e-3,
+            optimizer: str = "adam") -> keras.Model:
     """The biaxial RNN on rolls of ``n_notes`` notes from MIDI ``low`` (compiled).
+
+    ``optimizer="adadelta", learning_rate=1.0`` is Johnson's training (see :data:`JOHNSON`);
+    Adam 1e-3 is the course's (it converges in fewer steps on a CPU budget).
 
     Input: a roll ``(B, T, n_notes, 2)``; output: ``(B, T, n_notes, 2)`` probabilities of play
     and articulate at each step, teacher forced (``y`` is the input roll itself). Defaults are
@@ -199,19 +223,19 @@ def biaxial(n_notes: int = 78, time_units: Sequence[int] = (300, 300),
             z = layers.Dropout(dropout, name=f"note_dropout_{i}")(z)
     z = layers.Dense(2, activation="sigmoid", name="play_articulate")(z)
     out = BatchToSteps(name="batch_to_steps")(z, roll)
-    return _compile(keras.Model(roll, out, name="biaxial"), learning_rate)
+    return _compile(keras.Model(roll, out, name="biaxial"), learning_rate, optimizer)
 
 
 def per_note_baseline(n_notes: int = 78, time_units: Sequence[int] = (300, 300),
                       dropout: float = 0.5, *, low: int = 24, steps_per_quarter: int = 4,
-                      learning_rate: float = 1e-3) -> keras.Model:
+                      learning_rate: float = 1e-3, optimizer: str = "adam") -> keras.Model:
     """The comparison model: the time axis only; each note's play and articulate are predicted
     independently of what the other notes do at the same step (no note axis)."""
     _check_sizes(n_notes, time_units, None, dropout)
     roll = keras.Input((None, int(n_notes), 2), name="roll")
     h = _time_axis(roll, int(n_notes), low, steps_per_quarter, time_units, dropout)
     out = layers.Dense(2, activation="sigmoid", name="play_articulate")(h)
-    return _compile(keras.Model(roll, out, name="per_note_baseline"), learning_rate)
+    return _compile(keras.Model(roll, out, name="per_note_baseline"), learning_rate, optimizer)
 
 
 def play_probabilities(model: keras.Model, roll: Any, batch_size: int = 8) -> np.ndarray:
@@ -246,13 +270,20 @@ class BiaxialGenerator:
     (``tf.function``), called once per step for all streams together.
 
     Knobs (:meth:`generate`): ``temperature`` T sharpens or flattens each Bernoulli,
-    ``p' = sigmoid(logit(p) / T)``; ``min_notes`` is the conservativeness control, Johnson's
-    "conservativity": the play probabilities are raised to a power ``c``, ``p'' = p'^c``
-    (``c = 1``: as trained). After each step where a stream played fewer than ``min_notes``
-    notes its ``c`` halves (down to 1/256), so every note grows likelier — ranks unchanged —
-    until something plays; after each step that played enough, ``c`` doubles back towards 1.
-    A model can therefore not fall silent for more than a few steps. ``min_notes=0`` switches
-    the control off.
+    ``p' = sigmoid(logit(p) / T)`` (the course's; Johnson has none, T = 1 is his). Johnson's
+    "conservativity" c raises the play probabilities to a power, ``p'' = p'^c`` (``c = 1``:
+    as trained; c < 1 makes every note likelier, ranks unchanged). How c moves after each
+    step, per stream, is the ``rule``:
+
+    * ``"johnson"`` (default; his ``main.py`` ``gen_adaptive``, exactly): if fewer than
+      ``min_notes`` = 2 notes play, first cap c at 1, then lower it by 0.02; otherwise relax
+      it 30 % of the way back to 1, ``c += 0.3·(1 − c)``. No floor: after 50 near-silent steps
+      c < 0 and every note plays, which ends the silence.
+    * ``"halve_double"`` (the course's earlier rule, kept as an option): fewer than
+      ``min_notes`` = 1 notes → c halves (down to 1/256); otherwise it doubles back to 1. It
+      reacts within a step or two, where Johnson's drifts over tens of steps.
+
+    ``min_notes=0`` switches the control off (c stays 1).
     """
 
     def __init__(self, model: keras.Model) -> None:
@@ -336,8 +367,8 @@ class BiaxialGenerator:
         return self._time_fn, self._note_fn
 
     def generate(self, length: int = 64, streams: int = 1, primer: Any = None,
-                 temperature: float = 1.0, min_notes: int = 1, seed: int | None = None,
-                 return_probabilities: bool = False) -> Any:
+                 temperature: float = 1.0, min_notes: int | None = None, seed: int | None = None,
+                 return_probabilities: bool = False, rule: str = "johnson") -> Any:
         """Sample ``length`` steps for each of ``streams`` streams -> rolls
         ``(streams, length, N, 2)`` uint8 (and the sampled-from probabilities with
         ``return_probabilities=True``). ``primer``: a ``(T0, N, 2)`` roll whose steps are fed
@@ -348,6 +379,11 @@ class BiaxialGenerator:
             raise MusicnbError(f"streams must be a whole number >= 1, got {streams!r}.")
         if not temperature > 0:
             raise MusicnbError(f"temperature must be > 0 (1 = as trained), got {temperature!r}.")
+        if rule not in CONSERVATIVITY_RULES:
+            raise MusicnbError(f"rule must be one of {sorted(CONSERVATIVITY_RULES)} ('johnson': "
+                               f"his published rule; 'halve_double': the course's), got {rule!r}.")
+        if min_notes is None:
+            min_notes = 2 if rule == "johnson" else 1
         time_fn, note_fn = self._compiled()
         rng = np.random.default_rng(seed)
         states = self.initial_state(streams)
@@ -371,12 +407,35 @@ class BiaxialGenerator:
             chosen, p = note_fn(h, uniforms, temperature, conservativity)
             previous = np.asarray(chosen, np.float32)
             playing = previous[..., 0].sum(-1)
-            conservativity = np.where(playing < min_notes, np.maximum(conservativity / 2, 1 / 256),
-                                      np.minimum(conservativity * 2, 1.0)).astype(np.float32)
+            conservativity = CONSERVATIVITY_RULES[rule](conservativity, playing, min_notes)
             rolls.append(previous.astype(np.uint8))
             probs.append(np.asarray(p))
         rolls = np.stack(rolls, 1)
         return (rolls, np.stack(probs, 1)) if return_probabilities else rolls
+
+
+def johnson_conservativity(c: np.ndarray, playing: np.ndarray, min_notes: int = 2) -> np.ndarray:
+    """Johnson's update of the conservativity after one step (``main.py``, ``gen_adaptive``):
+    fewer than ``min_notes`` notes → ``min(c, 1) − 0.02``; otherwise ``c + 0.3·(1 − c)``."""
+    c = np.asarray(c, np.float64)
+    if min_notes <= 0:
+        return np.ones_like(c, dtype=np.float32)
+    quiet = np.asarray(playing) < min_notes
+    return np.where(quiet, np.minimum(c, 1.0) - 0.02, c + (1.0 - c) * 0.3).astype(np.float32)
+
+
+def halve_double_conservativity(c: np.ndarray, playing: np.ndarray, min_notes: int = 1
+                                ) -> np.ndarray:
+    """The course's rule: fewer than ``min_notes`` notes → c/2 (≥ 1/256); otherwise 2c (≤ 1)."""
+    c = np.asarray(c, np.float64)
+    if min_notes <= 0:
+        return np.ones_like(c, dtype=np.float32)
+    quiet = np.asarray(playing) < min_notes
+    return np.where(quiet, np.maximum(c / 2, 1 / 256), np.minimum(c * 2, 1.0)).astype(np.float32)
+
+
+CONSERVATIVITY_RULES = {"johnson": johnson_conservativity,
+                        "halve_double": halve_double_conservativity}
 
 
 def _layers_named(model: keras.Model, prefix: str) -> list:
