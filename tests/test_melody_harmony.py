@@ -247,3 +247,41 @@ def test_roman_numerals_in_major_and_minor_keys():
     assert progression_labels("C-Am", bars=3, steps_per_bar=1) == ["C", "Am", "C"]
     with pytest.raises(MusicnbError, match="progression"):
         progression_labels("")
+
+
+def test_carried_state_batches_continue_each_tune_across_chunks():
+    from musicnb.models.melody_harmony import carried_state_batches
+
+    melodies = [np.arange(10) % 7, np.arange(4) % 7, np.arange(7) % 7]
+    chords = [np.arange(10) % 3, np.arange(4) % 3, np.arange(7) % 3]
+    groups = carried_state_batches(melodies, chords, batch_size=2, length=4)
+    assert len(groups) == 2  # tunes sorted by length: (4, 7) then (10,) padded to 2 rows
+    (x0, y0, w0), (x1, y1, w1) = groups[0]
+    assert x0["melody_in"][1].tolist() == [0, 1, 2, 3] and x1["melody_in"][1].tolist() == [4, 5, 0, 0]
+    assert y0["melody"][1].tolist() == [1, 2, 3, 4]  # the next step, across the chunk boundary
+    assert w1[1].tolist() == [1, 1, 0, 0] and w0[0].tolist() == [1, 1, 1, 0]
+    assert groups[1][0][2][1].sum() == 0  # the filler row of the last group has no weight
+
+
+def test_zimmerman_training_carries_state_and_keeps_the_best_epoch():
+    import keras
+
+    from musicnb.models import melody_harmony_lstm
+    from musicnb.models.melody_harmony import (melody_harmony_loss, train_carrying_state,
+                                               zimmerman_config)
+
+    keras.utils.set_random_seed(0)
+    melodies = [np.tile([1, 1, 2, 2, 3, 3, 0, 0], 12) for _ in range(4)]
+    chords = [np.tile([2, 2, 2, 2, 3, 3, 3, 3], 12) for _ in range(4)]
+    config = zimmerman_config(units=8)
+    assert config["optimizer"] == "rmsprop" and config["learning_rate"] == 5e-3
+    model = melody_harmony_lstm(4, 4, **config)
+    assert type(model.optimizer).__name__ == "RMSprop" and float(model.optimizer.rho) == 0.9
+    before = melody_harmony_loss(model, melodies, chords)
+    result = train_carrying_state(model, (melodies, chords), (melodies, chords), epochs=3,
+                                  batch_size=2, length=32, verbose=False)
+    after = melody_harmony_loss(model, melodies, chords)
+    assert result["epochs_done"] == 3 and after < before
+    assert after == pytest.approx(min(h["val_loss"] for h in result["history"]), rel=1e-4)
+    with pytest.raises(MusicnbError, match="setting"):
+        zimmerman_config(hidden=3)
