@@ -199,8 +199,14 @@ def _generate_tokens(engine: Any, settings: dict, primer_piece: Piece | None,
                                                if steps_per_quarter and primer_piece is not None
                                                else 0.0),
                               family=getattr(engine, "family", "next_event"), key_note=key_note)
-    columns, notes = diagnostics_columns(done, continuation_tokens, list(reference_tokens),
-                                         encoder, key)
+    try:
+        columns, notes = diagnostics_columns(done, continuation_tokens, list(reference_tokens),
+                                             encoder, key)
+    except (AttributeError, TypeError, ValueError):
+        # token diagnostics need an encoder that names each token's pitch (next-event ones);
+        # others (note/chord tokens) get the diagnostics read from the decoded notes
+        columns = piece_diagnostics(pieces, continuation, result.primer_quarters, key)
+        notes = ["diagnostics read from the decoded notes"]
     result.diagnostics, result.diagnostics_notes = columns, notes
     result.notes = [int(columns.get(f"stream {i + 1}", {}).get("notes", p.n_notes))
                     for i, p in enumerate(pieces)]
