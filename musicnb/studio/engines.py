@@ -369,8 +369,7 @@ class PitchRegressionEngine:
 @dataclass
 class BiaxialEngine:
     """Johnson's biaxial RNN: polyphonic piano rolls from
-    :class:`musicnb.models.biaxial.BiaxialGenerator`, generated in chunks (each chunk primed
-    with the primer and what was written so far) so progress and Cancel work. Knobs:
+    :class:`musicnb.models.biaxial.BiaxialGenerator`, every stream in one call. Knobs:
     temperature, conservativity (as Johnson defined it, when the generator takes it), the
     minimum notes per step, and the length in bars."""
 
@@ -379,7 +378,6 @@ class BiaxialEngine:
     name: str = "model"
     info: dict = field(default_factory=dict)
     family: str = "biaxial"
-    chunk_steps: int = 16
 
     @classmethod
     def from_run(cls, run_dir: str | Path) -> "BiaxialEngine":
@@ -440,22 +438,19 @@ class BiaxialEngine:
         if "conservativity" in settings:
             knobs["conservativity"] = float(settings["conservativity"])
         knobs = _accepted(self.generator.generate, knobs)
-        done = np.zeros((streams, 0, self.generator.n_notes, 2), np.uint8)
-        chunk_index = 0
-        while done.shape[1] < length:
-            if cancelled():
-                raise Cancelled(f"Cancelled after {done.shape[1]} of {length} steps; nothing was "
-                                "changed. Press Generate to start again.")
-            n = min(self.chunk_steps, length - done.shape[1])
-            rolls = []
-            for stream in range(streams):  # each stream continues its own roll
-                context = np.concatenate([head, done[stream]]) if len(head) or done.shape[1] else None
-                rolls.append(self.generator.generate(
-                    n, streams=1, primer=context,
-                    seed=_stream_seed(settings["seed"], stream * 1000 + chunk_index), **knobs)[0])
-            done = np.concatenate([done, np.stack(rolls)], axis=1)
-            chunk_index += 1
-            progress(done.shape[1], length)
+        if cancelled():
+            raise Cancelled("Cancelled before the first step; nothing was changed.")
+        progress(0, length)
+        # All streams in one call of the generator (the note axis runs once per step for every
+        # stream together): twice as fast for 2 streams as stream by stream, at the price of a
+        # Cancel that takes effect when the call returns.
+        done = np.asarray(self.generator.generate(
+            length, streams=streams, primer=head if len(head) else None,
+            seed=_stream_seed(settings["seed"], 0), **knobs), np.uint8)
+        if cancelled():
+            raise Cancelled(f"Cancelled after {length} steps; nothing was changed. Press "
+                            "Generate to start again.")
+        progress(length, length)
         pieces = [self.encoder.decode(np.concatenate([head, done[i]]), tempo=tempo,
                                       title=f"stream {i + 1}") for i in range(streams)]
         notes = [int(np.sum(done[i][..., 1])) for i in range(streams)]

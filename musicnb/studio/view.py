@@ -183,6 +183,7 @@ class Studio:
         self.progress = W.IntProgress(value=0, min=0, max=1, description="",
                                       layout=W.Layout(width="300px", visibility="hidden"))
         self.status = W.Label(value="")
+        self.status.add_class("musicnb-status")
         self.message = W.HTML(value="")
 
         # ---------------------------------------------------------------- results
