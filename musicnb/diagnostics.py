@@ -184,11 +184,19 @@ def _fmt(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+def _heading(name: Any) -> str:
+    """A column name as readers read it: ``pitch_class_entropy`` -> ``pitch class entropy``."""
+    return str(name).replace("_", " ")
+
+
 def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
-    head = "".join(f"<th>{h}</th>" for h in header)
+    """Headings may wrap between words (never cut), so a wide table fits its cell's width."""
+    head = "".join(f"<th style='white-space:normal;max-width:9em;text-align:center'>"
+                   f"{_heading(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in rows)
     cap = f"<caption>{caption}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (f"<div style='overflow-x:auto;max-width:100%'><table>{cap}<thead><tr>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table></div>")
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .errors import MusicnbError
-from .piece import Piece, pitch_name
+from .piece import Piece, pitch_label
 
 #: Colours of parts 0, 1, 2, ... (matplotlib's colour-blind-friendly "tab10" order).
 PART_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -80,7 +80,7 @@ def piano_roll(piece: Piece, ax: Any = None, title: str | None = None, show_chor
     end = max(piece.end, 1.0)
     ax.set_xlim(0, end)
     ticks = _pitch_ticks(low, high)
-    ax.set_yticks(ticks, [pitch_name(p) for p in ticks])
+    ax.set_yticks(ticks, [pitch_label(p) for p in ticks])
     ax.set_xlabel("time (quarter notes)")
     ax.set_ylabel("pitch")
     bar = _bar_length(piece.time_signature)
@@ -293,10 +293,10 @@ def corpus_statistics(pieces: Sequence[Piece], title: str | None = None) -> Any:
     ax = axes[0, 0]
     if pitches.size:
         ax.hist(pitches, bins=np.arange(pitches.min(), pitches.max() + 2) - 0.5, color="#1f77b4")
-        ax.set_title(f"pitches: {pitch_name(pitches.min())} to {pitch_name(pitches.max())}")
+        ax.set_title(f"pitches: {pitch_label(pitches.min())} to {pitch_label(pitches.max())}")
         ticks = _pitch_ticks(int(pitches.min()), int(pitches.max()))
         if ticks:
-            ax.set_xticks(ticks, [pitch_name(p) for p in ticks])
+            ax.set_xticks(ticks, [pitch_label(p) for p in ticks])
     else:
         ax.set_title("pitches: no notes")
     ax.set_ylabel("notes")

@@ -575,3 +575,12 @@ def test_every_ready_trained_family_generates_plays_and_exports(run_folders, nam
     studio.export()
     studio.export()
     assert len(list((run_folders / "exports").glob("*.mid"))) == 2
+
+
+def test_pitches_and_table_headings_read_as_musicians_read_them():
+    from musicnb import diagnostics
+    from musicnb.piece import pitch_label
+
+    assert pitch_label(82) == "B♭5" and pitch_label(66) == "F♯4" and pitch_label(60) == "C4"
+    diag = diagnostics.generation_diagnostics([ENCODER.encode(_piece("t"))], encoder=ENCODER)
+    assert "pitch class entropy" in diag._repr_html_() and "overflow-x:auto" in diag._repr_html_()
