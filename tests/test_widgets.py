@@ -584,3 +584,15 @@ def test_pitches_and_table_headings_read_as_musicians_read_them():
     assert pitch_label(82) == "B♭5" and pitch_label(66) == "F♯4" and pitch_label(60) == "C4"
     diag = diagnostics.generation_diagnostics([ENCODER.encode(_piece("t"))], encoder=ENCODER)
     assert "pitch class entropy" in diag._repr_html_() and "overflow-x:auto" in diag._repr_html_()
+
+
+def test_best_scale_reports_a_tie_and_prefers_the_requested_key():
+    from musicnb import diagnostics
+
+    # G A B C D E: no F, no F sharp, so C major and G major fit equally well
+    tokens = ENCODER.encode(Piece.from_notes([(p, i * 0.5, 0.5) for i, p in
+                                               enumerate([67, 69, 71, 72, 74, 76, 74, 72])]))
+    free = diagnostics.generation_diagnostics([tokens], encoder=ENCODER).rows[0]
+    asked = diagnostics.generation_diagnostics([tokens], encoder=ENCODER, key="G major").rows[0]
+    assert free["best_scale"] == "C major (tie: G major)"
+    assert asked["best_scale"] == "G major (tie: C major)"
