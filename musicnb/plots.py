@@ -221,6 +221,27 @@ def training_curves(history: Any, metrics: Sequence[str] | None = None, title: s
     return fig
 
 
+def probability_bars(probs: Any, labels: Sequence[str], top: int = 12, ax: Any = None,
+                     title: str | None = None, order: Sequence[int] | None = None) -> Any:
+    """The ``top`` most likely tokens of one distribution as horizontal bars, most likely at
+    the top: token names stay horizontal and at the axes' normal font size however many
+    panels share a figure (rotated size-6 tick labels are what a bar chart of 12 tokens
+    otherwise needs). ``order``: the tokens to show, in order (to compare several
+    distributions on the same rows)."""
+    probs = np.asarray(probs, dtype=float).reshape(-1)
+    rows = list(order) if order is not None else list(np.argsort(probs)[::-1][:int(top)])
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(4, 0.3 * len(rows) + 1), layout="constrained")
+    y = np.arange(len(rows))
+    ax.barh(y, probs[rows], color="tab:blue")
+    ax.set_yticks(y, [str(labels[r]) for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("probability")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def probability_heatmap(probs: Any, labels: Sequence[str] | None = None, ax: Any = None,
                         chosen: Sequence[int] | None = None, title: str | None = None,
                         hide_unused: bool = False, threshold: float = 1e-3) -> Any:

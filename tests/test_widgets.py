@@ -596,3 +596,16 @@ def test_best_scale_reports_a_tie_and_prefers_the_requested_key():
     asked = diagnostics.generation_diagnostics([tokens], encoder=ENCODER, key="G major").rows[0]
     assert free["best_scale"] == "C major (tie: G major)"
     assert asked["best_scale"] == "G major (tie: C major)"
+
+
+def test_probability_bars_keep_token_names_horizontal_and_readable():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from musicnb import plots
+
+    probs = np.random.default_rng(0).dirichlet(np.ones(ENCODER.vocab_size))
+    ax = plots.probability_bars(probs, ENCODER.vocabulary, top=12)
+    labels = ax.get_yticklabels()
+    assert len(labels) == 12 and labels[0].get_text() == ENCODER.vocabulary[int(np.argmax(probs))]
+    assert all(l.get_rotation() == 0 and l.get_fontsize() >= 8 for l in labels)
