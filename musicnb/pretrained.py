@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import MusicnbError
 
-__all__ = ["pretrained_dir", "list_pretrained", "FAMILIES", "main"]
+__all__ = ["pretrained_dir", "list_pretrained", "for_listening", "FAMILIES", "main"]
 
 SEED = 0
 
@@ -47,6 +47,25 @@ def list_pretrained() -> list[Path]:
     from .training import list_runs
 
     return list_runs(pretrained_dir(), pretrained=False)
+
+
+def for_listening(name: str, model: Any, encoder: Any = None, quick: bool | None = None
+                  ) -> tuple[Any, Any]:
+    """``(model, encoder)`` for a notebook's listening cells: in quick mode (a model trained for
+    seconds) the ready-trained run ``name`` with its own encoder, else the notebook's own; one
+    printed sentence says which. Falls back to the notebook's model when the run is missing."""
+    from .settings import quick_mode
+    from .training import load_run
+
+    quick = quick_mode() if quick is None else bool(quick)
+    folder = pretrained_dir() / name
+    if quick and (folder / "run.json").exists():
+        run = load_run(folder)
+        print(f"Listening to the ready-trained {name} (data/pretrained; this notebook's own "
+              "model trained for seconds in quick mode).")
+        return run.model, run.encoder if run.encoder is not None else encoder
+    print("Listening to the model trained in this notebook.")
+    return model, encoder
 
 
 def _commit() -> str:

@@ -609,3 +609,13 @@ def test_probability_bars_keep_token_names_horizontal_and_readable():
     labels = ax.get_yticklabels()
     assert len(labels) == 12 and labels[0].get_text() == ENCODER.vocabulary[int(np.argmax(probs))]
     assert all(l.get_rotation() == 0 and l.get_fontsize() >= 8 for l in labels)
+
+
+def test_for_listening_takes_the_ready_trained_run_in_quick_mode(capsys):
+    from musicnb.pretrained import for_listening
+
+    mine = object()
+    model, encoder = for_listening("02_logistic_regression", mine, ENCODER, quick=True)
+    assert model is not mine and encoder.vocab_size == int(model.output_shape[-1])
+    assert "ready-trained 02_logistic_regression" in capsys.readouterr().out
+    assert for_listening("02_logistic_regression", mine, ENCODER, quick=False) == (mine, ENCODER)
