@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # JupyterLab refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-unit test-notebooks course course-smoke bench clean help
+.PHONY: lab test test-unit test-notebooks course course-smoke bench clean help pretrained wheel
 
 help:
 	@echo "make lab     set up .venv and open the course in JupyterLab"
@@ -55,3 +55,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# Ready-trained runs of every model of notebooks 02-06 (data/pretrained, seeded; minutes on a CPU).
+pretrained: $(STAMP)
+	MUSICNB_QUICK=0 $(PY) -m musicnb.pretrained
+
+# A wheel of the course (dist/musicnb-*.whl), e.g. to upload into Colab when the install source
+# cannot be reached (see README, "Colab").
+wheel: $(STAMP)
+	$(PY) -m pip wheel --no-deps --wheel-dir dist .

@@ -32,7 +32,7 @@ _LAZY = {
     "train": "training", "Sampler": "sampling",
     "export": "export", "doctor": "doctor",
     "midi": None, "audio": None, "plots": None, "models": None, "losses": None,
-    "metrics": None, "widgets": None, "diagnostics": None, "harmony": None,
+    "metrics": None, "widgets": None, "studio": None, "diagnostics": None, "harmony": None,
     "corpus": None, "encoders": None, "sampling": None, "training": None,
 }
 

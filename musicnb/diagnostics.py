@@ -78,10 +78,12 @@ def pitch_class_entropy(pitches: Sequence[int]) -> float:
     return float(-(probs * np.log2(probs)).sum())
 
 
-def scale_consistency(pitches: Sequence[int]) -> tuple[float, str | None]:
+def scale_consistency(pitches: Sequence[int], prefer: str | None = None
+                      ) -> tuple[float, str | None]:
     """``(share of notes in the best major/minor scale, that scale)``; ``(0, None)`` for no notes.
 
-    Ties go to the key listed first (major before minor, C upwards), so the relative minor of
+    Ties go to ``prefer`` (e.g. the key a generation was constrained to) when it is among the
+    best, else to the key listed first (major before minor, C upwards), so the relative minor of
     a major key wins only when strictly better (never: they share their notes).
     """
     from .harmony import key_name, scale_pitch_classes
@@ -97,7 +99,27 @@ def scale_consistency(pitches: Sequence[int]) -> tuple[float, str | None]:
             share = counts[list(scale_pitch_classes(name))].sum() / p.size
             if share > best:
                 best, best_key = float(share), name
+    if prefer is not None and best_key is not None:
+        preferred = counts[list(scale_pitch_classes(prefer))].sum() / p.size
+        if np.isclose(preferred, best):
+            return best, prefer
     return best, best_key
+
+
+def tied_scales(pitches: Sequence[int], winner: str) -> list[str]:
+    """The major keys (other than ``winner`` and its relative) that fit ``pitches`` exactly as
+    well as ``winner``: a melody without F or F♯ fits C major and G major alike."""
+    from .harmony import key_name, scale_pitch_classes
+
+    p = np.asarray(pitches, dtype=np.int64).reshape(-1)
+    if p.size == 0:
+        return []
+    counts = np.bincount(p % 12, minlength=12)
+    target = counts[list(scale_pitch_classes(winner))].sum()
+    own = set(scale_pitch_classes(winner))
+    return [key_name(t, "major") for t in range(12)
+            if set(scale_pitch_classes(key_name(t, "major"))) != own
+            and counts[list(scale_pitch_classes(key_name(t, "major")))].sum() == target]
 
 
 def in_key_share(pitches: Sequence[int], key: str) -> float:
@@ -160,7 +182,10 @@ def _onset_pitches(tokens: np.ndarray, encoder: Any) -> np.ndarray:
 
 def _row_metrics(tokens: np.ndarray, encoder: Any, key: str | None) -> dict[str, Any]:
     pitches = _onset_pitches(tokens, encoder)
-    consistency, best = scale_consistency(pitches)
+    consistency, best = scale_consistency(pitches, prefer=key)
+    ties = tied_scales(pitches, best) if best else []
+    if ties:
+        best = f"{best} (tie: {', '.join(ties)})"
     rest_token = 0
     row: dict[str, Any] = {
         "notes": int(len(pitches)),
@@ -184,11 +209,19 @@ def _fmt(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+def _heading(name: Any) -> str:
+    """A column name as readers read it: ``pitch_class_entropy`` -> ``pitch class entropy``."""
+    return str(name).replace("_", " ")
+
+
 def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
-    head = "".join(f"<th>{h}</th>" for h in header)
+    """Headings may wrap between words (never cut), so a wide table fits its cell's width."""
+    head = "".join(f"<th style='white-space:normal;max-width:9em;text-align:center'>"
+                   f"{_heading(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in rows)
     cap = f"<caption>{caption}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (f"<div style='overflow-x:auto;max-width:100%'><table>{cap}<thead><tr>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table></div>")
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -23,18 +23,32 @@ from ._version import __version__
 from .atomic import atomic_path
 from .errors import MusicnbError
 
-#: Where Colab installs the course from (the one pinned place; change it in a fork).
+#: Where Colab installs the course from: the one place that names it (README, "Colab").
+#: A fork or a course mirror changes this line and puts :func:`setup_cell_source` into every
+#: notebook's first code cell again.
 COLAB_INSTALL_SOURCE = "git+https://github.com/musicnb/musicnb"
 
 
 def setup_cell_source(version: str = __version__) -> str:
-    """The first code cell of every notebook: installs musicnb in Colab, checks the version."""
-    return f'''# Set-up: in Colab this installs musicnb; everywhere it checks the version this notebook expects.
-import importlib.util, subprocess, sys
+    """The first code cell of every notebook: installs musicnb in Colab, checks the version.
 
+    In Colab it installs, in this order, a wheel or repository zip the student uploaded to
+    ``/content`` (``make wheel`` builds ``dist/musicnb-<version>-py3-none-any.whl``), else
+    :data:`COLAB_INSTALL_SOURCE`; when neither works it says what to upload instead."""
+    return f'''# Set-up: in Colab this installs musicnb; everywhere it checks the version this notebook expects.
+import glob, importlib.util, subprocess, sys
+
+INSTALL_SOURCE = "{COLAB_INSTALL_SOURCE}"   # where the course is installed from (README: Colab)
 if importlib.util.find_spec("musicnb") is None:
     if "google.colab" in sys.modules:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{COLAB_INSTALL_SOURCE}"])
+        uploaded = sorted(glob.glob("/content/musicnb-*.whl") + glob.glob("/content/musicnb*.zip"))
+        source = uploaded[-1] if uploaded else INSTALL_SOURCE
+        if subprocess.call([sys.executable, "-m", "pip", "install", "-q", source]) != 0:
+            raise SystemExit(
+                f"Could not install musicnb from {{source}}. Upload the course instead: build a "
+                "wheel on any computer with `make wheel` (it writes dist/musicnb-*.whl) or download "
+                "the repository as a zip, drag the file into Colab's Files panel (/content), and "
+                "run this cell again.")
     else:
         raise ModuleNotFoundError(
             "musicnb is not installed in this kernel. From the repository root run `make lab`: "

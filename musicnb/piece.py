@@ -46,6 +46,12 @@ def pitch_name(midi_pitch: int) -> str:
     return f"{PITCH_NAMES[int(midi_pitch) % 12]}{int(midi_pitch) // 12 - 1}"
 
 
+def pitch_label(midi_pitch: int) -> str:
+    """The pitch name a musician reads, for plots and printed text: ``70 -> 'B♭4'``,
+    ``66 -> 'F♯4'`` (:func:`pitch_name` keeps music21's ``'B-4'`` for tokens and files)."""
+    return pitch_name(midi_pitch).replace("-", "♭").replace("#", "♯")
+
+
 def _array(values: Any, dtype: Any, name: str) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=dtype).reshape(-1)

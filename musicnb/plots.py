@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .errors import MusicnbError
-from .piece import Piece, pitch_name
+from .piece import Piece, pitch_label
 
 #: Colours of parts 0, 1, 2, ... (matplotlib's colour-blind-friendly "tab10" order).
 PART_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -80,7 +80,7 @@ def piano_roll(piece: Piece, ax: Any = None, title: str | None = None, show_chor
     end = max(piece.end, 1.0)
     ax.set_xlim(0, end)
     ticks = _pitch_ticks(low, high)
-    ax.set_yticks(ticks, [pitch_name(p) for p in ticks])
+    ax.set_yticks(ticks, [pitch_label(p) for p in ticks])
     ax.set_xlabel("time (quarter notes)")
     ax.set_ylabel("pitch")
     bar = _bar_length(piece.time_signature)
@@ -221,6 +221,27 @@ def training_curves(history: Any, metrics: Sequence[str] | None = None, title: s
     return fig
 
 
+def probability_bars(probs: Any, labels: Sequence[str], top: int = 12, ax: Any = None,
+                     title: str | None = None, order: Sequence[int] | None = None) -> Any:
+    """The ``top`` most likely tokens of one distribution as horizontal bars, most likely at
+    the top: token names stay horizontal and at the axes' normal font size however many
+    panels share a figure (rotated size-6 tick labels are what a bar chart of 12 tokens
+    otherwise needs). ``order``: the tokens to show, in order (to compare several
+    distributions on the same rows)."""
+    probs = np.asarray(probs, dtype=float).reshape(-1)
+    rows = list(order) if order is not None else list(np.argsort(probs)[::-1][:int(top)])
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(4, 0.3 * len(rows) + 1), layout="constrained")
+    y = np.arange(len(rows))
+    ax.barh(y, probs[rows], color="tab:blue")
+    ax.set_yticks(y, [str(labels[r]) for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("probability")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def probability_heatmap(probs: Any, labels: Sequence[str] | None = None, ax: Any = None,
                         chosen: Sequence[int] | None = None, title: str | None = None,
                         hide_unused: bool = False, threshold: float = 1e-3) -> Any:
@@ -293,10 +314,10 @@ def corpus_statistics(pieces: Sequence[Piece], title: str | None = None) -> Any:
     ax = axes[0, 0]
     if pitches.size:
         ax.hist(pitches, bins=np.arange(pitches.min(), pitches.max() + 2) - 0.5, color="#1f77b4")
-        ax.set_title(f"pitches: {pitch_name(pitches.min())} to {pitch_name(pitches.max())}")
+        ax.set_title(f"pitches: {pitch_label(pitches.min())} to {pitch_label(pitches.max())}")
         ticks = _pitch_ticks(int(pitches.min()), int(pitches.max()))
         if ticks:
-            ax.set_xticks(ticks, [pitch_name(p) for p in ticks])
+            ax.set_xticks(ticks, [pitch_label(p) for p in ticks])
     else:
         ax.set_title("pitches: no notes")
     ax.set_ylabel("notes")

@@ -560,11 +560,17 @@ def load_run(run_dir: str | Path, which: str = "best") -> Run:
     return Run(_load_model(model_file), encoder, info, path)
 
 
-def list_runs(root: str | Path | None = None) -> list[Path]:
+def list_runs(root: str | Path | None = None, pretrained: bool | None = None) -> list[Path]:
     """Every run folder (one holding ``run.json`` and a checkpoint) under ``root`` (default
-    ``musicnb.runs_dir()``), sorted by name."""
-    root = runs_dir() if root is None else Path(root)
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and (p / RUN_FILE).exists() and
-                  ((p / BEST_FILE).exists() or (p / LAST_FILE).exists()))
+    ``musicnb.runs_dir()``), sorted by name. Without ``root`` (or with ``pretrained=True``)
+    the course's ready-trained runs (``musicnb.pretrained``) follow the student's own."""
+    folder = runs_dir() if root is None else Path(root)
+    runs = [] if not folder.is_dir() else sorted(
+        p for p in folder.iterdir() if p.is_dir() and (p / RUN_FILE).exists() and
+        ((p / BEST_FILE).exists() or (p / LAST_FILE).exists()))
+    if pretrained if pretrained is not None else root is None:
+        from .pretrained import pretrained_dir
+
+        if pretrained_dir().resolve() != folder.resolve():
+            runs += list_runs(pretrained_dir(), pretrained=False)
+    return runs

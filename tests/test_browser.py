@@ -212,7 +212,7 @@ def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
     assert download.suggested_filename.endswith(".mid")
 
     # a long generation runs in the background: controls disabled, Cancel stops it
-    length = studio.locator(".widget-slider", has=page.locator("label", has_text="length"))
+    length = studio.locator(".widget-slider", has=page.locator("label", has_text="length (16ths)"))
     length.scroll_into_view_if_needed()
     length.locator(".noUi-handle").focus()
     page.keyboard.press("End")
@@ -238,3 +238,134 @@ def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
     message.filter(has_text="Cancelled").wait_for(timeout=60_000)
     page.wait_for_function("el => !el.disabled", arg=generate.element_handle(), timeout=10_000)
     roll.scroll_into_view_if_needed()                    # for the screenshot
+
+    _every_family(page, studio, tmp_path)
+    _large_result_latency(page, studio)
+
+
+FAMILIES = {  # ready-trained run -> words of its "Generated ..." message
+    "02_logistic_regression": "steps at temperature", "04_conv1d_lstm": "steps at temperature",
+    "05_melody_harmony": "steps at temperature", "05_pitch_regression": "notes each with noise",
+    "06_biaxial": "bars each"}
+
+
+def _choose_run(page, studio, name: str) -> None:
+    picker = studio.locator(".widget-dropdown", has=page.locator("label", has_text="Model run"))
+    chosen = picker.locator("select").evaluate(
+        """(select, name) => {
+               const option = [...select.options].find(
+                   o => o.text.replace(/\s/g, " ").startsWith(name + " ("));
+               if (!option) return "missing; offered: " + [...select.options].map(o => o.text).join(" | ");
+               select.value = option.value;
+               select.dispatchEvent(new Event("change", {bubbles: true}));
+               return option.text.replace(/\s/g, " ");
+           }""", name)
+    assert chosen and chosen.startswith(name) and "ready-trained" in chosen, (
+        f"{name} is not offered by the studio: {chosen}")
+
+
+def _set_slider_end(page, studio, label: str, home: bool = False) -> None:
+    slider = studio.locator(".widget-slider", has=page.locator("label", has_text=label)).first
+    slider.scroll_into_view_if_needed()
+    slider.locator(".noUi-handle").focus()
+    page.keyboard.press("Home" if home else "End")
+
+
+def _every_family(page, studio, tmp_path: Path) -> None:
+    """Each of the five families (ready-trained runs): generate, play, blind A/B of equal
+    durations, two exports that do not overwrite each other."""
+    exports = tmp_path / "exports"
+    message = studio.locator(".musicnb-message")
+    blind = studio.locator(".widget-checkbox", has=page.locator("label", has_text="blind"))
+    for index, (name, words) in enumerate(FAMILIES.items()):
+        _choose_run(page, studio, name)
+        page.wait_for_function("box => !box.querySelector('.musicnb-message')",
+                               arg=studio.element_handle())   # the run change cleared it
+        if name == "02_logistic_regression":        # a short one, after the 2048-step cancel
+            length = studio.locator(".widget-slider", has=page.locator("label", has_text="length (16ths)"))
+            length.locator(".noUi-handle").focus()
+            page.keyboard.press("Home")
+            for _ in range(7):
+                page.keyboard.press("ArrowRight")
+        studio.locator("button", has_text="Generate").click()
+        message.filter(has_text=words).filter(has_text="Generated").wait_for(timeout=120_000)
+        player = studio.locator("audio.musicnb-audio").first
+        player.wait_for(state="attached")
+        page.wait_for_function("el => { if (el.readyState === 0) el.load(); "
+                               "return el.readyState >= 1 && el.duration > 0; }",
+                               arg=player.element_handle(), timeout=30_000)
+        if index == 0:
+            blind.locator("input").check()
+        sides = studio.locator("audio.musicnb-ab-audio")
+        assert sides.count() == 2
+        durations = page.evaluate(
+            """async (players) => {
+                   for (let i = 0; i < 300; i++) {
+                       for (const p of players) if (p.readyState === 0) p.load();
+                       if (players.every(p => p.readyState >= 1 && p.duration > 0))
+                           return players.map(p => p.duration);
+                       await new Promise(r => setTimeout(r, 100));
+                   }
+                   return null;
+               }""", [sides.nth(0).element_handle(), sides.nth(1).element_handle()])
+        assert durations, f"{name}: the A/B players never loaded"
+        assert abs(durations[0] - durations[1]) < 0.05, f"{name}: A/B durations {durations}"
+        assert studio.inner_text().count("(?)") == 2, f"{name}: the blind labels are not hidden"
+        before = len(list(exports.glob("*.mid")))
+        for turn in (1, 2):
+            studio.locator("button", has_text="Export MIDI").click()
+            message.filter(has_text="Exported" if turn == 1 else "nothing was overwritten"
+                           ).wait_for(timeout=60_000)
+            deadline = time.monotonic() + 30
+            while len(list(exports.glob("*.mid"))) < before + turn and time.monotonic() < deadline:
+                time.sleep(0.2)
+        made = sorted(exports.glob(f"{name}_*.mid"))
+        assert len(made) == 2 and made[0] != made[1], f"{name}: two exports gave {made}"
+
+
+def _large_result_latency(page, studio) -> None:
+    """8 streams x 2,048 steps: time from the status "done" to eight decoded piano rolls."""
+    import json
+
+    _choose_run(page, studio, "03_onehot_lstm")
+    _set_slider_end(page, studio, "length (16ths)")
+    _set_slider_end(page, studio, "streams")
+    status = studio.locator(".musicnb-status")
+    page.wait_for_function("el => el.textContent.trim() === '8'",
+                           arg=studio.locator(".widget-slider", has=page.locator(
+                               "label", has_text="streams")).locator(".widget-readout").element_handle())
+    seconds = page.evaluate(
+        """async ([generate, status, box]) => {
+               generate.click();
+               const began = performance.now();
+               while (status.textContent.trim() === "done") {   // the old "done" goes first
+                   if (performance.now() - began > 20000) break;
+                   await new Promise(r => setTimeout(r, 10));
+               }
+               while (status.textContent.trim() !== "done") {
+                   if (performance.now() - began > 400000) return null;
+                   await new Promise(r => setTimeout(r, 10));
+               }
+               const done = performance.now();
+               while (true) {
+                   const images = [...box.querySelectorAll("img.musicnb-piano-roll")];
+                   if (images.length === 8 && images.every(i => i.complete && i.naturalWidth > 100
+                                                             && i.getBoundingClientRect().height > 0))
+                       return [(performance.now() - done) / 1000, (done - began) / 1000,
+                               images.length];
+                   if (performance.now() - done > 60000) return [999, (done - began) / 1000, 0];
+                   await new Promise(r => setTimeout(r, 10));
+               }
+           }""", [studio.locator("button", has_text="Generate").element_handle(),
+                  status.element_handle(), studio.element_handle()])
+    assert seconds is not None, "the 8 x 2048 generation did not finish"
+    seconds, generating, _ = seconds
+    rows = studio.locator("img.musicnb-piano-roll")
+    assert rows.count() == 8 and "8 streams of 2048 steps" in studio.locator(
+        ".musicnb-message").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "latency.json").write_text(json.dumps({"visible_after_done_s": seconds,
+                                                    "click_to_done_s": generating}))
+    print(f"8 streams x 2048 steps: generated in {generating:.1f} s, visible {seconds:.2f} s "
+          "after 'done'")
+    assert seconds <= 3.0, f"the large result took {seconds:.1f} s to appear after 'done'"

@@ -139,7 +139,7 @@ def test_default_run_dir_uses_the_model_name(run_folders):
     X, y = _data(64)
     result = train(logistic_regression(V, window=6), (X, y), epochs=1)
     assert result.run_dir == run_folders / "runs" / "logistic_regression"
-    assert list_runs() == [result.run_dir]
+    assert list_runs(pretrained=False) == [result.run_dir]
 
 
 def test_bad_inputs_are_explained(tmp_path):

@@ -79,7 +79,9 @@ def setup(run_folders):
 
 
 def _error_text(studio) -> str:
-    return re.sub(r"<[^>]+>", "", studio.message.value)
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", studio.message.value))
 
 
 def test_studio_lists_the_runs_and_primers(setup):
@@ -261,7 +263,7 @@ def test_an_engine_error_is_shown_without_traceback(run_folders):
 
 
 def test_no_runs_says_how_to_get_one(run_folders):
-    studio = widgets.studio(run_folders / "empty", background=False)
+    studio = widgets.studio(run_folders / "empty", background=False, pretrained=False)
     assert "No trained runs yet" in studio.model_info.value
     studio.generate_button.click()
     assert "No model is chosen" in _error_text(studio)
@@ -374,3 +376,246 @@ def test_displaying_the_studio_gives_a_widget_view(setup):
     studio, _, _ = setup
     bundle = studio._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+# ---------------------------------------------------------------- issue 12: every family, fixes
+def _family_run(root: Path, name: str, kind: str | None, encoder_type: str | None) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    record = {"epochs_done": 1, "info": {"kind": kind} if kind else {}}
+    (folder / "run.json").write_text(json.dumps(record))
+    (folder / "best.keras").write_bytes(b"junk")
+    if encoder_type:
+        (folder / "encoder.json").write_text(json.dumps({"type": encoder_type}))
+    return folder
+
+
+@pytest.mark.parametrize("kind, encoder_type, family, shown, hidden", [
+    (None, "EventEncoder", "next_event", {"temperature", "top_k", "top_p", "key", "length"},
+     {"noise", "min_notes", "chords", "bars"}),
+    ("melody_harmony", "MelodyHarmonyEncoder", "melody_harmony", {"temperature", "chords", "length"},
+     {"noise", "min_notes", "bars", "progression"}),
+    ("pitch_regression", "NoteEventEncoder", "pitch_regression", {"noise", "notes", "dt_grid"},
+     {"temperature", "top_k", "key", "length", "bars"}),
+    ("biaxial", "PianoRollEncoder", "biaxial", {"temperature", "min_notes", "bars", "streams"},
+     {"top_k", "top_p", "key", "noise", "length"}),
+])
+def test_the_knobs_shown_are_the_ones_the_family_has(run_folders, kind, encoder_type, family,
+                                                     shown, hidden):
+    folder = _family_run(run_folders / "runs", "a_run", kind, encoder_type)
+    assert widgets.run_family(folder) == family
+    studio = widgets.studio(run_folders / "runs", background=False, pretrained=False)
+    visible = {n for n, w in studio.knob_widgets.items() if w.layout.display != "none"}
+    assert shown <= visible and not (hidden & visible), visible
+
+
+def test_a_chosen_progression_shows_its_text_and_key(run_folders):
+    _family_run(run_folders / "runs", "mh", "melody_harmony", "MelodyHarmonyEncoder")
+    studio = widgets.studio(run_folders / "runs", background=False, pretrained=False)
+    assert studio.progression.layout.display == "none"
+    studio.chords.value = "a chosen progression"
+    assert studio.progression.layout.display == "" and studio.key.layout.display == ""
+
+
+def test_an_unknown_family_is_one_sentence_and_the_previous_result_stays(setup, tmp_path):
+    studio, _, _ = setup
+    studio.generate_button.click()
+    before = studio.result
+    strange = tmp_path / "strange"
+    strange.mkdir()
+    (strange / "run.json").write_text("{}")
+    (strange / "best.keras").write_bytes(b"junk")
+    studio.engine_factory = widgets.engine_for_run
+    studio.run_folder.value = str(strange)
+    studio.use_folder_button.click()
+    studio.generate_button.click()
+    text = _error_text(studio)
+    assert "model family the studio does not know" in text and text.count(". ") <= 1
+    assert studio.result is before and len(studio.stream_rows.children) == 2
+    assert studio.status.value != "failed" and studio.progress.layout.visibility == "hidden"
+
+
+def test_a_primer_the_vocabulary_cannot_encode_is_one_sentence(setup):
+    studio, engines, _ = setup
+    studio.generate_button.click()
+    before = studio.result
+
+    engine = engines[studio.run_picker.value]
+
+    class Refusing:
+        steps_per_quarter = 4
+
+        def encode(self, piece):
+            raise KeyError("F#9|breve")
+
+    engine.encoder = Refusing()
+    studio.generate_button.click()
+    assert "cannot be encoded in this run's vocabulary" in _error_text(studio)
+    assert studio.result is before
+
+
+def test_blind_ab_sides_have_equal_durations(setup):
+    studio, _, _ = setup
+    studio.length.value = 160       # the generation is longer than the real continuation
+    studio.generate_button.click()
+    studio.ab_blind.value = True
+    frames = []
+    for player in (studio.ab_audio_a, studio.ab_audio_b):
+        with wave.open(io.BytesIO(player.value)) as stream:
+            frames.append(stream.getnframes())
+    assert frames[0] == frames[1] and frames[0] > 0
+    generated, real = studio.ab_pair(1)
+    assert generated.end == real.end
+    assert studio.result.pieces[0].end > real.end      # it really was cut
+
+
+def test_a_second_export_never_overwrites_the_first(setup, run_folders):
+    studio, _, _ = setup
+    studio.generate_button.click()
+    first = studio.export()
+    studio.temperature.value = 1.5
+    studio.generate_button.click()
+    second = studio.export()
+    midi_files = sorted((run_folders / "exports").glob("*.mid"))
+    assert len(midi_files) == 2 and first[0] != second[0]
+    assert "nothing was overwritten" in _error_text(studio)
+    assert 'class="musicnb-download"' in studio.export_links.value
+    assert "a.musicnb-download" in studio.widget.children[0].value   # the link style
+
+
+def test_the_message_says_which_key_was_used(setup):
+    studio, _, _ = setup
+    studio.key.value = widgets.PRIMER_KEY
+    studio.generate_button.click()
+    assert "key C major (the primer's written key)" in _error_text(studio)
+    studio.key.value = "G major"
+    studio.generate_button.click()
+    assert "key G major" in _error_text(studio)
+
+
+def test_the_primers_key_without_a_primer_is_a_sentence_not_a_failed_bar(setup):
+    studio, _, _ = setup
+    studio.primer_picker.value = "none"
+    studio.key.value = widgets.PRIMER_KEY
+    studio.generate_button.click()
+    assert "needs a primer" in _error_text(studio)
+    assert studio.status.value == "" and studio.progress.layout.visibility == "hidden"
+    assert studio.results_box.layout.display == "none"      # no headings over nothing
+
+
+def test_repaired_tokens_are_explained_and_cancel_is_not_orange_when_idle(setup):
+    studio, _, _ = setup
+    studio.generate_button.click()
+    assert "A repaired token is one the model wrote" in studio.diagnostics.value
+    assert "title=" in studio.stream_rows.children[0].children[1].children[0].value
+    assert studio.cancel_button.disabled and studio.cancel_button.button_style == ""
+
+
+def test_long_results_send_audio_only_when_asked(setup):
+    studio, _, _ = setup
+    studio.eager_audio_seconds = 1.0
+    studio.generate_button.click()
+    side = studio.stream_rows.children[0].children[1]
+    button = side.children[1].children[0]
+    assert button.description == "Load audio"
+    button.click()
+    player = side.children[1].children[0]
+    assert player.value[:4] == b"RIFF"
+
+
+def test_an_upload_with_only_drums_is_a_sentence(setup, tmp_path):
+    import mido
+
+    studio, _, _ = setup
+    midi_file = mido.MidiFile()
+    track = mido.MidiTrack()
+    midi_file.tracks.append(track)
+    for _ in range(4):
+        track.append(mido.Message("note_on", channel=9, note=36, velocity=90, time=0))
+        track.append(mido.Message("note_off", channel=9, note=36, velocity=0, time=240))
+    path = tmp_path / "drums.mid"
+    midi_file.save(path)
+    studio.upload.value = ({"name": "drums.mid", "type": "audio/midi", "size": 1,
+                            "content": memoryview(path.read_bytes()),
+                            "last_modified": datetime.now(timezone.utc)},)
+    assert "only drums" in _error_text(studio)
+    assert studio.primer_picker.value == "piece:0"
+
+
+def test_musicnb_studio_is_callable_and_lists_ready_trained_runs(run_folders):
+    from musicnb.pretrained import list_pretrained
+
+    studio = musicnb.studio(run_folders / "runs", background=False)
+    labels = [label for label, _ in studio.run_picker.options]
+    assert len(list_pretrained()) == 6
+    assert sum("ready-trained" in label for label in labels) == 6
+    assert set(musicnb.training.list_runs()) >= set(list_pretrained())
+
+
+@pytest.mark.parametrize("name", ["02_logistic_regression", "04_conv1d_lstm",
+                                  "05_melody_harmony", "05_pitch_regression", "06_biaxial"])
+def test_every_ready_trained_family_generates_plays_and_exports(run_folders, name):
+    from musicnb.pretrained import pretrained_dir
+
+    bach = musicnb.load_corpus("bach", limit=3)[0]
+    studio = musicnb.studio(run_folders / "runs", pieces=bach, background=False,
+                            run=pretrained_dir() / name, length=32, streams=2)
+    studio.bars.value = 2
+    studio.notes.value = 16
+    studio.min_notes.value = 1
+    studio.generate_button.click()
+    assert "musicnb-ok" in studio.message.value, _error_text(studio) + studio.last_traceback
+    result = studio.result
+    assert len(result.pieces) == 2 and all(p.n_notes > 0 for p in result.pieces)
+    assert result.family == widgets.run_family(pretrained_dir() / name)
+    assert studio.ab_box.layout.display == ""
+    with wave.open(io.BytesIO(studio.ab_audio_a.value)) as a, \
+            wave.open(io.BytesIO(studio.ab_audio_b.value)) as b:
+        assert a.getnframes() == b.getnframes() > 0
+    studio.export()
+    studio.export()
+    assert len(list((run_folders / "exports").glob("*.mid"))) == 2
+
+
+def test_pitches_and_table_headings_read_as_musicians_read_them():
+    from musicnb import diagnostics
+    from musicnb.piece import pitch_label
+
+    assert pitch_label(82) == "B♭5" and pitch_label(66) == "F♯4" and pitch_label(60) == "C4"
+    diag = diagnostics.generation_diagnostics([ENCODER.encode(_piece("t"))], encoder=ENCODER)
+    assert "pitch class entropy" in diag._repr_html_() and "overflow-x:auto" in diag._repr_html_()
+
+
+def test_best_scale_reports_a_tie_and_prefers_the_requested_key():
+    from musicnb import diagnostics
+
+    # G A B C D E: no F, no F sharp, so C major and G major fit equally well
+    tokens = ENCODER.encode(Piece.from_notes([(p, i * 0.5, 0.5) for i, p in
+                                               enumerate([67, 69, 71, 72, 74, 76, 74, 72])]))
+    free = diagnostics.generation_diagnostics([tokens], encoder=ENCODER).rows[0]
+    asked = diagnostics.generation_diagnostics([tokens], encoder=ENCODER, key="G major").rows[0]
+    assert free["best_scale"] == "C major (tie: G major)"
+    assert asked["best_scale"] == "G major (tie: C major)"
+
+
+def test_probability_bars_keep_token_names_horizontal_and_readable():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from musicnb import plots
+
+    probs = np.random.default_rng(0).dirichlet(np.ones(ENCODER.vocab_size))
+    ax = plots.probability_bars(probs, ENCODER.vocabulary, top=12)
+    labels = ax.get_yticklabels()
+    assert len(labels) == 12 and labels[0].get_text() == ENCODER.vocabulary[int(np.argmax(probs))]
+    assert all(l.get_rotation() == 0 and l.get_fontsize() >= 8 for l in labels)
+
+
+def test_for_listening_takes_the_ready_trained_run_in_quick_mode(capsys):
+    from musicnb.pretrained import for_listening
+
+    mine = object()
+    model, encoder = for_listening("02_logistic_regression", mine, ENCODER, quick=True)
+    assert model is not mine and encoder.vocab_size == int(model.output_shape[-1])
+    assert "ready-trained 02_logistic_regression" in capsys.readouterr().out
+    assert for_listening("02_logistic_regression", mine, ENCODER, quick=False) == (mine, ENCODER)
