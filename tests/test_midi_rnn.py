@@ -128,3 +128,16 @@ def test_splits_by_file():
 def test_missing_folder_says_where(tmp_path):
     with pytest.raises(MusicnbError, match="midi-rnn"):
         load_midi_rnn_folder(tmp_path / "nowhere")
+
+
+def test_load_corpus_reads_a_folder_through_the_midi_rnn_filter(tmp_path):
+    from musicnb import load_corpus
+
+    line = [(60 + i % 5, i * 240, i * 240 + 200) for i in range(30)]
+    chords = [(p, i * 480, i * 480 + 400) for i in range(30) for p in (48, 52, 55)]
+    _write(tmp_path / "one.mid", [_notes(line), _notes(chords, 1)])
+    _write(tmp_path / "two.mid", [_notes(chords)])
+    pieces, report = load_corpus(f"midi-rnn:{tmp_path}")
+    assert len(pieces) == 1 and pieces[0].pitch.tolist() == [p for p, _, _ in line]
+    assert pieces[0].start[1] == pytest.approx(0.5)  # beats: tick 240 at 480 per beat
+    assert [s.file for s in report.skipped] == ["two.mid"]

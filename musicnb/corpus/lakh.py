@@ -196,3 +196,16 @@ def folder_or_none(folder: str | Path | None = None, default: Path = DEFAULT_FOL
 __all__ = ["load_midi_rnn_folder", "MidiRnnLoad", "KeptInstrument", "split_files",
            "split_files_as_published", "instruments_of", "folder_or_none", "DEFAULT_FOLDER"]
 
+
+
+def load_pieces(folder: str | Path, limit: int | None = None, window: int = 20):
+    """``load_corpus("midi-rnn:FOLDER")``: each instrument midi-rnn's filter keeps, as a
+    :class:`~musicnb.piece.Piece` in quarter notes (beats), with the filter's report."""
+    load = load_midi_rnn_folder(folder, window=window)
+    pieces = [k.instrument.to_piece(title=f"{Path(k.file).stem[:12]} #{n}",
+                                    source=str(Path(folder) / k.file))
+              for n, k in enumerate(load.instruments)]
+    if limit is not None:
+        pieces = pieces[: int(limit)]
+        load.report.limit = int(limit)
+    return pieces, load.report
