@@ -387,7 +387,8 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
         ``"oneill_1850"``, ``"essen"``, ``"nottingham_sample"``; see ``COLLECTIONS``), a
         folder (searched recursively for ``.mid/.midi/.abc/.xml/.mxl/.musicxml``), one file, a
         JSB chorales pickle (``.pkl``/``.pickle``), ``"nottingham:FOLDER"`` for the Nottingham
-        database in any of its forms, or a list of any of these.
+        database in any of its forms, ``"midi-rnn:FOLDER"`` for midi-rnn's Lakh files through
+        its instrument filter (:mod:`musicnb.corpus.lakh`), or a list of any of these.
     limit
         Keep the first ``limit`` pieces (in the fixed, sorted order); ``None`` loads all.
     min_notes
@@ -426,6 +427,9 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
         plans = [_plan(s, options) for s in source]
         description = " + ".join(p.description for p in plans)
     else:
+        if isinstance(source, str) and source.lower().startswith("midi-rnn:"):
+            from .lakh import load_pieces  # midi-rnn's instrument filter, rejections reported
+            return load_pieces(Path(source.split(":", 1)[1]).expanduser(), limit)
         if (isinstance(source, (str, os.PathLike))
                 and Path(source).suffix.lower() in PICKLE_SUFFIXES):
             return _load_pickle(Path(source), limit, min_notes, started)

@@ -13,6 +13,8 @@ class                      representation                                       
 ``MelodyHarmonyEncoder``   melody class + chord class per 16th step                 05
 ``NoteEventEncoder``       (pitch, velocity, time since previous note) per note     05
 ``PianoRollEncoder``       play / articulate piano roll + biaxial note features     06
+``MidiRnnEncoder``         midi-rnn's 0.25 s frames: rest or MIDI pitch (129)       03
+``CS230TokenEncoder``      CS230's ``pitch-or-chord_durationtype`` token ids         04
 =========================  =======================================================  ========
 """
 
@@ -32,6 +34,8 @@ _MODULE_OF = {
     "MelodyHarmonyEncoder": "melody_harmony",
     "NoteEventEncoder": "note_events",
     "PianoRollEncoder": "pianoroll",
+    "MidiRnnEncoder": "midi_rnn",
+    "CS230TokenEncoder": "cs230_tokens",
 }
 
 

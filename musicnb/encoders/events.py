@@ -1,4 +1,4 @@
-"""The 16th-note event grid of the classic "midi-rnn" models.
+"""The course's 16th-note event grid: rest / hold / pitch onset per step.
 
 A monophonic line becomes one token per grid step (``steps_per_quarter`` steps per quarter
 note, 4 = 16th notes):
@@ -12,9 +12,10 @@ token      meaning at this step
 =========  ==========================================================
 
 so ``vocab_size = 2 + (high - low + 1)``. A quarter-note C4 followed by an eighth rest is
-``[C4, hold, hold, hold, rest, rest]``. This is the representation of Brannon Dorsey's
-``midi-rnn`` and of Magenta's ``MelodyRNN`` (which uses the same "no event"/"note off"/onset
-classes). Time comes from the piece's own beats (quarter-note offsets), never from an assumed
+``[C4, hold, hold, hold, rest, rest]``. The grid is the course's choice, close to Magenta's
+``MelodyRNN`` (its "no event"/"note off"/onset classes). It is *not* the representation of
+*midi-rnn* (Branger_Briz), whose 0.25 s piano-roll frames without a hold class are
+:mod:`musicnb.encoders.midi_rnn`. Time comes from the piece's own beats (quarter-note offsets), never from an assumed
 tick resolution or from seconds, so a tune written at any tempo lands on the same grid.
 
 Choosing one line from polyphony: ``part=k`` takes part ``k`` only; ``part=None`` takes the

@@ -10,7 +10,9 @@ Every group of notes that start together becomes one token:
   ``"0.4.7|dotted-quarter"``; with ``rests=True`` a silence becomes ``"rest|quarter"``.
 
 This is the representation of Sigurður Skúli's "How to Generate Music using a LSTM Neural
-Network in Keras" (2017) and the many Conv1D/LSTM variants built on it. The tokens are a
+Network in Keras" (2017); the Stanford CS230 report *Music Generation Using Recurrent Neural
+Networks* (Mokobi, May, Voorhis-Allen) builds its Conv1D + LSTM models on an underscore form of
+it, reproduced exactly by :mod:`musicnb.encoders.cs230_tokens`. The tokens are a
 *succession*: each event lasts until the next one starts (notes that start later inside a
 held chord start their own event), so decoding places every event right after the previous
 one. Chord tokens drop the octave (normal order is pitch classes); :meth:`decode` voices them

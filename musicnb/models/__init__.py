@@ -4,7 +4,9 @@
 builder                     architecture                                           notebook
 ==========================  =====================================================  ========
 ``logistic_regression``     one-hot of the previous 10 events -> softmax            02
-``onehot_lstm``             the classic sliding-window / sequence LSTM (midi-rnn)   03
+``onehot_lstm``             the sliding-window / sequence LSTM (after midi-rnn)     03
+``midi_rnn_lstm``           midi-rnn as published (Branger_Briz)                   03
+``cs230_model1``            CS230 Model 1 (Mokobi, May, Voorhis-Allen), and 2, base 04
 ``stacked_lstm``            N stacked LSTMs, for the depth comparison               04
 ``conv1d_lstm``             Conv1D (kernel 3) -> 2 stacked LSTMs -> softmax          04
 ``melody_harmony_lstm``     melody + chord inputs -> 2 LSTMs -> two softmax heads   05
@@ -26,6 +28,10 @@ _MODULE_OF = {
     "onehot_lstm": "next_note",
     "stacked_lstm": "next_note",
     "conv1d_lstm": "next_note",
+    "midi_rnn_lstm": "next_note",
+    "cs230_model1": "next_note",
+    "cs230_model2": "next_note",
+    "cs230_baseline": "next_note",
     "melody_harmony_lstm": "melody_harmony",
     "pitch_regression_lstm": "pitch_regression",
     "biaxial": "biaxial",

@@ -11,16 +11,26 @@ builder                    architecture
 ``onehot_lstm``            one-hot -> LSTM(s) -> softmax (many-to-one or sequence model)
 ``stacked_lstm``           the same with ``layers`` LSTMs (4 by default), for the depth study
 ``conv1d_lstm``            one-hot -> Conv1D(kernel 3) -> 2 stacked LSTMs -> softmax
+``midi_rnn_lstm``          midi-rnn as published: 129-class frames -> LSTM 64 -> softmax
+``cs230_model1``           CS230 Model 1: scaled ids -> Conv1D -> 2×LSTM 256 -> Flatten
+``cs230_model2``           CS230 Model 2: scaled ids -> LSTM 256 -> Flatten -> softmax
+``cs230_baseline``         CS230 baseline: scaled ids -> 4×LSTM 256 -> Flatten -> softmax
 =========================  ==============================================================
 
 The maths. With the one-hot vectors ``x_{t-w} .. x_{t-1}`` of the last ``w`` events, logistic
 regression predicts ``p(x_t = k) = softmax(W · concat(x_{t-w}, ..., x_{t-1}) + b)_k``: one weight
-per (position, event, next event) — the "previous 10 notes" baseline of Brannon Dorsey's
-*midi-rnn* write-up (6.21% accuracy on a large pop/classical MIDI set). The LSTM (Hochreiter &
-Schmidhuber, 1997) replaces the fixed window by a learned state ``h_t`` and predicts
-``softmax(W h_t + b)``. The Conv1D hybrid follows the music21 tutorial lineage (Sigurður
-Skúli's "How to Generate Music using a LSTM Neural Network in Keras" and its Conv1D variants):
-a kernel-3 convolution sees local note patterns before the recurrent layers.
+per (position, event, next event). It is the baseline of *Long Short-Tunes Memory*
+(Schaldenbrand, He, Almoubayyed; CMU), which predicts the next **note** (one of 128 MIDI
+pitches) from the previous 10 notes of a large multi-genre MIDI collection and reports 6.21 %
+accuracy (reproduced on midi-rnn's Lakh files by :mod:`musicnb.reproduce.lakh_logreg`). The LSTM
+(Hochreiter & Schmidhuber, 1997) replaces the fixed window by a learned state ``h_t`` and predicts
+``softmax(W h_t + b)``; :func:`midi_rnn_lstm` is the configuration of *midi-rnn* (Branger_Briz;
+code: brannondorsey/midi-rnn). The Conv1D hybrid comes from the Stanford CS230 report *Music
+Generation Using Recurrent Neural Networks* (Mokobi, May, Voorhis-Allen; code:
+cademay/cs230-music-generation): a kernel-3 convolution sees local note patterns before the
+recurrent layers. :func:`cs230_model1`, :func:`cs230_model2` and :func:`cs230_baseline` are its
+models at the published sizes; :func:`conv1d_lstm` is the course's improved version (integer
+tokens one-hot inside the model, causal padding, no Flatten, sequence training possible).
 
 Two ways to train a recurrent model (see ``bench/training.py``): **many-to-one**
 (``sequence=False``) reads a window and predicts one next event; a **sequence** model
@@ -46,7 +56,8 @@ from keras import ops
 from ..errors import MusicnbError
 
 __all__ = ["OneHot", "logistic_regression", "onehot_lstm", "stacked_lstm", "conv1d_lstm",
-           "compile_next_note", "build_record", "BUILDERS"]
+           "midi_rnn_lstm", "cs230_model1", "cs230_model2", "cs230_baseline",
+           "compile_next_note", "build_record", "BUILDERS", "PUBLISHED_BUILDERS"]
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
@@ -183,7 +194,7 @@ def onehot_lstm(vocab_size: int, window: int | None = 20, units: int = 64, layer
     event at every step, ``(batch, time) -> (batch, time, vocab_size)``; ``window`` may be
     ``None`` so one model trains on chunks and samples one step at a time.
     ``sequence=False``: many-to-one over a fixed ``window``, ``(batch, window) ->
-    (batch, vocab_size)``, as Brannon Dorsey's *midi-rnn* and the classic scripts do.
+    (batch, vocab_size)``, as *midi-rnn* (Branger_Briz) and the classic scripts do.
     The classic small defaults are one LSTM of 64 units with dropout 0.2.
     """
     vocab_size = _check_int("vocab_size", vocab_size, 2)
@@ -245,5 +256,73 @@ def conv1d_lstm(vocab_size: int, window: int | None = 100, filters: int = 64, un
     return _finish(model, "conv1d_lstm", params, compile, learning_rate, mixed_precision)
 
 
+def midi_rnn_lstm(window: int = 20, units: int = 64, layers: int = 1, dropout: float = 0.2,
+                  learning_rate: float = 1e-3, clip_value: float = 5.0, vocab_size: int = 129,
+                  name: str = "midi_rnn_lstm") -> keras.Model:
+    """*midi-rnn* (Branger_Briz) as its ``train.py`` builds it: ``layers`` LSTMs of ``units``
+    (64, 1 layer), each followed by Dropout(0.2), Dense(129) softmax, many-to-one over a
+    window of 20 frames; Adam with gradients clipped at 5 (``--grad_clip``), categorical
+    cross-entropy (here the sparse form on integer frames: the same loss)."""
+    model = onehot_lstm(vocab_size, window=window, units=units, layers=layers, dropout=dropout,
+                        sequence=False, compile=False, name=name)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipvalue=clip_value),
+                  loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")])
+    model._musicnb_build.update(builder="midi_rnn_lstm")
+    model._musicnb_build["params"].update(clip_value=clip_value)
+    return model
+
+
+def _cs230(vocab_size: int, window: int, conv_filters: int | None, lstm_layers: int,
+           units: int, name: str) -> keras.Model:
+    """The CS230 models as its ``model*.py`` / ``baseline.py`` write them. The input is the
+    token id divided by the vocabulary size, one float per step (``X / n_values``, shape
+    ``(window, 1)``), not a one-hot; every LSTM returns sequences and a ``Flatten`` feeds the
+    softmax; RMSprop, categorical cross-entropy."""
+    vocab_size = _check_int("vocab_size", vocab_size, 2)
+    window = _check_int("window", window, 3)
+    inputs = keras.Input(shape=(window, 1), dtype="float32", name="scaled_ids")
+    x = inputs
+    if conv_filters:
+        x = L.Conv1D(conv_filters, 3, strides=1, activation="relu", name="conv1d")(x)
+        x = L.Dropout(0.1, name="dropout_conv")(x)
+    for i in range(lstm_layers):
+        x = _lstm(units, return_sequences=True, policy=None, name=f"lstm_{i + 1}")(x)
+        x = L.Dropout(0.3, name=f"dropout_{i + 1}")(x)
+    x = L.Flatten(name="flatten")(x)
+    outputs = _softmax(vocab_size)(x)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(optimizer=keras.optimizers.RMSprop(), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")])
+    params = {"vocab_size": vocab_size, "window": window, "conv_filters": conv_filters,
+              "lstm_layers": lstm_layers, "units": units}
+    object.__setattr__(model, "_musicnb_build", {"builder": name, "params": params})
+    return model
+
+
+def cs230_model1(vocab_size: int, window: int = 100, filters: int = 128,
+                 units: int = 256) -> keras.Model:
+    """CS230 Model 1: Conv1D(``filters``, 3, ReLU) -> Dropout 0.1 -> LSTM 256 -> Dropout 0.3 ->
+    LSTM 256 -> Dropout 0.3 -> Flatten -> Dense softmax. The report's table says Conv1D-256;
+    its ``model1.py`` (the code that produced the figures) has 128 filters, the default here."""
+    return _cs230(vocab_size, window, _check_int("filters", filters, 1), 2, units, "cs230_model1")
+
+
+def cs230_model2(vocab_size: int, window: int = 100, units: int = 256) -> keras.Model:
+    """CS230 Model 2 as the report's table describes it: one LSTM 256 -> Dropout -> Flatten ->
+    softmax (no convolution)."""
+    return _cs230(vocab_size, window, None, 1, units, "cs230_model2")
+
+
+def cs230_baseline(vocab_size: int, window: int = 100, units: int = 256) -> keras.Model:
+    """CS230's baseline (``baseline.py``): 4 × (LSTM 256 -> Dropout 0.3) -> Flatten -> softmax."""
+    return _cs230(vocab_size, window, None, 4, units, "cs230_baseline")
+
+
 BUILDERS = {"logistic_regression": logistic_regression, "onehot_lstm": onehot_lstm,
             "stacked_lstm": stacked_lstm, "conv1d_lstm": conv1d_lstm}
+"""The course's builders (one shared signature: ``vocab_size`` first, keyword sizes)."""
+
+PUBLISHED_BUILDERS = {"midi_rnn_lstm": midi_rnn_lstm, "cs230_model1": cs230_model1,
+                      "cs230_model2": cs230_model2, "cs230_baseline": cs230_baseline}
+"""The seed systems at their published sizes and optimizers (notebooks 03 and 04)."""

@@ -1,0 +1,143 @@
+"""midi-rnn's frames, instrument filter, windows and the Lakh loader, on files written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+
+from musicnb.corpus.lakh import load_midi_rnn_folder, split_files, split_files_as_published
+from musicnb.encoders.midi_rnn import (MidiRnnEncoder, is_monophonic, midi_rnn_windows,
+                                       read_instruments)
+from musicnb.errors import MusicnbError
+
+TPB = 480
+
+
+def _track(events: list[tuple[int, mido.Message]]) -> mido.MidiTrack:
+    """Messages at absolute ticks -> a track with delta times."""
+    track = mido.MidiTrack()
+    now = 0
+    for tick, message in sorted(events, key=lambda e: e[0]):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    return track
+
+
+def _notes(notes: list[tuple[int, int, int]], channel: int = 0) -> list:
+    events = []
+    for pitch, begin, end in notes:
+        events.append((begin, mido.Message("note_on", note=pitch, velocity=90, channel=channel)))
+        events.append((end, mido.Message("note_off", note=pitch, velocity=0, channel=channel)))
+    return events
+
+
+def write_tempo_change_file(path: Path) -> Path:
+    """120 BPM for two beats, then 60 BPM; notes at ticks 240-480, 960-1440, 1440-1680."""
+    midi = mido.MidiFile(ticks_per_beat=TPB)
+    midi.tracks.append(_track([(0, mido.MetaMessage("set_tempo", tempo=500000)),
+                               (960, mido.MetaMessage("set_tempo", tempo=1000000))]))
+    midi.tracks.append(_track(_notes([(60, 240, 480), (62, 960, 1440), (64, 1440, 1680)])))
+    midi.save(path)
+    return path
+
+
+def test_frames_follow_the_tempo_map_in_seconds(tmp_path):
+    # seconds: C4 0.25-0.5 (120 BPM), D4 1.0-2.0 (the beat 960-1440 lasts 1 s at 60 BPM),
+    # E4 2.0-2.5. Frames of 0.25 s: C4 in frame 1, rest 2-3, D4 4-7, E4 8-9; leading frame
+    # 0 (silence) trimmed. Read in beats (tempo ignored) D4 would last 2 frames, not 4.
+    (inst,) = read_instruments(write_tempo_change_file(tmp_path / "tempo.mid"))
+    assert inst.start == pytest.approx([0.25, 1.0, 2.0])
+    assert inst.end == pytest.approx([0.5, 2.0, 2.5])
+    assert inst.start_beat == pytest.approx([0.5, 2.0, 3.0])
+    frames = MidiRnnEncoder().encode_instrument(inst)
+    assert frames.tolist() == [61, 0, 0, 63, 63, 63, 63, 65, 65]
+
+
+def test_decode_then_encode_round_trips():
+    encoder = MidiRnnEncoder()
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        frames = rng.choice([0, 0, 61, 65, 70, 128], size=40)
+        frames[0], frames[-1] = 61, 70
+        piece = encoder.decode(frames)
+        assert encoder.encode(piece).tolist() == frames.tolist()
+    assert encoder.describe([0, 61]) == ["rest", "C4"]
+    with pytest.raises(MusicnbError, match="probabilities"):
+        encoder.decode(np.full(3, 129))
+
+
+def test_windows_off_by_one_as_published_and_fixed():
+    seq = np.arange(30)
+    X, y = midi_rnn_windows([seq], window=20, off_by_one=True)
+    assert X.shape == (9, 20) and X[0].tolist() == list(range(20)) and y[0] == 21
+    X, y = midi_rnn_windows([seq], window=20, off_by_one=False)
+    assert X.shape == (10, 20) and y[0] == 20 and y[-1] == 29
+    with pytest.raises(MusicnbError, match="longer than every sequence"):
+        midi_rnn_windows([seq, seq[:5]], window=40)
+
+
+def _write(path: Path, tracks: list[list]) -> Path:
+    midi = mido.MidiFile(ticks_per_beat=TPB)
+    for events in tracks:
+        midi.tracks.append(_track(events))
+    midi.save(path)
+    return path
+
+
+def test_filter_keeps_drums_counts_rejections_and_duplicates(tmp_path):
+    line = [(60 + i % 5, i * 240, i * 240 + 200) for i in range(30)]
+    chords = [(p, i * 480, i * 480 + 400) for i in range(30) for p in (48, 52, 55)]
+    drums = [(36 if i % 2 else 42, i * 240, i * 240 + 100) for i in range(30)]
+    # a file with a monophonic melody, a monophonic drum track and a polyphonic piano
+    _write(tmp_path / "a band.mid", [_notes(line), _notes(drums, channel=9), _notes(chords, 1)])
+    (tmp_path / "b copy.mid").write_bytes((tmp_path / "a band.mid").read_bytes())
+    _write(tmp_path / "c short.mid", [_notes(line[:10])])
+    (tmp_path / "d broken.mid").write_bytes(b"MThd\x00\x00\x00\x06garbage")
+    _write(tmp_path / "e chords.mid", [_notes(chords)])
+    load = load_midi_rnn_folder(tmp_path, window=20)
+    counts = load.counts()
+    assert counts["drum_instruments_kept"] == 2  # one per copy of the band file
+    assert counts["instruments_kept"] == 4 and counts["rejected_polyphonic"] == 3
+    assert counts["rejected_too_short"] == 1
+    assert load.duplicates == {"b copy.mid": "a band.mid"}
+    reasons = dict(load.report.skipped)
+    assert set(reasons) == {"c short.mid", "d broken.mid", "e chords.mid"}
+    assert reasons["c short.mid"].startswith("too short")
+    assert reasons["d broken.mid"].startswith("unreadable")
+    assert reasons["e chords.mid"].startswith("no monophonic instrument")
+    assert not load_midi_rnn_folder(tmp_path, window=20, keep_drums=False).drums_kept
+    drum = next(k.instrument for k in load.instruments if k.instrument.is_drum)
+    assert is_monophonic(drum)
+
+
+def test_splits_by_file():
+    files = [f"f{i:02d}.mid" for i in range(20)]
+    train, valid = split_files_as_published(files)
+    assert train == files[:4] and valid == files[4:]
+    dup = {"f19.mid": "f00.mid", "f18.mid": "f01.mid"}
+    tr, va, te = split_files(files, duplicates=dup)
+    assert sorted(tr + va + te) == sorted(files)
+    for copy, original in dup.items():
+        assert any(copy in part and original in part for part in (tr, va, te))
+    assert not set(tr) & set(te) and not set(tr) & set(va)
+
+
+def test_missing_folder_says_where(tmp_path):
+    with pytest.raises(MusicnbError, match="midi-rnn"):
+        load_midi_rnn_folder(tmp_path / "nowhere")
+
+
+def test_load_corpus_reads_a_folder_through_the_midi_rnn_filter(tmp_path):
+    from musicnb import load_corpus
+
+    line = [(60 + i % 5, i * 240, i * 240 + 200) for i in range(30)]
+    chords = [(p, i * 480, i * 480 + 400) for i in range(30) for p in (48, 52, 55)]
+    _write(tmp_path / "one.mid", [_notes(line), _notes(chords, 1)])
+    _write(tmp_path / "two.mid", [_notes(chords)])
+    pieces, report = load_corpus(f"midi-rnn:{tmp_path}")
+    assert len(pieces) == 1 and pieces[0].pitch.tolist() == [p for p, _, _ in line]
+    assert pieces[0].start[1] == pytest.approx(0.5)  # beats: tick 240 at 480 per beat
+    assert [s.file for s in report.skipped] == ["two.mid"]
