@@ -1,4 +1,5 @@
-"""Behaviour checkers for the exercises of notebooks 00 (pieces) and 01 (encoding and windows).
+"""Behaviour checkers for the exercises of notebooks 00 (pieces), 01 (encoding and windows) and
+07 (evaluating generated music).
 
 A checker calls the student's function on small edge cases, compares with the reference
 behaviour and stops at the first difference with one sentence (:class:`ExerciseFailed`,
@@ -132,5 +133,64 @@ def check_make_windows(make_windows: Callable[[list[np.ndarray], int], tuple[np.
     return f"All {len(cases)} checks passed."
 
 
+# ---------------------------------------------------------------------------- notebook 07
+def check_ngram_overlap(ngram_overlap: Callable[[np.ndarray, list[np.ndarray], int], float]) -> str:
+    """Check ``ngram_overlap(generated, training, n)``: the share of the n-grams of
+    ``generated`` found in one of the ``training`` sequences (never across two), ``nan`` when
+    ``generated`` is shorter than ``n``; compared with :func:`musicnb.evaluation.ngram_overlap`."""
+    import math
+
+    from .evaluation import ngram_overlap as reference
+
+    training = [np.array([5, 6, 7, 8, 9]), np.array([20, 21, 22])]
+    cases = {
+        "a verbatim copy": (np.array([6, 7, 8, 9]), 3, "every 3-gram of it is in training: 1.0"),
+        "nothing shared": (np.array([1, 2, 3, 4]), 2, "no 2-gram of it is in training: 0.0"),
+        "a repeated n-gram": (np.array([5, 6, 5, 6]), 2,
+                              "count every n-gram of the generated tokens, repeats too (2 of 3)"),
+        "an n-gram across two training tunes": (np.array([8, 9, 20, 21]), 2,
+                                                "(9, 20) only appears where one tune ends and "
+                                                "the next begins: it is not in training"),
+        "shorter than n": (np.array([5, 6]), 3, "a sequence shorter than n has no n-gram: nan"),
+    }
+    for name, (generated, n, hint) in cases.items():
+        expected = reference(generated, training, n)
+        got = call_student(name, ngram_overlap, generated.copy(), [t.copy() for t in training],
+                           n, expected=expected)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            fail(name, got, expected, "return one number between 0 and 1")
+        same = (math.isnan(value) and math.isnan(expected)) or abs(value - expected) < 1e-9
+        if not same:
+            fail(name, got, expected, hint)
+    return f"All {len(cases)} checks passed."
+
+
+def check_binomial_p_value(binomial_p_value: Callable[[int, int], float]) -> str:
+    """Check ``binomial_p_value(correct, trials)``: the probability that a listener who guesses
+    (p = 1/2 per trial) gets at least ``correct`` of ``trials`` right."""
+    from .evaluation import binomial_tail
+
+    cases = {
+        "all of 10 right": (10, 10, "only one way to get all ten: 1/2**10"),
+        "none right": (0, 10, "at least 0 right always happens: 1.0"),
+        "15 of 20": (15, 20, "add P(X = k) = C(20, k) / 2**20 for k = 15 … 20"),
+        "half right": (5, 10, "P(X >= 5), not P(X = 5): add every count from 5 up"),
+        "one trial": (1, 1, "one guess is right half the time"),
+    }
+    for name, (correct, trials, hint) in cases.items():
+        expected = binomial_tail(correct, trials)
+        got = call_student(name, binomial_p_value, correct, trials, expected=round(expected, 6))
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            fail(name, got, round(expected, 6), "return one probability")
+        if abs(value - expected) > 1e-9:
+            fail(name, round(value, 6), round(expected, 6), hint)
+    return f"All {len(cases)} checks passed."
+
+
 __all__ = ["check_notes_per_part", "check_part_ranges", "check_to_events", "check_make_windows",
+           "check_ngram_overlap", "check_binomial_p_value",
            "ExerciseFailed", "REST", "HOLD"]

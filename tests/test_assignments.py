@@ -8,6 +8,7 @@ one readable sentence.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 from musicnb import MusicnbError, assignments, checkers
+from musicnb.evaluation import ngram_overlap as ev_overlap
 from musicnb.exercises import ExerciseFailed, call_student, exercise_checker, fail
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,8 +176,18 @@ def _reference_answers():
         y = [s[t + size] for s in sequences for t in range(len(s) - size)]
         return np.array(X).reshape(-1, size), np.array(y)
 
+    def ngram_overlap(generated, training, n):
+        grams = {tuple(t[i:i + n]) for t in training for i in range(len(t) - n + 1)}
+        mine = [tuple(generated[i:i + n]) for i in range(len(generated) - n + 1)]
+        return sum(g in grams for g in mine) / len(mine) if mine else float("nan")
+
+    def binomial_p_value(correct, trials):
+        return sum(math.comb(trials, k) for k in range(correct, trials + 1)) / 2 ** trials
+
     return {checkers.check_notes_per_part: notes_per_part, checkers.check_part_ranges: part_ranges,
-            checkers.check_to_events: to_events, checkers.check_make_windows: make_windows}
+            checkers.check_to_events: to_events, checkers.check_make_windows: make_windows,
+            checkers.check_ngram_overlap: ngram_overlap,
+            checkers.check_binomial_p_value: binomial_p_value}
 
 
 WRONG = {
@@ -187,6 +199,11 @@ WRONG = {
     checkers.check_make_windows: (lambda seqs, size: (
         np.lib.stride_tricks.sliding_window_view(np.concatenate(seqs), size)[:-1],
         np.concatenate(seqs)[size:]), "two sequences"),
+    checkers.check_ngram_overlap: (lambda g, training, n: ev_overlap(g, [np.concatenate(training)], n)
+                                   if len(g) >= n else float("nan"),
+                                   "an n-gram across two training tunes"),
+    checkers.check_binomial_p_value: (lambda correct, trials: math.comb(trials, correct) / 2 ** trials,
+                                      "none right"),
 }
 
 
