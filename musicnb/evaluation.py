@@ -280,17 +280,25 @@ def excerpts(sequences: Any, length: int, count: int, seed: int = 0) -> list[np.
 # ---------------------------------------------------------------------------- a copying reference
 class NgramModel:
     """An order-``k`` Markov chain over tokens: the next token is drawn from what followed the
-    last ``k`` tokens in the training sequences (backing off to shorter contexts when a
-    context was never seen). The larger ``k``, the more it replays training tunes verbatim."""
+    last ``k`` tokens in the training sequences, backing off to a shorter context (``k/2``,
+    ``k/4``, …, 1, then none) when a context was never seen. The larger ``k``, the more it
+    replays training tunes verbatim. Only those halving orders are counted, so memory stays
+    about ``log2(k) + 2`` entries per training token."""
 
     def __init__(self, training: Any, order: int) -> None:
         self.order = _check_n(order)
-        self.counts: list[dict[tuple[int, ...], Counter]] = [defaultdict(Counter)
-                                                              for _ in range(self.order + 1)]
+        orders = {0}
+        k = self.order
+        while k >= 1:
+            orders.add(k)
+            k //= 2
+        self.orders = sorted(orders, reverse=True)
+        self.counts: dict[int, dict[tuple[int, ...], Counter]] = {
+            k: defaultdict(Counter) for k in self.orders}
         for row in _rows(training):
             tokens = [int(t) for t in row]
             for i, token in enumerate(tokens):
-                for k in range(self.order + 1):
+                for k in self.orders:
                     if i - k >= 0:
                         self.counts[k][tuple(tokens[i - k:i])][token] += 1
         if not self.counts[0][()]:
@@ -302,10 +310,12 @@ class NgramModel:
         history = [int(t) for t in np.asarray(primer).reshape(-1)]
         out = []
         for _ in range(int(length)):
-            for k in range(min(self.order, len(history)), -1, -1):
-                followers = self.counts[k].get(tuple(history[len(history) - k:]))
-                if followers:
-                    break
+            followers = None
+            for k in self.orders:
+                if k <= len(history):
+                    followers = self.counts[k].get(tuple(history[len(history) - k:]))
+                    if followers:
+                        break
             tokens, weights = zip(*followers.items())
             p = np.asarray(weights, dtype=np.float64)
             token = int(tokens[rng.choice(len(tokens), p=p / p.sum())])
