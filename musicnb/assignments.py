@@ -26,6 +26,18 @@ From a terminal::
 ``verify`` runs :func:`checking_notebook`: the notebook top to bottom, where each exercise cell
 runs first as the student sees it (it must fail with :class:`~musicnb.exercises.ExerciseFailed`)
 and then as the instructor wrote it, so the cells after it still have what they need.
+
+Converting a notebook's exercises (the same steps for every notebook):
+
+1. In each exercise code cell, put the answer's lines (the function body, never the ``def``
+   line or the checker call) between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, indented
+   like the body. Keep the checker call in the same cell, after the function.
+2. Make the checker report in the one shape: call the student's function through
+   :func:`musicnb.exercises.call_student` and fail with :func:`musicnb.exercises.fail` (or wrap
+   an existing checker with :func:`musicnb.exercises.exercise_checker`).
+3. ``python -m musicnb.assignments mark notebooks/NN_x.ipynb`` (nbgrader metadata), then
+   ``MUSICNB_QUICK=1 python -m musicnb.assignments verify notebooks/NN_x.ipynb``: one ``ok``
+   line per stub. ``tests/test_assignments.py`` picks the notebook up by itself.
 """
 
 from __future__ import annotations
