@@ -61,7 +61,8 @@ student: $(STAMP)
 	$(PY) -m musicnb.assignments student notebooks/[0-9][0-9]_*.ipynb --out build/student
 
 student-check: $(STAMP)
-	MUSICNB_QUICK=1 $(PY) -m musicnb.assignments verify $$($(PY) -c "import glob, musicnb.assignments as a; print(' '.join(p for p in sorted(glob.glob('notebooks/[0-9][0-9]_*.ipynb')) if a.solution_regions(p)))")
+	MUSICNB_QUICK=1 MUSICNB_RUNS_DIR=$(CURDIR)/build/student-check/runs MUSICNB_EXPORT_DIR=$(CURDIR)/build/student-check/exports \
+		$(PY) -m musicnb.assignments verify $$($(PY) -c "import glob, musicnb.assignments as a; print(' '.join(p for p in sorted(glob.glob('notebooks/[0-9][0-9]_*.ipynb')) if a.solution_regions(p)))")
 
 clean:
 	rm -rf build .pytest_cache
