@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # JupyterLab refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-unit test-notebooks course course-smoke bench clean help pretrained wheel
+.PHONY: lab test test-unit test-notebooks course course-smoke bench clean help pretrained wheel student student-check
 
 help:
 	@echo "make lab     set up .venv and open the course in JupyterLab"
@@ -18,6 +18,8 @@ help:
 	@echo "             (COURSE_ARGS='--set EPOCHS=5' overrides a parameters-cell name)"
 	@echo "make course-smoke  full-size data and models, one epoch each (build/course-smoke)"
 	@echo "make bench   run the benchmarks in bench/ (figures for the README)"
+	@echo "make student write the student notebooks (answers replaced by stubs) to build/student"
+	@echo "make student-check  run each notebook with its stubs: every stub caught by its checker"
 
 # (Re)install only when the package description changed; the stamp records the last install.
 $(STAMP): pyproject.toml
@@ -52,6 +54,15 @@ course-smoke: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Student notebooks: nbgrader's ClearSolutions replaces every BEGIN/END SOLUTION region of the
+# instructor notebooks (notebooks/) with a stub; the copies are a build output, never committed.
+student: $(STAMP)
+	$(PY) -m musicnb.assignments student notebooks/[0-9][0-9]_*.ipynb --out build/student
+
+student-check: $(STAMP)
+	MUSICNB_QUICK=1 MUSICNB_RUNS_DIR=$(CURDIR)/build/student-check/runs MUSICNB_EXPORT_DIR=$(CURDIR)/build/student-check/exports \
+		$(PY) -m musicnb.assignments verify $$($(PY) -c "import glob, musicnb.assignments as a; print(' '.join(p for p in sorted(glob.glob('notebooks/[0-9][0-9]_*.ipynb')) if a.solution_regions(p)))")
 
 clean:
 	rm -rf build .pytest_cache
