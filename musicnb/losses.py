@@ -211,8 +211,27 @@ def interval_cost(d, cost: "str | dict | IntervalCost" = "paper"):
     return theory_cost(cost)(d)
 
 
+class _ReadsOlderTheoryConfigs:
+    """Loads ``.keras`` files saved before the theory cost took a ``cost`` argument.
+
+    Those stored the old folded cosine series as ``harmonics`` (+ ``leap_weight``); its curve
+    dipped below zero beside ±4.6 semitones. A saved run still loads: the old keys are
+    replaced by ``cost="course"``, the corrected form of the same folded variant (the loss
+    only matters when training goes on; the weights are unchanged).
+    """
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "harmonics" in config or "leap_weight" in config:
+            config.pop("harmonics", None)
+            config.pop("leap_weight", None)
+            config.setdefault("cost", "course")
+        return cls(**config)
+
+
 @keras.saving.register_keras_serializable(package="musicnb")
-class TheoryPitchLoss(keras.losses.Loss):
+class TheoryPitchLoss(_ReadsOlderTheoryConfigs, keras.losses.Loss):
     """Mean theory cost ``c(ŷ − y)`` of real-valued pitch predictions (MIDI numbers);
     ``cost="paper"`` (default) or ``"course"``."""
 
@@ -228,7 +247,7 @@ class TheoryPitchLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
-class PitchRegressionLoss(keras.losses.Loss):
+class PitchRegressionLoss(_ReadsOlderTheoryConfigs, keras.losses.Loss):
     """Loss of the (pitch, velocity, Δt) regression LSTM, on outputs in their own units:
 
         L = c(p̂ − p) + γ·A · ½ [ ((v̂ − v)/σ_v)² + ((t̂ − t)/σ_t)² ]
@@ -292,7 +311,7 @@ def theory_cost_matrix(token_pitches, cost="course"):
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
-class TheoryAwareCrossEntropy(keras.losses.Loss):
+class TheoryAwareCrossEntropy(_ReadsOlderTheoryConfigs, keras.losses.Loss):
     """Cross-entropy plus β × the expected theory cost under the predicted distribution:
 
         L = −log p[y] + β · Σ_j p_j · c(pitch_j − pitch_y)
