@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import html
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MusicnbError
+from .names import safe_stem
 from .piece import Piece
 
 #: Files up to this size also get a self-contained ``data:`` download link.
@@ -28,19 +28,10 @@ _MIME = {".mid": "audio/midi", ".wav": "audio/wav"}
 
 
 def sanitize_name(name: str) -> str:
-    """A safe file stem: letters, digits, ``-``, ``_`` and ``.`` only (others become ``_``).
-
-    ``"My tune: take 2!"`` becomes ``"My_tune_take_2"``; a trailing ``.mid``/``.wav`` is
-    dropped; folders in the name are not allowed to escape the export folder.
-    """
-    text = str(name).strip()
-    text = re.sub(r"\.(mid|midi|wav)$", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
-    text = re.sub(r"_+", "_", text).strip("._-")
-    if not text:
-        raise MusicnbError(f"{name!r} is not a usable file name: give a name with letters or "
-                           "digits, such as 'my_tune'.")
-    return text[:100]
+    """A safe file stem (see :func:`musicnb.names.safe_stem`, the one sanitiser every writer
+    uses): ``"My tune: take 2!"`` becomes ``"My_tune_take_2"``; a trailing ``.mid``/``.wav``
+    is dropped; folders in the name are not allowed to escape the export folder."""
+    return safe_stem(name)
 
 
 @dataclass(frozen=True)
