@@ -97,9 +97,14 @@ def export(piece: Piece, name: str, folder: str | os.PathLike | None = None, wav
     if not isinstance(piece, Piece):
         raise MusicnbError(f"export needs a musicnb.Piece, got {type(piece).__name__}; decode "
                            "generated tokens first (e.g. sampler.to_pieces(tokens)[0]).")
+    from .atomic import clean_stale_temporaries, report_cleaned
+    from .validation import writable_folder
+
     stem = sanitize_name(name)
-    target = Path(folder).expanduser() if folder is not None else export_dir()
-    target.mkdir(parents=True, exist_ok=True)
+    if wav:
+        audio.check_renderable(piece)  # before any file is written
+    target = writable_folder(folder if folder is not None else export_dir(), "export folder")
+    report_cleaned(clean_stale_temporaries(target), target)
     midi_path = midi.write(piece, target / f"{stem}.mid")
     wav_path = audio.write_wav(piece, target / f"{stem}.wav", sample_rate) if wav else None
     result = ExportResult(stem, midi_path, wav_path)

@@ -88,6 +88,7 @@ def _slow_parse(unit, options):
 
 def test_a_parse_past_its_budget_is_skipped_with_the_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(load_module, "_parse", _slow_parse)
+    monkeypatch.setattr(load_module, "_start_method", lambda: "fork")  # workers see the patch
     (tmp_path / "slow.abc").write_text(ABC.format(meter="4/4"))
     started = time.perf_counter()
     with time_limit(30):
@@ -108,6 +109,7 @@ def test_a_timed_out_parse_is_not_cached_as_a_skip(tmp_path, monkeypatch):
     (folder / "t.abc").write_text(ABC.format(meter="4/4"))
     real = load_module._parse
     monkeypatch.setattr(load_module, "_parse", _slow_parse)
+    monkeypatch.setattr(load_module, "_start_method", lambda: "fork")
     with time_limit(30), pytest.raises(MusicnbError, match="too slow"):
         load_corpus(str(folder), workers=1, parse_timeout=0.5)
     monkeypatch.setattr(load_module, "_parse", real)

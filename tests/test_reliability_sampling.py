@@ -149,3 +149,80 @@ def test_safe_stem_never_leaves_the_folder(name, stem):
     else:
         assert safe_stem(name) == stem
         assert "/" not in stem and "\\" not in stem and not stem.startswith(".")
+
+
+# ---------------------------------------------------------------- item 11: bounded audio
+def test_export_of_a_very_long_piece_raises_before_allocating(tmp_path):
+    from musicnb.export import export
+
+    with pytest.raises(MusicnbError, match="hours"):
+        export(Piece.from_notes([(60, 0, 400000)]), "long", folder=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    result = export(Piece.from_notes([(60, 0, 400000)]), "long", folder=tmp_path, wav=False)
+    assert result.midi_path.exists()
+
+
+# ---------------------------------------------------------------- items 4, 9, 13: the CLI
+def test_cli_generate_name_cannot_escape_out_and_bad_folders_say_so(tmp_path, monkeypatch):
+    import musicnb.__main__ as cli
+
+    class FakeSampler:
+        last_repairs = [0]
+
+        def __init__(self, *a, **k):
+            pass
+
+        def generate(self, *a, **k):
+            return np.zeros((1, 4), np.int32)
+
+        def to_pieces(self, tokens, tempo, title, primer):
+            return [Piece.from_notes([(60, 0, 1)], title=title)]
+
+    class FakeRun:
+        encoder = object()
+        model = None
+        run_dir = tmp_path / "run"
+
+    monkeypatch.setattr("musicnb.training.load_run", lambda *a, **k: FakeRun())
+    monkeypatch.setattr("musicnb.sampling.Sampler", FakeSampler)
+    monkeypatch.setattr("musicnb.diagnostics.generation_diagnostics", lambda *a, **k: "")
+    out = tmp_path / "o" / "a" / "b"
+    assert cli.main(["generate", "--run", "x", "--name", "../../escape", "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["escape_01.mid"]
+    assert not (tmp_path / "o" / "escape_01.mid").exists()
+    assert cli.main(["generate", "--run", "x", "--name", "Îñţ song", "--out", str(out)]) == 0
+    assert (out / "Int_song_01.mid").exists()
+    from musicnb import midi
+
+    assert midi.read(out / "Int_song_01.mid").title == "Îñţ song"
+    file = tmp_path / "file"
+    file.write_text("x")
+    assert cli.main(["generate", "--run", "x", "--out", str(file)]) == 2
+
+
+@pytest.mark.parametrize("flag", [["--learning-rate", "-1"], ["--patience", "-1"]])
+def test_cli_train_refuses_bad_numbers(flag, capsys):
+    import musicnb.__main__ as cli
+
+    assert cli.main(["train", *flag]) == 2
+    assert flag[0] in capsys.readouterr().err
+
+
+def test_cli_drum_only_primer_says_so(tmp_path):
+    import argparse
+
+    import mido
+
+    import musicnb.__main__ as cli
+
+    midi = mido.MidiFile(type=1)
+    midi.tracks.append(mido.MidiTrack([mido.Message("note_on", channel=9, note=36, velocity=90),
+                                       mido.Message("note_off", channel=9, note=36, time=480)]))
+    midi.save(str(tmp_path / "drums.mid"))
+
+    class Run:
+        encoder = None
+
+    args = argparse.Namespace(primer=str(tmp_path / "drums.mid"), primer_steps=32)
+    with pytest.raises(MusicnbError, match="drum"):
+        cli._primer_tokens(args, Run())

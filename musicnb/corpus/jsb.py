@@ -40,11 +40,15 @@ _HINT = ("Pass the JSB chorales pickle of Boulanger-Lewandowski et al. (2012): a
          "MIDI pitches), e.g. the file 'JSB Chorales.pickle' / 'jsb-chorales-quarter.pkl'.")
 
 
+class RefusedPickle(pickle.UnpicklingError):
+    """The pickle asks for something a JSB chorales file never holds."""
+
+
 def _integer_dtype(*args: Any) -> Any:
     """``numpy.dtype(...)`` for integer dtypes only (how a pickled NumPy scalar names its type)."""
     dtype = np.dtype(*args)
     if dtype.kind not in "iub":
-        raise pickle.UnpicklingError(f"a NumPy {dtype} value, not an integer")
+        raise RefusedPickle(f"a NumPy {dtype} value, not an integer")
     return dtype
 
 
@@ -54,7 +58,7 @@ def _integer_scalar(dtype: Any, data: Any = None) -> Any:
         data = data.encode("latin-1")
     if (not isinstance(dtype, np.dtype) or dtype.kind not in "iub" or not isinstance(data, bytes)
             or len(data) != dtype.itemsize):
-        raise pickle.UnpicklingError("a NumPy scalar that is not an integer")
+        raise RefusedPickle("a NumPy scalar that is not an integer")
     return np.frombuffer(data, dtype=dtype, count=1)[0]
 
 
@@ -62,7 +66,7 @@ def _latin1_bytes(text: Any, encoding: Any = "latin1") -> bytes:
     """``_codecs.encode(text, "latin1")``: how protocol 2 pickles written by Python 3 store
     bytes (a NumPy scalar's raw value); nothing else is encoded."""
     if not isinstance(text, str) or str(encoding).replace("-", "").lower() != "latin1":
-        raise pickle.UnpicklingError("an encoding call that is not a NumPy scalar's bytes")
+        raise RefusedPickle("an encoding call that is not a NumPy scalar's bytes")
     return text.encode("latin-1")
 
 
@@ -83,7 +87,7 @@ class JsbUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         allowed = self._ALLOWED.get((module, name))
         if allowed is None:
-            raise pickle.UnpicklingError(
+            raise RefusedPickle(
                 f"the pickle asks for {module}.{name}, which a JSB chorales file never holds "
                 "(only lists, tuples, dicts and integers); it was not loaded")
         return allowed
@@ -147,7 +151,7 @@ def read_jsb_pickle(path: str | Path) -> dict[str, list[Piece]]:
                            "Lewandowski's polyphonic datasets page) and pass its path.")
     try:
         data = safe_load(path.read_bytes())
-    except pickle.UnpicklingError as exc:
+    except RefusedPickle as exc:
         raise MusicnbError(f"{path} was refused: {exc}. Only the benchmark's own pickle (or one "
                            f"holding plain lists of integers) is read. {_HINT}") from None
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not this file"

@@ -185,8 +185,13 @@ def read_file(path: str | os.PathLike, layout: str = "auto",
                            f"{Path.cwd()}).")
     options = ParseOptions(_check_layout(layout), bool(keep_chord_notes))
     pieces = []
-    for unit in _units_of_file(path, path.name):
-        dicts, reason = parse_unit(unit, options, _check_timeout(parse_timeout))
+    units = list(_units_of_file(path, path.name))
+    parser = _Parser(1, _check_timeout(parse_timeout))
+    try:
+        results = parser(units, options)
+    finally:
+        parser.close()
+    for unit, (dicts, reason) in zip(units, results):
         if reason is not None:
             raise MusicnbError(f"{unit.label}: {reason}")
         pieces += [_finish(d, unit) for d in dicts]
@@ -423,9 +428,16 @@ class _Parser:
 
     def __call__(self, units: list[Unit],
                  options: ParseOptions) -> list[tuple[list[dict], str | None]]:
+        import multiprocessing
+
         cost = sum(_COST.get(u.kind, 0.0) for u in units)
         worth_it = self.pool is not None or cost > PARALLEL_ABOVE_S
-        if self.workers > 1 and len(units) > 1 and worth_it:
+        # music21 can also hang inside C code (a regular expression backtracking), where no
+        # alarm reaches: with a budget, ABC and MusicXML always parse in a worker process,
+        # which can be killed
+        bounded = (self.timeout is not None and multiprocessing.parent_process() is None
+                   and any(u.kind in ("abc", "score") for u in units))
+        if (self.workers > 1 and len(units) > 1 and worth_it) or bounded:
             try:
                 return self._parallel(units, options)
             except Exception:  # a crashed worker (memory, segfault): finish in this process
