@@ -166,9 +166,11 @@ def command_train(args: argparse.Namespace) -> int:
     from .encoders.events import EventEncoder
     from .training import train
 
-    for name in ("epochs", "batch_size", "chunk_length"):
+    for name in ("epochs", "batch_size", "chunk_length", "patience"):
         if getattr(args, name) < 1:
             raise MusicnbError(f"--{name.replace('_', '-')} must be at least 1.")
+    if not args.learning_rate > 0:
+        raise MusicnbError(f"--learning-rate must be above 0, got {args.learning_rate}.")
     encoder = EventEncoder(steps_per_quarter=args.steps_per_quarter, low=args.low, high=args.high,
                            part=args.part, transpose=args.transpose)
     pieces = _load_pieces(args.corpus, args.limit)
@@ -224,7 +226,14 @@ def _primer_tokens(args: argparse.Namespace, run: Any) -> Any:
     else:
         from .midi import read
 
-        tokens = encoder.encode(read(args.primer))
+        piece = read(args.primer)
+        if piece.n_notes == 0:
+            drums = read(args.primer, drums=True).n_notes
+            raise MusicnbError(f"The primer {args.primer} has no pitched notes"
+                               + (f" (only {drums} drum notes on channel 10, which the model "
+                                  "does not play)" if drums else "")
+                               + "; give a MIDI file with a melody, or leave --primer out.")
+        tokens = encoder.encode(piece)
     tokens = np.asarray(tokens)[: args.primer_steps]
     if tokens.size == 0:
         raise MusicnbError(f"The primer {args.primer} has no notes on the encoder's line.")
@@ -247,9 +256,13 @@ def command_generate(args: argparse.Namespace) -> int:
     primer = _primer_tokens(args, run)
     tokens = sampler.generate(primer, args.length, temperature=args.temperature, top_k=args.top_k,
                               top_p=args.top_p, streams=args.streams, seed=args.seed, key=args.key)
-    stem = args.name or run.run_dir.name
-    pieces = sampler.to_pieces(tokens, tempo=args.tempo, title=stem, primer=primer)
-    out = args.out if args.out is not None else export_dir()
+    from .names import safe_stem
+    from .validation import writable_folder
+
+    title = args.name or run.run_dir.name
+    stem = safe_stem(title)  # the one sanitiser: a name never leaves --out
+    pieces = sampler.to_pieces(tokens, tempo=args.tempo, title=title, primer=primer)
+    out = writable_folder(args.out if args.out is not None else export_dir(), "--out folder")
     for i, (piece, repairs) in enumerate(zip(pieces, sampler.last_repairs)):
         path = write(piece, Path(out) / f"{stem}_{i + 1:02d}.mid")
         note = f" ({repairs} repairs)" if repairs else ""

@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["atomic_path", "write_bytes", "write_text", "write_json", "json_default"]
+__all__ = ["atomic_path", "write_bytes", "write_text", "write_json", "json_default",
+           "clean_stale_temporaries"]
+
+#: Temporary names: ``.<target name>.p<pid>.<random>.<suffix>`` (the pid tells whether the
+#: process that writes it still runs). Names without a pid (older versions) count as stale once
+#: older than :data:`STALE_AFTER_S`.
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+?)\.(?:p(?P<pid>\d+)\.)?[A-Za-z0-9_]{8}"
+                        r"(?P<suffix>\.[A-Za-z0-9]+)$")
+STALE_AFTER_S = 3600.0
+_ACTIVE: set[str] = set()
 
 
 def _new_file_mode() -> int:
@@ -43,9 +54,11 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.p{os.getpid()}.", suffix=suffix,
+                                    dir=path.parent)
     os.close(handle)
     tmp = Path(name)
+    _ACTIVE.add(str(tmp))
     try:
         yield tmp
         mode = path.stat().st_mode & 0o777 if path.exists() else _NEW_FILE_MODE
@@ -54,6 +67,62 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        _ACTIVE.discard(str(tmp))
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: assume it is writing
+    return True
+
+
+def clean_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Remove temporary files that interrupted atomic writes left in ``folder``; return them.
+
+    An atomic write removes its temporary file when it fails, but a process killed outright
+    (``kill -9``, the out-of-memory killer, a power cut) cannot: ``.last.keras.p123.x1y2z3w4.keras``
+    stays behind, possibly megabytes. A temporary is stale when the process named in it no
+    longer runs (or is this one and not writing it now); one without a process id when it is
+    older than :data:`STALE_AFTER_S`. Files being written by a live process are never touched.
+    """
+    root = Path(folder)
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    now = time.time()
+    for path in root.iterdir():
+        match = _TEMP_NAME.match(path.name)
+        if match is None or not path.is_file() or str(path) in _ACTIVE:
+            continue
+        pid = match.group("pid")
+        try:
+            if pid is not None:
+                stale = int(pid) == os.getpid() or not _process_alive(int(pid))
+            else:
+                stale = now - path.stat().st_mtime > STALE_AFTER_S
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def report_cleaned(removed: list[Path], folder: str | os.PathLike) -> None:
+    """Say (one line, on stderr) what :func:`clean_stale_temporaries` removed, if anything."""
+    if removed:
+        import sys
+
+        print(f"Removed {len(removed)} temporary file(s) left in {folder} by an interrupted write "
+              f"({', '.join(p.name for p in removed[:3])}{', ...' if len(removed) > 3 else ''}).",
+              file=sys.stderr)
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:

@@ -50,6 +50,9 @@ _BLOCK_SAMPLES = 2_000_000
 #: Fractional bits of the oscillators' fixed-point phase (table positions · 2**20).
 _PHASE_BITS = 20
 _PHASE_ONE = 1 << _PHASE_BITS
+#: Longest audio rendered (seconds): 30 minutes are about 160 MB of float32 samples at
+#: 22,050 Hz; a longer piece raises instead of trying to allocate many gigabytes.
+MAX_RENDER_SECONDS = 30 * 60.0
 #: Peak level after normalisation (leaves head-room so playback never clips).
 PEAK = 0.9
 
@@ -243,6 +246,15 @@ def render_numpy(piece: Piece, sample_rate: int = SAMPLE_RATE,
     return out
 
 
+def check_renderable(piece: Piece) -> None:
+    """Raise :class:`MusicnbError` when ``piece`` lasts longer than :data:`MAX_RENDER_SECONDS`."""
+    seconds = float(piece.end) * 60.0 / max(float(piece.tempo), 1e-6)
+    if seconds > MAX_RENDER_SECONDS:
+        raise MusicnbError(f"The piece lasts {seconds / 3600:.1f} hours; audio is rendered for "
+                           f"pieces up to {MAX_RENDER_SECONDS / 60:g} minutes. Render a slice "
+                           "(piece.slice(...)) or write MIDI only (export(..., wav=False)).")
+
+
 def render(piece: Piece, sample_rate: int = SAMPLE_RATE, *, backend: str = "auto",
            soundfont: str | os.PathLike | None = None, normalize: bool = True,
            chords: bool = True,
@@ -266,6 +278,7 @@ def render(piece: Piece, sample_rate: int = SAMPLE_RATE, *, backend: str = "auto
     sample_rate = int(sample_rate)
     if not 1000 <= sample_rate <= 192000:
         raise MusicnbError(f"sample_rate must be between 1000 and 192000 Hz, got {sample_rate}.")
+    check_renderable(piece)
     if backend not in ("auto", "numpy", "fluidsynth"):
         raise MusicnbError(f"backend must be 'auto', 'numpy' or 'fluidsynth', got {backend!r}.")
     samples = None

@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import html
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MusicnbError
+from .names import safe_stem
 from .piece import Piece
 
 #: Files up to this size also get a self-contained ``data:`` download link.
@@ -28,19 +28,10 @@ _MIME = {".mid": "audio/midi", ".wav": "audio/wav"}
 
 
 def sanitize_name(name: str) -> str:
-    """A safe file stem: letters, digits, ``-``, ``_`` and ``.`` only (others become ``_``).
-
-    ``"My tune: take 2!"`` becomes ``"My_tune_take_2"``; a trailing ``.mid``/``.wav`` is
-    dropped; folders in the name are not allowed to escape the export folder.
-    """
-    text = str(name).strip()
-    text = re.sub(r"\.(mid|midi|wav)$", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
-    text = re.sub(r"_+", "_", text).strip("._-")
-    if not text:
-        raise MusicnbError(f"{name!r} is not a usable file name: give a name with letters or "
-                           "digits, such as 'my_tune'.")
-    return text[:100]
+    """A safe file stem (see :func:`musicnb.names.safe_stem`, the one sanitiser every writer
+    uses): ``"My tune: take 2!"`` becomes ``"My_tune_take_2"``; a trailing ``.mid``/``.wav``
+    is dropped; folders in the name are not allowed to escape the export folder."""
+    return safe_stem(name)
 
 
 @dataclass(frozen=True)
@@ -106,9 +97,14 @@ def export(piece: Piece, name: str, folder: str | os.PathLike | None = None, wav
     if not isinstance(piece, Piece):
         raise MusicnbError(f"export needs a musicnb.Piece, got {type(piece).__name__}; decode "
                            "generated tokens first (e.g. sampler.to_pieces(tokens)[0]).")
+    from .atomic import clean_stale_temporaries, report_cleaned
+    from .validation import writable_folder
+
     stem = sanitize_name(name)
-    target = Path(folder).expanduser() if folder is not None else export_dir()
-    target.mkdir(parents=True, exist_ok=True)
+    if wav:
+        audio.check_renderable(piece)  # before any file is written
+    target = writable_folder(folder if folder is not None else export_dir(), "export folder")
+    report_cleaned(clean_stale_temporaries(target), target)
     midi_path = midi.write(piece, target / f"{stem}.mid")
     wav_path = audio.write_wav(piece, target / f"{stem}.wav", sample_rate) if wav else None
     result = ExportResult(stem, midi_path, wav_path)

@@ -161,20 +161,60 @@ def transpose_chord_label(label: str, semitones: int) -> str:
     return chord_name(root + int(semitones), quality)
 
 
-def parse_key_name(key: str) -> tuple[int, str]:
-    """``(tonic pitch class, 'major'|'minor')`` from names like ``'G major'``, ``'e minor'``, ``'Bbm'``."""
+#: Mode words a key name may use, and the mode each one means.
+MODE_WORDS = {"major": "major", "maj": "major", "ionian": "ionian",
+              "minor": "minor", "min": "minor", "m": "minor", "aeolian": "aeolian",
+              "dorian": "dorian", "phrygian": "phrygian", "lydian": "lydian",
+              "mixolydian": "mixolydian", "locrian": "locrian"}
+#: Scale steps (semitones above the tonic) of each mode; minor is the natural minor.
+MODE_STEPS = {"major": (0, 2, 4, 5, 7, 9, 11), "ionian": (0, 2, 4, 5, 7, 9, 11),
+              "dorian": (0, 2, 3, 5, 7, 9, 10), "phrygian": (0, 1, 3, 5, 7, 8, 10),
+              "lydian": (0, 2, 4, 6, 7, 9, 11), "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+              "minor": (0, 2, 3, 5, 7, 8, 10), "aeolian": (0, 2, 3, 5, 7, 8, 10),
+              "locrian": (0, 1, 3, 5, 6, 8, 10)}
+#: The major/minor key each mode is folded onto (by its third, as music21_convert does).
+MODE_FAMILY = {"major": "major", "ionian": "major", "lydian": "major", "mixolydian": "major",
+               "minor": "minor", "aeolian": "minor", "dorian": "minor", "phrygian": "minor",
+               "locrian": "minor"}
+_KEY_HINT = ("write a key as a tonic (C, F#, Bb, B-; lower case means minor) and optionally a "
+             "mode: major, minor, maj, min, m, ionian, dorian, phrygian, lydian, mixolydian, "
+             "aeolian or locrian, e.g. 'G major', 'e minor', 'Bbm', 'D dorian'.")
+
+
+def parse_key_mode(key: str) -> tuple[int, str]:
+    """``(tonic pitch class, mode)`` with the mode as written: ``'D dorian' -> (2, 'dorian')``.
+
+    A bare tonic is major (``'G'``), or minor when lower case (``'e'``); ``'Bbm'`` is B-flat
+    minor. Any other word (``'G majr'``, ``'G blues'``) raises :class:`MusicnbError` listing
+    the accepted names.
+    """
     text = str(key).strip()
     if not text:
-        raise MusicnbError("An empty key name; write keys like 'G major' or 'e minor'.")
-    if " " in text:
-        tonic, mode = text.split()[0], text.split()[-1].lower()
+        raise MusicnbError(f"An empty key name; {_KEY_HINT}")
+    words = text.split()
+    if len(words) > 2:
+        raise MusicnbError(f"{key!r} is not a key name; {_KEY_HINT}")
+    tonic = words[0]
+    if len(words) == 2:
+        mode = MODE_WORDS.get(words[1].lower())
+        if mode is None:
+            raise MusicnbError(f"{key!r}: {words[1]!r} is not a mode I know; {_KEY_HINT}")
+    elif len(tonic) > 1 and tonic.endswith("m"):
+        tonic, mode = tonic[:-1], "minor"
     else:
-        tonic, mode = text, ""
-        if tonic.endswith("m") and len(tonic) > 1:
-            tonic, mode = tonic[:-1], "minor"
-    if mode not in ("major", "minor"):
         mode = "minor" if tonic[:1].islower() else "major"
+    if not (tonic[:1].isalpha() and tonic[:1].upper() in "ABCDEFG"
+            and all(c in "#b-♯♭" for c in tonic[1:])):
+        raise MusicnbError(f"{key!r}: {tonic!r} is not a tonic; {_KEY_HINT}")
     return pitch_class_of(tonic[:1].upper() + tonic[1:]), mode
+
+
+def parse_key_name(key: str) -> tuple[int, str]:
+    """``(tonic pitch class, 'major'|'minor')`` from names like ``'G major'``, ``'e minor'``,
+    ``'Bbm'``; a mode is folded onto the major or minor key of its third (``'D dorian'`` →
+    ``(2, 'minor')``). Unknown words raise (see :func:`parse_key_mode`)."""
+    tonic, mode = parse_key_mode(key)
+    return tonic, MODE_FAMILY[mode]
 
 
 def key_name(tonic: int, mode: str) -> str:
@@ -215,9 +255,10 @@ def shift_to_c_or_a(piece) -> int:
 
 
 def scale_pitch_classes(key: str) -> tuple[int, ...]:
-    """Pitch classes of the key's scale (natural minor for minor keys)."""
-    tonic, mode = parse_key_name(key)
-    steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10)
+    """Pitch classes of the key's scale: its mode's own (``'D dorian'`` has B natural), natural
+    minor for minor keys."""
+    tonic, mode = parse_key_mode(key)
+    steps = MODE_STEPS[mode]
     return tuple((tonic + s) % 12 for s in steps)
 
 

@@ -137,6 +137,26 @@ def with_chord_notes(piece: Piece, velocity: int = CHORD_VELOCITY) -> Piece:
         part_names=names + ("chords",), programs=programs + (0,))
 
 
+def midi_text(text: str) -> str:
+    """``text`` ready for a MIDI meta event (track name, marker): its UTF-8 bytes, one
+    character per byte.
+
+    The Standard MIDI File format stores meta text as plain bytes and mido writes them with
+    Latin-1, which has no ``ţ`` or ``音``; writing the UTF-8 bytes (as DAWs such as Logic,
+    Reaper and MuseScore do) keeps every title. :func:`text_from_midi` reverses it.
+    """
+    return str(text).encode("utf-8").decode("latin-1")
+
+
+def text_from_midi(text: str) -> str:
+    """Meta text read by mido (Latin-1) back to the written text: UTF-8 when the bytes are
+    valid UTF-8 (files written by :func:`write` and most modern programs), else as read."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def _track_events(mido, events: list[tuple[int, int, Any]]):
     """Sort ``(tick, order, message)`` triples and turn absolute ticks into delta times."""
     track = mido.MidiTrack()
@@ -159,7 +179,7 @@ def to_midi_file(piece: Piece, chord_track: bool = True):
         return np.rint(np.asarray(quarters, float) * TICKS_PER_BEAT).astype(np.int64)
 
     # Conductor track: title, tempo, time signature, key signature.
-    conductor = [(0, 0, mido.MetaMessage("track_name", name=piece.title or "musicnb"))]
+    conductor = [(0, 0, mido.MetaMessage("track_name", name=midi_text(piece.title or "musicnb")))]
     conductor.append((0, 1, mido.MetaMessage("set_tempo", tempo=int(round(60e6 / piece.tempo)))))
     signature = _time_signature(piece.time_signature)
     if signature:
@@ -181,7 +201,7 @@ def to_midi_file(piece: Piece, chord_track: bool = True):
         name = piece.part_names[part] if part < len(piece.part_names) else f"Part {part + 1}"
         program = piece.programs[part] if part < len(piece.programs) else 0
         events: list[tuple[int, int, Any]] = [
-            (0, 0, mido.MetaMessage("track_name", name=name)),
+            (0, 0, mido.MetaMessage("track_name", name=midi_text(name))),
             (0, 1, mido.Message("program_change", channel=channel, program=int(program) % 128)),
         ]
         for i in np.flatnonzero(piece.part == part):
@@ -202,7 +222,7 @@ def to_midi_file(piece: Piece, chord_track: bool = True):
         for chord in piece.chords:
             begin = int(ticks([chord.start])[0])
             finish = max(begin + 1, int(ticks([chord.start + chord.duration])[0]))
-            events.append((begin, 4, mido.MetaMessage("marker", text=chord.label)))
+            events.append((begin, 4, mido.MetaMessage("marker", text=midi_text(chord.label))))
             for pitch in _chord_voicing(chord.label):
                 events.append((begin, 5, mido.Message("note_on", channel=channel, note=pitch,
                                                       velocity=CHORD_VELOCITY)))
@@ -269,10 +289,10 @@ def read(path: str | os.PathLike, drums: bool = False) -> Piece:
             tick += message.time
             kind = message.type
             if kind == "track_name":
-                track_name = message.name
+                track_name = text_from_midi(message.name)
                 is_chord_track = track_name == CHORD_TRACK_NAME
                 if index == 0 and not title:
-                    title = message.name
+                    title = track_name
             elif kind == "set_tempo" and tempo is None:
                 tempo = round(mido.tempo2bpm(message.tempo), 3)
             elif kind == "time_signature" and time_signature is None:
@@ -280,7 +300,7 @@ def read(path: str | os.PathLike, drums: bool = False) -> Piece:
             elif kind == "key_signature" and key is None:
                 key = _key_name_from_midi(message.key)
             elif kind == "marker" and is_chord_track:
-                chords.append((tick, message.text))
+                chords.append((tick, text_from_midi(message.text)))
             elif kind == "program_change":
                 channel_program[message.channel] = message.program
             elif kind in ("note_on", "note_off"):

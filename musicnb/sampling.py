@@ -30,8 +30,9 @@ the Hugging Face ``generate`` logits processors):
 4. **top-p / nucleus** — keep the smallest set of most likely tokens whose probability adds up
    to at least ``p`` (Holtzman et al. 2020, "The Curious Case of Neural Text Degeneration");
 5. draw from ``softmax`` of what is left. In TensorFlow this uses the Gumbel-max trick
-   (``argmax(z + g)``, ``g = -log(-log u)``, ``u ~ U(0, 1)``) with stateless random numbers
-   keyed by ``(seed, step)``, so the same seed gives the same notes.
+   (``argmax(z + g)``, ``g = -log(-log u)``, ``u ~ U(0, 1)``) with random numbers hashed
+   from ``(seed, step, stream, token)`` in integer arithmetic, so the same seed gives the same
+   notes, with or without XLA compilation.
 
 :func:`sample_from_probs` and :func:`adjust_probs` are the same rule in NumPy (vectorised over
 streams), for loops written by hand and for looking at what each knob does.
@@ -53,14 +54,18 @@ _LOG_FLOOR = 1e-30  # probabilities below this count as impossible when turned i
 
 
 # ====================================================================== NumPy sampling rule
-def _check_knobs(temperature: float, top_k: int | None, top_p: float | None) -> None:
-    if not np.isfinite(temperature) or temperature < 0:
-        raise MusicnbError(f"temperature must be a number >= 0 (0 = argmax, 1 = the model's own "
-                           f"probabilities), got {temperature!r}.")
-    if top_k is not None and (int(top_k) != top_k or top_k < 1):
-        raise MusicnbError(f"top_k must be None (off) or a whole number >= 1, got {top_k!r}.")
-    if top_p is not None and not (0.0 < float(top_p) <= 1.0):
-        raise MusicnbError(f"top_p must be None (off) or a number in (0, 1], got {top_p!r}.")
+def _check_knobs(temperature: Any, top_k: Any, top_p: Any) -> tuple[float, int | None,
+                                                                    float | None]:
+    """The sampling knobs checked and converted: ``(temperature, top_k, top_p)``."""
+    from .validation import real_number, whole_number
+
+    temperature = real_number("temperature", temperature, 0.0,
+                              hint="0 = argmax, 1 = the model's own probabilities.")
+    top_k = whole_number("top_k", top_k, 1, allow_none=True,
+                         hint="None switches top-k off; k above the vocabulary keeps every token.")
+    top_p = real_number("top_p", top_p, 0.0, 1.0, above=True, allow_none=True,
+                        hint="None switches nucleus sampling off.")
+    return temperature, top_k, top_p
 
 
 def _as_logits(probs: Any) -> tuple[np.ndarray, bool]:
@@ -142,10 +147,10 @@ def adjust_probs(probs: Any, temperature: float = 1.0, top_k: int | None = None,
     >>> adjust_probs([0.5, 0.3, 0.2], top_k=2).round(3).tolist()
     [0.625, 0.375, 0.0]
     """
-    _check_knobs(temperature, top_k, top_p)
+    temperature, top_k, top_p = _check_knobs(temperature, top_k, top_p)
     logits, single = _as_logits(probs)
     mask = _mask_array(allowed, logits.shape[1])
-    z = _filter_logits(logits, float(temperature), top_k, top_p, mask)
+    z = _filter_logits(logits, temperature, top_k, top_p, mask)
     z = z - z.max(axis=1, keepdims=True)
     out = np.exp(z)
     out /= out.sum(axis=1, keepdims=True)
@@ -228,6 +233,44 @@ def _filter_logits_tf(logits, temperature, top_k, top_p, mask):
     return tf.where(z >= threshold[:, None], z, neg_inf)
 
 
+def _mix32(x):
+    """The MurmurHash3 32-bit finaliser ("fmix32", Appleby 2011) on int64 tensors holding
+    unsigned 32-bit values: a bijection of 0..2**32-1 whose output bits each depend on every
+    input bit. Products are split into 16-bit halves so no int64 product overflows."""
+    tf = _tf()
+    mask = tf.constant(0xFFFFFFFF, tf.int64)
+
+    def mul32(a, c):
+        low, high = tf.bitwise.bitwise_and(a, 0xFFFF), tf.bitwise.right_shift(a, 16)
+        high_part = tf.bitwise.left_shift(tf.bitwise.bitwise_and(high * c, 0xFFFF), 16)
+        return tf.bitwise.bitwise_and(high_part + low * c, mask)
+
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+    x = mul32(x, tf.constant(0x85EBCA6B, tf.int64))
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 13))
+    x = mul32(x, tf.constant(0xC2B2AE35, tf.int64))
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+
+
+def _uniform_tf(shape, seed, step):
+    """Uniform numbers in (0, 1), one per entry of a ``(streams, V)`` shape, from
+    ``(seed, step, stream, token)`` by integer hashing only.
+
+    ``tf.random.stateless_uniform`` gives *different* numbers for the same seed with and without
+    XLA, so the same seed wrote different music with ``jit_compile`` on or off. Integer
+    arithmetic is exact under any compiler, so these are bit-identical everywhere: the draw
+    ``u = (h >> 8 + 0.5) / 2**24`` uses 24 bits, exactly representable in float32.
+    """
+    tf = _tf()
+    rows = tf.cast(tf.range(shape[0])[:, None], tf.int64)
+    cols = tf.cast(tf.range(shape[1])[None, :], tf.int64)
+    key = _mix32(tf.bitwise.bitwise_xor(_mix32(tf.cast(seed, tf.int64) + 0x9E3779B9),
+                                        tf.cast(step, tf.int64)))
+    h = _mix32(tf.bitwise.bitwise_xor(_mix32(key + rows), cols))
+    bits = tf.cast(tf.bitwise.right_shift(h, 8), tf.float32)
+    return (bits + 0.5) * (1.0 / 16777216.0)
+
+
 def _draw_tf(probs_or_logits, is_probs: bool, temperature, top_k, top_p, mask, seed, step):
     """One token per row: Gumbel-max over the filtered logits, stateless random ``(seed, step)``."""
     tf = _tf()
@@ -236,7 +279,7 @@ def _draw_tf(probs_or_logits, is_probs: bool, temperature, top_k, top_p, mask, s
     masked = tf.where(mask[None, :], logits, tf.constant(-np.inf, tf.float32))
     greedy = tf.argmax(masked, axis=1, output_type=tf.int32)
     z = _filter_logits_tf(logits, temperature, top_k, top_p, mask)
-    u = tf.random.stateless_uniform(tf.shape(z), seed=tf.stack([seed, step]), dtype=tf.float32)
+    u = _uniform_tf(tf.shape(z), seed, step)
     gumbel = -tf.math.log(-tf.math.log(u))
     drawn = tf.argmax(z + gumbel, axis=1, output_type=tf.int32)
     return tf.where(temperature > 0, drawn, greedy)
@@ -508,8 +551,13 @@ class Sampler:
                                "output(s). Build a custom loop on musicnb.sampling.step_function.")
         if outputs not in ("auto", "probabilities", "logits"):
             raise MusicnbError(f"outputs must be 'auto', 'probabilities' or 'logits', got {outputs!r}.")
-        if int(chunk) != chunk or chunk < 1:
-            raise MusicnbError(f"chunk must be a whole number >= 1, got {chunk!r}.")
+        from .validation import whole_number
+
+        chunk = whole_number("chunk", chunk, 1)
+        window = whole_number("window", window, 1, allow_none=True,
+                              hint="window is how many past tokens a window model sees; None "
+                                   "uses the model's own input length.")
+        pad_token = whole_number("pad_token", pad_token, 0)
         self.model = model
         self.encoder = encoder
         self.jit_compile = bool(jit_compile)
@@ -607,7 +655,19 @@ class Sampler:
     def _primer_array(self, primer: Any, streams: int) -> np.ndarray:
         if primer is None:
             primer = [self.pad_token]
-        array = np.asarray(primer)
+        if isinstance(primer, (str, bytes)):
+            raise MusicnbError(f"primer={primer!r} is text; the primer must be token ids. Encode "
+                               "notes first: primer = encoder.encode(piece), or read a MIDI file "
+                               "with musicnb.midi.read and encode that.")
+        try:
+            array = np.asarray(primer)
+        except (ValueError, TypeError):
+            raise MusicnbError("The primer must be a 1-D list of tokens or a rectangular 2-D "
+                               "(streams, tokens) array; rows of different lengths cannot be "
+                               "stacked.") from None
+        if array.dtype.kind not in "iufb":
+            raise MusicnbError(f"The primer must be integer tokens (encode a piece first), got "
+                               f"values of type {array.dtype}.")
         if array.size == 0:
             raise MusicnbError("The primer is empty; give at least one token (e.g. [0] for a rest) "
                                "or primer=None.")
@@ -669,12 +729,16 @@ class Sampler:
         checked). Same ``seed`` and arguments → same tokens. Returns int32 ``(streams, length)``
         without the primer.
         """
+        from .validation import whole_number
+
         tf = _tf()
-        if int(length) != length or length < 1:
-            raise MusicnbError(f"length must be a whole number >= 1, got {length!r}.")
-        if int(streams) != streams or streams < 1:
-            raise MusicnbError(f"streams must be a whole number >= 1, got {streams!r}.")
-        _check_knobs(float(temperature), top_k, top_p)
+        length = whole_number("length", length, 1)
+        streams = whole_number("streams", streams, 1)
+        seed = whole_number("seed", seed, allow_none=True,
+                            hint="The same whole number gives the same music; None a new one.")
+        temperature, top_k, top_p = _check_knobs(temperature, top_k, top_p)
+        if top_k is not None:
+            top_k = min(top_k, self.vocab_size)  # keeps every token, as a larger k does
         primer_array = self._primer_array(primer, int(streams))
         mask = tf.constant(self.allowed_mask(allowed_tokens, key))
         if seed is None:

@@ -29,6 +29,7 @@ import csv
 import io
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -38,7 +39,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .atomic import atomic_path, json_default, write_json, write_text
+from .atomic import (atomic_path, clean_stale_temporaries, json_default, report_cleaned,
+                     write_json, write_text)
 from .errors import MusicnbError
 from .settings import runs_dir
 
@@ -50,6 +52,8 @@ HISTORY_FILE = "history.csv"
 BEST_FILE = "best.keras"
 LAST_FILE = "last.keras"
 ENCODER_FILE = "encoder.json"
+#: Sub-folder where an epoch's files wait until run.json commits them.
+PENDING_DIR = ".pending"
 
 
 # ---------------------------------------------------------------- small file helpers
@@ -106,6 +110,52 @@ def _write_history(path: Path, history: dict[str, list[float]]) -> None:
     write_text(path, buffer.getvalue())
 
 
+def _iterations(model: Any) -> int | None:
+    """The optimizer's step count (``optimizer.iterations``), or ``None`` without one."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or getattr(optimizer, "iterations", None) is None:
+        return None
+    return int(np.asarray(optimizer.iterations))
+
+
+def _apply_pending(run_dir: Path, pending: dict[str, str]) -> None:
+    """Move an epoch's committed files from ``.pending/`` into place and drop what is left."""
+    stage = run_dir / PENDING_DIR
+    for final, staged in pending.items():
+        if (stage / staged).exists():
+            os.replace(stage / staged, run_dir / final)
+    if stage.is_dir():
+        for leftover in stage.iterdir():
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        with contextlib.suppress(OSError):
+            stage.rmdir()
+
+
+def recover_run(run_dir: str | Path) -> None:
+    """Bring a run folder to its last committed epoch after an interruption.
+
+    Files run.json committed but that were not yet moved into place are moved (the process was
+    killed between the commit and the moves); staged files of an epoch that was never
+    committed are removed, and so are temporary files that killed atomic writes left behind
+    (:func:`musicnb.atomic.clean_stale_temporaries`), with a line saying so.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return
+    stage = run_dir / PENDING_DIR
+    removed = clean_stale_temporaries(run_dir) + clean_stale_temporaries(stage)
+    pending: dict[str, str] = {}
+    if (run_dir / RUN_FILE).exists():
+        with contextlib.suppress(OSError, ValueError):
+            pending = dict(json.loads((run_dir / RUN_FILE).read_text()).get("pending") or {})
+    if stage.is_dir():
+        uncommitted = [p for p in stage.iterdir() if p.name not in pending.values()]
+        removed += uncommitted
+    _apply_pending(run_dir, pending)
+    report_cleaned(removed, run_dir)
+
+
 def in_notebook() -> bool:
     """True inside a Jupyter/Colab kernel (where a live plot can be drawn)."""
     try:
@@ -145,6 +195,10 @@ class _RunKeeper:
 
             def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
                 logs = dict(logs or {})
+                if self.monitor not in logs:
+                    raise MusicnbError(
+                        f"monitor={self.monitor!r} is not a value this model logs; use one of "
+                        f"{', '.join(sorted(logs))}.")
                 try:
                     logs["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
                 except Exception:  # noqa: BLE001 - a schedule has no single value
@@ -165,21 +219,33 @@ class _RunKeeper:
                     record.update(best_value=float(current), best_epoch=epoch + 1, wait=0)
                 else:
                     record["wait"] = int(record.get("wait", 0)) + 1
-                # write everything to temporary names first, then move into place together
-                save_model_atomic(self.model, run_dir / LAST_FILE)
+                # One commit point per epoch: the epoch's files are staged under names tagged
+                # with the epoch, run.json (naming them) is written atomically, and only then
+                # are they moved into place. Killed before the commit, the run is still at the
+                # previous epoch (the staged files are thrown away); killed after it, the next
+                # start finishes the moves (recover_run).
+                done = epoch + 1
+                stage = run_dir / PENDING_DIR
+                stage.mkdir(exist_ok=True)
+                tag = f"epoch{done:05d}"
+                pending = {LAST_FILE: f"{tag}.{LAST_FILE}", HISTORY_FILE: f"{tag}.{HISTORY_FILE}"}
+                save_model_atomic(self.model, stage / pending[LAST_FILE])
                 if improved or not (run_dir / BEST_FILE).exists():
-                    with atomic_path(run_dir / BEST_FILE, suffix=".keras") as tmp:
-                        shutil.copyfile(run_dir / LAST_FILE, tmp)
-                _write_history(run_dir / HISTORY_FILE, self.history)
-                record["epochs_done"] = epoch + 1
+                    pending[BEST_FILE] = f"{tag}.{BEST_FILE}"
+                    with atomic_path(stage / pending[BEST_FILE], suffix=".keras") as tmp:
+                        shutil.copyfile(stage / pending[LAST_FILE], tmp)
+                _write_history(stage / pending[HISTORY_FILE], self.history)
+                record["epochs_done"] = done
+                record["iterations"] = _iterations(self.model)
                 record["metrics"] = {k: float(v) for k, v in logs.items()}
                 record["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-                _write_json(run_dir / RUN_FILE, record)
+                record["pending"] = pending
                 if self.patience is not None and record["wait"] >= self.patience:
                     self.stopped_early = True
                     record["stopped_early"] = True
-                    _write_json(run_dir / RUN_FILE, record)
                     self.model.stop_training = True
+                _write_json(run_dir / RUN_FILE, record)  # the commit point
+                _apply_pending(run_dir, pending)
 
         return RunKeeper()
 
@@ -294,9 +360,51 @@ def _as_dataset(data: Any, batch_size: int, shuffle: bool, seed: int, what: str)
                        "musicnb.windowing.sequence_chunks(...).")
 
 
+def _arrays(data: Any) -> tuple[Any, Any] | None:
+    if hasattr(data, "X") and hasattr(data, "y"):
+        return data.X, data.y
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return data[0], data[1]
+    return None
+
+
+def _check_examples(data: Any, what: str) -> None:
+    """Empty arrays, or X and y of different lengths, raise before any training starts."""
+    pair = _arrays(data)
+    if pair is None:
+        return
+    X, y = pair
+    n = len(X) if hasattr(X, "__len__") else None
+    if n == 0:
+        raise MusicnbError(f"{what} holds no examples: the corpus or the windowing gave nothing "
+                           "to train on (pieces shorter than the window? a limit too small?).")
+    targets = list(y.values()) if isinstance(y, dict) else [y] if isinstance(y, np.ndarray) else []
+    for target in targets:
+        if n is not None and len(target) != n:
+            raise MusicnbError(f"{what}: X has {n} examples but y has {len(target)}; they must "
+                               "match one to one.")
+
+
+def _check_targets(model: Any, data: Any, what: str) -> None:
+    """Integer targets of a one-output classifier must be token ids the model can output."""
+    pair = _arrays(data)
+    if pair is None or isinstance(pair[1], (dict, tuple, list)) or len(model.outputs) != 1:
+        return
+    y = np.asarray(pair[1])
+    vocab = model.outputs[0].shape[-1]
+    if y.dtype.kind not in "iu" or not y.size or not vocab or vocab < 2:
+        return
+    if int(y.min()) < 0 or int(y.max()) >= int(vocab):
+        raise MusicnbError(f"{what}: the targets run from {int(y.min())} to {int(y.max())}, but "
+                           f"the model outputs {vocab} classes (0..{int(vocab) - 1}). Build the "
+                           "model with the encoder's vocab_size, or encode the data with the "
+                           "encoder the model was built for.")
+
+
 def _clear_run(run_dir: Path) -> None:
     for file in (RUN_FILE, LAST_FILE, BEST_FILE, HISTORY_FILE, ENCODER_FILE):
         (run_dir / file).unlink(missing_ok=True)
+    _apply_pending(run_dir, {})
 
 
 def _data_fingerprint(data: Any) -> str | None:
@@ -407,10 +515,25 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
     """
     import keras
 
-    if int(epochs) != epochs or epochs < 1:
-        raise MusicnbError(f"epochs must be a whole number >= 1, got {epochs!r}.")
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise MusicnbError(f"batch_size must be a whole number >= 1, got {batch_size!r}.")
+    from .validation import real_number, whole_number
+
+    epochs = whole_number("epochs", epochs, 1, hint="the total number of epochs of the run.")
+    batch_size = whole_number("batch_size", batch_size, 1)
+    patience = whole_number("patience", patience, 1, allow_none=True,
+                            hint="epochs without improvement before stopping; None = never stop.")
+    reduce_lr_patience = whole_number("reduce_lr_patience", reduce_lr_patience, 1,
+                                      allow_none=True)
+    min_delta = real_number("min_delta", min_delta, 0.0)
+    seed = whole_number("seed", seed)
+    if monitor is not None and not isinstance(monitor, str):
+        raise MusicnbError(f"monitor={monitor!r}: give the name of a logged value, such as "
+                           "'val_loss', 'loss' or 'val_accuracy'.")
+    if monitor is not None and monitor.startswith("val_") and valid_data is None:
+        raise MusicnbError(f"monitor={monitor!r} needs validation data: pass valid_data=..., or "
+                           f"monitor={monitor[4:]!r} to follow the training value.")
+    _check_examples(train_data, "train_data")
+    if valid_data is not None:
+        _check_examples(valid_data, "valid_data")
     if not (_is_keras_model(model) or callable(model)):
         raise MusicnbError(f"train() needs a Keras model or a function that builds one, got "
                            f"{type(model).__name__}.")
@@ -424,8 +547,10 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
         default = name or info.get("name") or (model.name if builder_fn is None else
                                                _builder_name(builder_fn)) or "run"
         run_dir = runs_dir() / str(default)
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    from .validation import writable_folder
+
+    run_dir = writable_folder(run_dir, "run folder")
+    recover_run(run_dir)
     previous: dict[str, Any] = {}
     if (run_dir / RUN_FILE).exists() and (run_dir / LAST_FILE).exists():
         if resume:
@@ -463,6 +588,14 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
                 previous = {}
             else:
                 model = _load_model(run_dir / LAST_FILE)
+                expected, actual = previous.get("iterations"), _iterations(model)
+                if expected is not None and actual is not None and int(expected) != actual:
+                    raise MusicnbError(
+                        f"{run_dir}: last.keras has made {actual} optimizer steps but run.json "
+                        f"records {expected} after {previous.get('epochs_done')} epoch(s), so "
+                        "resuming would train some batches twice or skip them. The folder's "
+                        "files do not belong together (copied in parts?): pass resume=False to "
+                        "start over, or use another run_dir.")
         if not previous and (getattr(model, "optimizer", None) is None
                              or not getattr(model, "compiled", True)):
             model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
@@ -482,6 +615,7 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
         "monitor": monitor, "patience": patience,
         "best_value": previous.get("best_value"), "best_epoch": previous.get("best_epoch"),
         "wait": int(previous.get("wait", 0)), "epochs_done": initial_epoch,
+        "iterations": previous.get("iterations", _iterations(model)),
         "stopped_early": bool(previous.get("stopped_early", False)),
         "has_encoder": encoder is not None or bool(previous.get("has_encoder")),
         "data": fingerprint or previous.get("data"),
@@ -502,6 +636,9 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
               f"checkpoint. Pass more epochs to continue, or resume=False to start over.")
         return TrainResult(best, history, run_dir, run_record, initial_epoch)
 
+    _check_targets(model, train_data, "train_data")
+    if valid_data is not None:
+        _check_targets(model, valid_data, "valid_data")
     train_ds = _as_dataset(train_data, batch_size, shuffle, seed, "train_data")
     valid_ds = None if valid_data is None else _as_dataset(valid_data, batch_size, False, seed,
                                                            "valid_data")
@@ -544,6 +681,8 @@ def load_run(run_dir: str | Path, which: str = "best") -> Run:
     path = Path(run_dir)
     if not path.exists() and not path.is_absolute() and len(path.parts) == 1:
         path = runs_dir() / path
+    with contextlib.suppress(OSError):
+        recover_run(path)
     if which not in ("best", "last"):
         raise MusicnbError(f"which must be 'best' or 'last', got {which!r}.")
     model_file = path / (BEST_FILE if which == "best" else LAST_FILE)

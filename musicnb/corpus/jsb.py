@@ -14,11 +14,15 @@ exactly in ``piece.metadata["frames"]`` (a list of tuples of ints), and the note
 note) — which is how it sounds best when played back. :func:`frames_to_roll` turns frames into
 the benchmark's 0/1 matrix.
 
-Pickles can run code when loaded: only read files you trust (the benchmark's own file).
+A pickle can name any Python callable, and ``pickle.load`` calls it: a crafted ``.pkl`` runs
+code on load. So the file is read with :class:`JsbUnpickler`, which builds only what the
+benchmark file holds (dicts, lists, tuples, ints and NumPy integer scalars) and refuses any
+other type with a :class:`~musicnb.MusicnbError` before anything of it is called.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 from pathlib import Path
 from typing import Any, Sequence
@@ -34,6 +38,64 @@ SPLITS = ("train", "valid", "test")
 _HINT = ("Pass the JSB chorales pickle of Boulanger-Lewandowski et al. (2012): a dict with keys "
          "'train', 'valid' and 'test', each a list of chorales, each a list of frames (tuples of "
          "MIDI pitches), e.g. the file 'JSB Chorales.pickle' / 'jsb-chorales-quarter.pkl'.")
+
+
+class RefusedPickle(pickle.UnpicklingError):
+    """The pickle asks for something a JSB chorales file never holds."""
+
+
+def _integer_dtype(*args: Any) -> Any:
+    """``numpy.dtype(...)`` for integer dtypes only (how a pickled NumPy scalar names its type)."""
+    dtype = np.dtype(*args)
+    if dtype.kind not in "iub":
+        raise RefusedPickle(f"a NumPy {dtype} value, not an integer")
+    return dtype
+
+
+def _integer_scalar(dtype: Any, data: Any = None) -> Any:
+    """A NumPy integer scalar from its dtype and raw bytes (NumPy's own pickle format)."""
+    if isinstance(data, str):  # a Python 2 pickle (the benchmark's own): bytes read as Latin-1
+        data = data.encode("latin-1")
+    if (not isinstance(dtype, np.dtype) or dtype.kind not in "iub" or not isinstance(data, bytes)
+            or len(data) != dtype.itemsize):
+        raise RefusedPickle("a NumPy scalar that is not an integer")
+    return np.frombuffer(data, dtype=dtype, count=1)[0]
+
+
+def _latin1_bytes(text: Any, encoding: Any = "latin1") -> bytes:
+    """``_codecs.encode(text, "latin1")``: how protocol 2 pickles written by Python 3 store
+    bytes (a NumPy scalar's raw value); nothing else is encoded."""
+    if not isinstance(text, str) or str(encoding).replace("-", "").lower() != "latin1":
+        raise RefusedPickle("an encoding call that is not a NumPy scalar's bytes")
+    return text.encode("latin-1")
+
+
+class JsbUnpickler(pickle.Unpickler):
+    """Unpickles only plain containers, ints and NumPy integer scalars.
+
+    Every global a pickle asks for goes through :meth:`find_class`; only NumPy's scalar
+    reconstructor and ``numpy.dtype`` are allowed, and both are replaced by versions that
+    accept integer types only. Anything else (``os.system``, ``builtins.eval``, a class) raises
+    ``pickle.UnpicklingError`` before it is called.
+    """
+
+    _ALLOWED = {("numpy.core.multiarray", "scalar"): _integer_scalar,
+                ("numpy._core.multiarray", "scalar"): _integer_scalar,
+                ("numpy", "dtype"): _integer_dtype,
+                ("_codecs", "encode"): _latin1_bytes}
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = self._ALLOWED.get((module, name))
+        if allowed is None:
+            raise RefusedPickle(
+                f"the pickle asks for {module}.{name}, which a JSB chorales file never holds "
+                "(only lists, tuples, dicts and integers); it was not loaded")
+        return allowed
+
+
+def safe_load(data: bytes) -> Any:
+    """Unpickle ``data`` with :class:`JsbUnpickler` (no code from the file runs)."""
+    return JsbUnpickler(io.BytesIO(data), encoding="latin1").load()
 
 
 def _frame(frame: Any, where: str) -> tuple[int, ...]:
@@ -88,8 +150,10 @@ def read_jsb_pickle(path: str | Path) -> dict[str, list[Piece]]:
         raise MusicnbError(f"No JSB pickle at {path}. Download 'JSB Chorales.pickle' (Boulanger-"
                            "Lewandowski's polyphonic datasets page) and pass its path.")
     try:
-        with path.open("rb") as stream:
-            data = pickle.load(stream)
+        data = safe_load(path.read_bytes())
+    except RefusedPickle as exc:
+        raise MusicnbError(f"{path} was refused: {exc}. Only the benchmark's own pickle (or one "
+                           f"holding plain lists of integers) is read. {_HINT}") from None
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not this file"
         raise MusicnbError(f"{path} could not be unpickled ({type(exc).__name__}: {exc}). "
                            f"{_HINT}") from exc

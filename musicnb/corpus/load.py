@@ -17,8 +17,11 @@ The load runs in three steps:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import signal
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +32,7 @@ from ..piece import Piece
 from .abc_text import read_abc_text, split_abc_tunes
 from .cache import PieceCache, cache_key
 from .embedded import COLLECTIONS, Collection, collection_named, music21_corpus_root
-from .report import LoadedFile, LoadReport, SkippedFile
+from .report import FlaggedFile, LoadedFile, LoadReport, SkippedFile
 
 MIDI_SUFFIXES = (".mid", ".midi")
 ABC_SUFFIXES = (".abc",)
@@ -43,6 +46,12 @@ LAYOUTS = ("auto", "general", "nottingham")
 _COST = {"abc": 0.1, "score": 0.3, "midi": 0.01}
 #: Start worker processes only when the parsing left to do is estimated above this (seconds).
 PARALLEL_ABOVE_S = 3.0
+#: Default time budget of one unit's parse (seconds); a unit that runs past it is skipped with
+#: the reason in the load report (``load_corpus(parse_timeout=...)`` changes it, ``None`` lifts it).
+PARSE_TIMEOUT_S = 60.0
+#: A worker that has not answered this long after the budget (stuck in C code, where the
+#: budget's alarm cannot reach) is killed and its unit skipped.
+HARD_MARGIN_S = 10.0
 
 
 class Unit(NamedTuple):
@@ -69,15 +78,64 @@ class ParseOptions(NamedTuple):
 
 
 # --------------------------------------------------------------------------- parsing one unit
-def parse_unit(unit: Unit, options: ParseOptions = ParseOptions()) -> tuple[list[dict], str | None]:
+class ParseTimeout(BaseException):
+    """Raised inside a parse that ran past its budget.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so the ``except Exception`` blocks inside
+    music21 cannot swallow it."""
+
+
+def timeout_reason(seconds: float) -> str:
+    return (f"too slow: parsing took longer than the {seconds:g} s budget of one file, so it was "
+            "left out (pass load_corpus(parse_timeout=...) to allow more time)")
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`ParseTimeout` in the block after ``seconds`` of wall time.
+
+    Uses ``SIGALRM`` (``setitimer``): Python runs the signal handler between two bytecodes, so
+    music21's pure-Python loops are interrupted, which no thread could do. Works in the main
+    thread of a process (this one, or a worker process of the loader); elsewhere, or on
+    Windows, the block runs unbounded here and the worker pool's hard limit applies.
+    """
+    usable = (seconds is not None and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise ParseTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, float(seconds))  # an alarm set by a caller
+    if 0 < outer < seconds:
+        signal.setitimer(signal.ITIMER_REAL, outer)
+    began = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # give the caller's alarm back, less the time spent here
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - began), 1e-3))
+
+
+def parse_unit(unit: Unit, options: ParseOptions = ParseOptions(),
+               timeout: float | None = None) -> tuple[list[dict], str | None]:
     """Parse one unit into piece dicts, or give the reason it cannot be used.
 
     Runs in worker processes, so it takes and returns plain picklable values. The pieces carry
     no file-specific fields (source, fallback title): the caller adds those, so a cache entry
-    stays valid when a file moves.
+    stays valid when a file moves. ``timeout`` bounds the parse in seconds (see
+    :func:`_time_limit`); a parse past it gives a "too slow" reason.
     """
     try:
-        return [piece.to_dict() for piece in _parse(unit, options)], None
+        with _time_limit(timeout):
+            return [piece.to_dict() for piece in _parse(unit, options)], None
+    except ParseTimeout:
+        return [], timeout_reason(timeout or 0)
     except MusicnbError as exc:
         return [], str(exc)
     except Exception as exc:  # a bug or an odd corner in music21/mido: skip, do not stop the load
@@ -114,7 +172,8 @@ def _parse(unit: Unit, options: ParseOptions) -> list[Piece]:
 
 
 def read_file(path: str | os.PathLike, layout: str = "auto",
-              keep_chord_notes: bool = False) -> list[Piece]:
+              keep_chord_notes: bool = False, *,
+              parse_timeout: float | None = PARSE_TIMEOUT_S) -> list[Piece]:
     """Read one file (MIDI, ABC, MusicXML) into pieces, without cache or report.
 
     Every problem raises :class:`MusicnbError` (nothing else escapes). An ABC file gives one
@@ -126,8 +185,13 @@ def read_file(path: str | os.PathLike, layout: str = "auto",
                            f"{Path.cwd()}).")
     options = ParseOptions(_check_layout(layout), bool(keep_chord_notes))
     pieces = []
-    for unit in _units_of_file(path, path.name):
-        dicts, reason = parse_unit(unit, options)
+    units = list(_units_of_file(path, path.name))
+    parser = _Parser(1, _check_timeout(parse_timeout))
+    try:
+        results = parser(units, options)
+    finally:
+        parser.close()
+    for unit, (dicts, reason) in zip(units, results):
         if reason is not None:
             raise MusicnbError(f"{unit.label}: {reason}")
         pieces += [_finish(d, unit) for d in dicts]
@@ -188,6 +252,24 @@ def _content_of(unit: Unit) -> bytes:
 
 
 # --------------------------------------------------------------------------- after parsing
+#: A piece longer than this (in minutes, at its own tempo) is flagged in the load report: the
+#: longest pieces of the repertoire (a Mahler symphony, a Wagner act) last under two hours, so
+#: more usually means a broken file (e.g. a MIDI file with 1 tick per beat read as 28 hours).
+PLAUSIBLE_MINUTES = 180.0
+
+
+def implausible_length(piece: Piece) -> str | None:
+    """A note for the report when ``piece`` lasts implausibly long, else ``None``."""
+    minutes = piece.end * 60.0 / max(float(piece.tempo), 1e-6) / 60.0
+    if minutes <= PLAUSIBLE_MINUTES:
+        return None
+    ticks = piece.metadata.get("ticks_per_beat")
+    cause = (f" (the file has {ticks} ticks per beat; 96-960 is usual)"
+             if isinstance(ticks, int) and ticks < 24 else "")
+    return (f"implausible length: {minutes / 60:.1f} hours at {piece.tempo:g} quarter notes per "
+            f"minute{cause}; check the file before training on it")
+
+
 def _finish(data: dict[str, Any], unit: Unit, collection: str | None = None) -> Piece:
     """Rebuild a Piece and give it its file-specific fields."""
     data = dict(data)
@@ -334,37 +416,87 @@ def _start_method() -> str:
 
 
 class _Parser:
-    """Parses units serially, or in a process pool started the first time enough work comes."""
+    """Parses units serially, or in a process pool started the first time enough work comes.
 
-    def __init__(self, workers: int) -> None:
+    Each parse has a time budget (``timeout``): inside the parse an alarm stops pure-Python
+    work (:func:`_time_limit`); in the pool, a worker that does not answer within the budget
+    plus :data:`HARD_MARGIN_S` is killed, its unit skipped as too slow, and the pool restarted
+    for the rest.
+    """
+
+    def __init__(self, workers: int, timeout: float | None = None) -> None:
         import multiprocessing
 
         # inside a worker (a script without a __main__ guard re-run by spawn): never nest pools
         self.workers = 1 if multiprocessing.parent_process() is not None else workers
+        self.timeout = timeout
         self.pool = None
 
     def __call__(self, units: list[Unit],
                  options: ParseOptions) -> list[tuple[list[dict], str | None]]:
+        import multiprocessing
+
         cost = sum(_COST.get(u.kind, 0.0) for u in units)
         worth_it = self.pool is not None or cost > PARALLEL_ABOVE_S
-        if self.workers > 1 and len(units) > 1 and worth_it:
+        # music21 can also hang inside C code (a regular expression backtracking), where no
+        # alarm reaches: with a budget, ABC and MusicXML always parse in a worker process,
+        # which can be killed
+        bounded = (self.timeout is not None and multiprocessing.parent_process() is None
+                   and any(u.kind in ("abc", "score") for u in units))
+        if (self.workers > 1 and len(units) > 1 and worth_it) or bounded:
             try:
                 return self._parallel(units, options)
             except Exception:  # a crashed worker (memory, segfault): finish in this process
                 self.close()
                 self.workers = 1
-        return [parse_unit(u, options) for u in units]
+        return [parse_unit(u, options, self.timeout) for u in units]
 
-    def _parallel(self, units: list[Unit],
-                  options: ParseOptions) -> list[tuple[list[dict], str | None]]:
+    def _start(self) -> Any:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         if self.pool is None:
             context = multiprocessing.get_context(_start_method())
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        chunk = max(1, len(units) // (self.workers * 4))
-        return list(self.pool.map(parse_unit, units, itertools.repeat(options), chunksize=chunk))
+        return self.pool
+
+    def _parallel(self, units: list[Unit],
+                  options: ParseOptions) -> list[tuple[list[dict], str | None]]:
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        pool = self._start()
+        if self.timeout is None:
+            chunk = max(1, len(units) // (self.workers * 4))
+            return list(pool.map(parse_unit, units, itertools.repeat(options),
+                                 itertools.repeat(None), chunksize=chunk))
+        futures = [pool.submit(parse_unit, u, options, self.timeout) for u in units]
+        results: list[tuple[list[dict], str | None]] = []
+        for index, future in enumerate(futures):
+            try:
+                results.append(future.result(timeout=self.timeout + HARD_MARGIN_S))
+            except FutureTimeout:
+                # stuck where the alarm cannot reach: kill the workers, skip this unit, and
+                # parse the units not finished yet in a fresh pool
+                finished = {j: futures[j].result() for j in range(index + 1, len(units))
+                            if futures[j].done() and futures[j].exception() is None}
+                self.kill()
+                results.append(([], timeout_reason(self.timeout)))
+                rest = [j for j in range(index + 1, len(units)) if j not in finished]
+                redone = dict(zip(rest, self._parallel([units[j] for j in rest], options)
+                                  if rest else []))
+                results += [finished[j] if j in finished else redone[j]
+                            for j in range(index + 1, len(units))]
+                return results
+        return results
+
+    def kill(self) -> None:
+        """Stop the pool at once, killing its workers (a hung parse never returns)."""
+        if self.pool is not None:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                with contextlib.suppress(Exception):
+                    process.kill()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
     def close(self) -> None:
         if self.pool is not None:
@@ -372,11 +504,20 @@ class _Parser:
             self.pool = None
 
 
+def _check_timeout(value: Any) -> float | None:
+    from ..validation import real_number
+
+    return real_number("parse_timeout", value, 0.0, above=True, allow_none=True,
+                       hint=f"Seconds one file may take to parse (default {PARSE_TIMEOUT_S:g}); "
+                            "None for no limit.")
+
+
 # --------------------------------------------------------------------------- load_corpus
 def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: int = 1,
                 workers: int | None = None, cache: bool = True, layout: str = "auto",
                 keep_chord_notes: bool = False,
                 progress: Callable[[int, int], None] | None = None,
+                parse_timeout: float | None = PARSE_TIMEOUT_S,
                 ) -> tuple[list[Piece], LoadReport]:
     """Load music as :class:`Piece` records, with a report of what was read and skipped.
 
@@ -405,6 +546,11 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
         For Nottingham-style MIDI, also keep the chord track's notes as part 1.
     progress
         Called as ``progress(done, total)`` after each batch.
+    parse_timeout
+        Seconds one file (or ABC tune) may take to parse (default :data:`PARSE_TIMEOUT_S`);
+        a file past it is skipped with the reason in the report. ``None`` lifts the limit.
+        Implausible meters (``M:99999/1``, ``<beats>99999</beats>``) are refused before
+        parsing.
 
     Returns ``(pieces, report)``. Raises :class:`MusicnbError` for a missing path, an empty
     folder, or a load where nothing could be used (the message says why and what to do).
@@ -419,6 +565,7 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise MusicnbError(f"workers={workers!r}: give a whole number >= 1, or None for all cores.")
     options = ParseOptions(_check_layout(layout), bool(keep_chord_notes))
+    parse_timeout = _check_timeout(parse_timeout)
 
     if isinstance(source, (list, tuple)):
         if not source:
@@ -439,7 +586,7 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
     report = LoadReport(source=description, limit=limit)
     pieces: list[Piece] = []
     store = PieceCache(enabled=cache)
-    parser = _Parser(workers or _default_workers())
+    parser = _Parser(workers or _default_workers(), parse_timeout)
     seen: dict[str, str] = {}
     try:
         for plan in plans:
@@ -489,7 +636,8 @@ def _load_batch(batch: list[Unit], options: ParseOptions, store: PieceCache, par
         parsed = parser([batch[i] for i in missing], options)
         for i, (dicts, reason) in zip(missing, parsed):
             results[i] = (dicts, reason, False)
-            store.put(keys[i], dicts, reason)  # type: ignore[arg-type]
+            if reason is None or not reason.startswith("too slow"):  # may pass with more time
+                store.put(keys[i], dicts, reason)  # type: ignore[arg-type]
     for unit, key, result in zip(batch, keys, results):
         if limit is not None and len(pieces) >= limit:
             return
@@ -520,6 +668,9 @@ def _load_batch(batch: list[Unit], options: ParseOptions, store: PieceCache, par
                 continue
             pieces.append(piece)
             report.loaded.append(LoadedFile(unit.label, piece.title, piece.n_notes, cached))
+            note = implausible_length(piece)
+            if note:
+                report.flagged.append(FlaggedFile(unit.label, note))
 
 
 def _load_pickle(path: Path, limit: int | None, min_notes: int,

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import MusicnbError
 from ..piece import Piece
+from ..midi import text_from_midi
 
 DRUM_CHANNEL = 9
 
@@ -114,7 +115,7 @@ def read_midi_content(source: str | os.PathLike | bytes) -> MidiContent:
                 tick += int(message.time)
                 kind = message.type
                 if kind == "track_name":
-                    track_name = track_name or str(message.name)
+                    track_name = track_name or text_from_midi(str(message.name))
                 elif kind == "set_tempo":
                     if tempo is None:
                         tempo = float(mido.tempo2bpm(message.tempo)) if message.tempo > 0 else None

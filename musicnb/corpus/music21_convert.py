@@ -212,6 +212,8 @@ def parse_abc_tune(text: str, title: str = "", source: str = "",
     """Parse the text of one ABC tune with music21 and convert it."""
     from music21 import converter
 
+    check_abc_meters(text)
+    text = sum_additive_meters(text)
     try:
         parsed = converter.parse(with_default_note_length(text), format="abc")
     except Exception as exc:
@@ -233,6 +235,8 @@ def parse_score_file(path: str, source: str = "", metadata: dict[str, Any] | Non
 
     from music21 import converter
 
+    for xml in score_file_xml(path):
+        check_musicxml_meters(xml)
     try:
         parsed = converter.parse(path, forceSource=True, storePickle=False)
     except Exception as exc:
@@ -249,3 +253,91 @@ def parse_score_file(path: str, source: str = "", metadata: dict[str, Any] | Non
                                      else (Path(path).stem if fallback_title is None
                                            else fallback_title)))
     return pieces
+
+
+# --------------------------------------------------------------------------- meters checked first
+#: Largest meter numerator (beats per bar, additive parts summed) and denominator accepted.
+#: music21 builds a beat hierarchy for each meter, and its time grows steeply with the number
+#: of beats (``M:1000/4`` takes about 20 s, ``M:99999/1`` never returns), while real music
+#: stays far below these (the Balkan ``M:(2+2+2+3)/8`` or Ligeti's 33/8 included).
+MAX_METER_BEATS = 64
+MAX_METER_UNIT = 128
+
+_ABC_METER = re.compile(r"^M:([^\n%]*)|\[M:([^\]\n]*)\]", re.MULTILINE)
+_XML_BEATS = re.compile(rb"<beats>\s*([^<]*?)\s*</beats>")
+_XML_BEAT_TYPE = re.compile(rb"<beat-type>\s*([^<]*?)\s*</beat-type>")
+
+
+def _meter_problem(numerator: str, denominator: str | None) -> str | None:
+    parts = re.findall(r"\d+", numerator)
+    if not parts:
+        return None
+    beats = sum(int(p) for p in parts)
+    if beats < 1 or beats > MAX_METER_BEATS:
+        return (f"implausible meter {numerator.strip()}{'/' + denominator if denominator else ''}"
+                f": a bar of {beats} beats (musicnb reads 1 to {MAX_METER_BEATS})")
+    if denominator is not None:
+        unit = int(denominator) if denominator.isdigit() else None
+        if unit is not None and not 1 <= unit <= MAX_METER_UNIT:
+            return (f"implausible meter {numerator.strip()}/{denominator}: a beat unit of 1/{unit}"
+                    f" (musicnb reads 1/1 to 1/{MAX_METER_UNIT})")
+    return None
+
+
+def check_abc_meters(text: str) -> None:
+    """Raise :class:`MusicnbError` when an ``M:`` field (header or inline ``[M:...]``) of the
+    ABC text is implausible, before music21 spends minutes on it."""
+    for match in _ABC_METER.finditer(text):
+        value = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+        if not value or value.lower() in ("c", "c|", "none"):
+            continue
+        numerator, _, denominator = value.partition("/")
+        problem = _meter_problem(numerator, denominator.strip() or None)
+        if problem:
+            raise MusicnbError(f"{problem}. Fix the tune's M: field or leave it out.")
+
+
+_ADDITIVE = re.compile(r"(^M:|\[M:)\s*\(?\s*(\d+(?:\s*\+\s*\d+)+)\s*\)?\s*/", re.MULTILINE)
+
+
+def sum_additive_meters(text: str) -> str:
+    """``M:(2+2+2+3)/8`` → ``M:9/8`` (header and inline fields).
+
+    music21's ABC reader loops without end on an additive meter (measured: still parsing
+    after 60 s); the bar length is the same, only the grouping of its beats is lost.
+    """
+    return _ADDITIVE.sub(lambda m: f"{m.group(1)}{sum(int(n) for n in re.findall(r'[0-9]+', m.group(2)))}/",
+                         text)
+
+
+def check_musicxml_meters(data: bytes) -> None:
+    """The same check on MusicXML ``<beats>``/``<beat-type>`` values (raw bytes of the XML)."""
+    for match in _XML_BEATS.finditer(data):
+        problem = _meter_problem(match.group(1).decode("latin-1"), None)
+        if problem:
+            raise MusicnbError(f"{problem} in <beats>. Fix the time signature in your notation "
+                               "program, or leave the file out.")
+    for match in _XML_BEAT_TYPE.finditer(data):
+        value = match.group(1).decode("latin-1").strip()
+        problem = _meter_problem("1", value) if value.isdigit() else None
+        if problem:
+            raise MusicnbError(f"{problem} in <beat-type>. Fix the time signature in your "
+                               "notation program, or leave the file out.")
+
+
+def score_file_xml(path: str) -> list[bytes]:
+    """The XML texts of a score file: the file itself, or every XML member of a ``.mxl`` zip."""
+    import zipfile
+    from pathlib import Path
+
+    if Path(path).suffix.lower() != ".mxl":
+        return [Path(path).read_bytes()]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [archive.read(info) for info in archive.infolist()
+                    if info.filename.lower().endswith((".xml", ".musicxml"))
+                    and not info.filename.upper().startswith("META-INF")
+                    and info.file_size < 200_000_000]
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+        raise MusicnbError(f"unreadable score: {Path(path).name} is not a complete .mxl archive "
+                           f"({type(exc).__name__}: {exc}). Re-export it, or leave it out.") from None

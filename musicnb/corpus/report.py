@@ -27,12 +27,20 @@ class SkippedFile(NamedTuple):
     reason: str
 
 
+class FlaggedFile(NamedTuple):
+    """One loaded file that looks wrong (kept, but worth a look), with the note why."""
+
+    file: str
+    note: str
+
+
 @dataclass
 class LoadReport:
     """The outcome of one :func:`~musicnb.corpus.load_corpus` call.
 
     ``loaded`` lists what was read (file, title, number of notes, whether it came from the
-    cache), ``skipped`` what was left out as ``(file, reason)`` pairs; ``seconds`` is the wall
+    cache), ``skipped`` what was left out as ``(file, reason)`` pairs, ``flagged`` loaded files
+    that look wrong (an implausible length) as ``(file, note)`` pairs; ``seconds`` is the wall
     time of the load.
     """
 
@@ -40,6 +48,7 @@ class LoadReport:
     loaded: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
+    flagged: list[FlaggedFile] = field(default_factory=list)
     limit: int | None = None
 
     #: Rows shown in a notebook before the table says "... and N more".
@@ -78,16 +87,23 @@ class LoadReport:
         for item in self.skipped:
             rows.append({"file": item.file, "status": "skipped", "title": "", "notes": 0,
                          "reason": item.reason})
+        notes = {item.file: item.note for item in self.flagged}
+        for row in rows:
+            if row["file"] in notes and row["status"] == "loaded":
+                row["reason"] = "; ".join(r for r in (row["reason"], notes[row["file"]]) if r)
         return rows
 
     def summary(self) -> str:
         """One line: how many loaded, skipped, from the cache, and how long it took."""
         limit = f" (limit {self.limit})" if self.limit is not None else ""
-        return (f"{self.source}: {self.n_loaded} loaded{limit}, {self.n_skipped} skipped, "
-                f"{self.from_cache} from cache, {self.seconds:.2f} s")
+        flagged = f", {len(self.flagged)} flagged" if self.flagged else ""
+        return (f"{self.source}: {self.n_loaded} loaded{limit}, {self.n_skipped} skipped"
+                f"{flagged}, {self.from_cache} from cache, {self.seconds:.2f} s")
 
     def __str__(self) -> str:
         lines = [self.summary()]
+        for item in self.flagged[: self.max_rows]:
+            lines.append(f"  flagged {item.file}: {item.note}")
         for item in self.skipped[: self.max_rows]:
             lines.append(f"  skipped {item.file}: {item.reason}")
         if self.n_skipped > self.max_rows:
@@ -104,7 +120,8 @@ class LoadReport:
                 "<th style='text-align:left'>reason</th></tr>")
         rows = self.to_rows()
         # skipped files first: they are what a student needs to look at
-        rows.sort(key=lambda r: r["status"] != "skipped")
+        flagged = {item.file for item in self.flagged}
+        rows.sort(key=lambda r: (r["status"] != "skipped", r["file"] not in flagged))
         body = []
         for row in rows[: self.max_rows]:
             colour = "#b00020" if row["status"] == "skipped" else "inherit"

@@ -1,0 +1,70 @@
+"""Fuzz the single-file reader with mutated MIDI, ABC and MusicXML files (issue 11).
+
+Every file must give pieces or a MusicnbError (nothing else), within its parse budget plus the
+worker's hard margin. Prints the count, the exceptions other than MusicnbError (should be none)
+and the slowest file's time. Usage: python bench/fuzz_loaders.py [N_PER_KIND] [BUDGET_S]
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from musicnb import MusicnbError  # noqa: E402
+from musicnb.corpus import read_file  # noqa: E402
+from test_corpus_bad_input import midi_bytes  # noqa: E402
+from test_corpus_reliability import ABC, mutate_text, musicxml  # noqa: E402
+
+
+def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
+    data = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        where = rng.randrange(len(data))
+        action = rng.random()
+        if action < 0.5:
+            data[where] = rng.randrange(256)
+        elif action < 0.7:
+            del data[where]
+        elif action < 0.9:
+            data.insert(where, rng.randrange(256))
+        else:
+            data = data[: rng.randrange(1, len(data) + 1)]
+    return bytes(data)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 170
+    budget = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
+    rng = random.Random(2026)
+    seeds = {"mid": midi_bytes(), "abc": ABC.format(meter="6/8").encode(),
+             "musicxml": musicxml("3", "4").encode()}
+    times, other, results = [], [], {"loaded": 0, "MusicnbError": 0}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, seed in seeds.items():
+            for i in range(n):
+                data = (mutate_bytes(seed, rng) if kind == "mid"
+                        else mutate_text(seed.decode(), rng).encode())
+                path = Path(folder) / f"{kind}{i}.{kind}"
+                path.write_bytes(data)
+                began = time.perf_counter()
+                try:
+                    read_file(path, parse_timeout=budget)
+                    results["loaded"] += 1
+                except MusicnbError:
+                    results["MusicnbError"] += 1
+                except BaseException as exc:  # noqa: BLE001 - what the fuzz looks for
+                    other.append((path.name, f"{type(exc).__name__}: {exc}"))
+                times.append((time.perf_counter() - began, path.name))
+    slowest = max(times)
+    print(f"{len(times)} mutated files ({n} each of MIDI, ABC, MusicXML), budget {budget:g} s: "
+          f"{results['loaded']} loaded, {results['MusicnbError']} MusicnbError, "
+          f"{len(other)} other exceptions {other[:5]}; slowest {slowest[0]:.2f} s ({slowest[1]})")
+
+
+if __name__ == "__main__":
+    main()

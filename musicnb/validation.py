@@ -1,0 +1,119 @@
+"""One place that checks the public arguments of the course's functions.
+
+Every check turns a wrong value into a :class:`~musicnb.errors.MusicnbError` that names the
+argument, shows the value given and says what to give instead, so a student never meets a raw
+``TypeError``, ``OverflowError`` or a TensorFlow ``InvalidArgumentError`` from deep inside a
+library. The helpers return the value converted (``int``, ``float``, :class:`~pathlib.Path`), so
+a caller writes ``low = whole_number("low", low, 0, 127)`` and uses the result.
+
+A ``bool`` is never accepted as a number (``True`` is an ``int`` to Python, but nobody means
+``low=True``), a float is accepted as a whole number only when it has no fractional part
+(``48.0`` yes, ``48.5`` no: silently truncating it would hide a mistake), and NaN or infinity
+is never a valid number.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import MusicnbError
+
+__all__ = ["whole_number", "real_number", "one_of", "writable_folder"]
+
+
+def _range_text(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" between {minimum} and {maximum}"
+    if minimum is not None:
+        return f" >= {minimum}"
+    if maximum is not None:
+        return f" <= {maximum}"
+    return ""
+
+
+def whole_number(name: str, value: Any, minimum: int | None = None, maximum: int | None = None,
+                 *, allow_none: bool = False, hint: str = "") -> int | None:
+    """``value`` as an ``int`` in ``minimum..maximum`` (inclusive), or a :class:`MusicnbError`.
+
+    Accepts Python and NumPy integers and floats without a fractional part; rejects ``bool``,
+    strings, NaN, infinities, fractions and ``None`` (unless ``allow_none``).
+    """
+    what = f"a whole number{_range_text(minimum, maximum)}" + (" or None" if allow_none else "")
+    message = f"{name}={value!r}: give {what}." + (f" {hint}" if hint else "")
+    if value is None:
+        if allow_none:
+            return None
+        raise MusicnbError(message)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise MusicnbError(message)
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    else:
+        as_float = float(value)
+        if not math.isfinite(as_float) or as_float != math.floor(as_float):
+            raise MusicnbError(message)
+        number = int(as_float)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise MusicnbError(message)
+    return number
+
+
+def real_number(name: str, value: Any, minimum: float | None = None,
+                maximum: float | None = None, *, above: bool = False, allow_none: bool = False,
+                hint: str = "") -> float | None:
+    """``value`` as a finite ``float`` in range (``above=True``: strictly above ``minimum``)."""
+    low = "" if minimum is None else (f" > {minimum}" if above else f" >= {minimum}")
+    high = "" if maximum is None else f" <= {maximum}"
+    what = f"a finite number{low}{' and' if low and high else ''}{high}"
+    message = (f"{name}={value!r}: give {what}" + (" or None" if allow_none else "") + "."
+               + (f" {hint}" if hint else ""))
+    if value is None:
+        if allow_none:
+            return None
+        raise MusicnbError(message)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise MusicnbError(message)
+    number = float(value)
+    if not math.isfinite(number):
+        raise MusicnbError(message)
+    if minimum is not None and (number <= minimum if above else number < minimum):
+        raise MusicnbError(message)
+    if maximum is not None and number > maximum:
+        raise MusicnbError(message)
+    return number
+
+
+def one_of(name: str, value: Any, choices: Iterable[Any], hint: str = "") -> Any:
+    """``value`` when it is one of ``choices``, else a :class:`MusicnbError` listing them."""
+    options = list(choices)
+    if value not in options:
+        listed = ", ".join(repr(c) for c in options)
+        raise MusicnbError(f"{name}={value!r} is not known: use one of {listed}."
+                           + (f" {hint}" if hint else ""))
+    return value
+
+
+def writable_folder(path: str | os.PathLike, what: str = "folder") -> Path:
+    """Create the folder ``path`` if needed and check that files can be written in it.
+
+    An existing *file* at ``path``, a parent that cannot be created, or a folder without write
+    permission gives a :class:`MusicnbError` naming the path, instead of a raw ``OSError``.
+    """
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise MusicnbError(f"The {what} {folder} is an existing file, not a folder: give a folder "
+                           "path (it is created if missing), or move the file away.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MusicnbError(f"Cannot create the {what} {folder} ({exc.strerror or exc}): choose a "
+                           "folder you can write to (for example one under your home "
+                           "folder).") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise MusicnbError(f"The {what} {folder} is not writable: choose a folder you can write "
+                           "to, or change its permissions.")
+    return folder
