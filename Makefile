@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # JupyterLab refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-unit test-notebooks course course-smoke bench clean help pretrained wheel student student-check
+.PHONY: lab test test-unit test-notebooks course course-smoke bench clean help pretrained wheel student student-check lint typecheck
 
 help:
 	@echo "make lab     set up .venv and open the course in JupyterLab"
@@ -17,6 +17,7 @@ help:
 	@echo "make course  run every notebook in full mode; executed copies go to build/course"
 	@echo "             (COURSE_ARGS='--set EPOCHS=5' overrides a parameters-cell name)"
 	@echo "make course-smoke  full-size data and models, one epoch each (build/course-smoke)"
+	@echo "make lint    ruff check + ruff format --check (what CI runs before the tests)"
 	@echo "make bench   run the benchmarks in bench/ (figures for the README)"
 	@echo "make student write the student notebooks (answers replaced by stubs) to build/student"
 	@echo "make student-check  run each notebook with its stubs: every stub caught by its checker"
@@ -30,6 +31,15 @@ $(STAMP): pyproject.toml
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
+
+# Lint and format checks (ruff; configuration and every ignored rule's reason in pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Type checks (mypy; not yet clean, so not part of `make lint` or CI: see README, "Code health").
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 test: $(STAMP)
 	MUSICNB_QUICK=1 $(PY) -m pytest
