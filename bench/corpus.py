@@ -41,18 +41,27 @@ def main() -> None:
         warm, warm_report = load_corpus(args.collection, limit=args.tunes, workers=workers)
         warm_s = time.perf_counter() - began
 
-        same = len(cold) == len(warm) and all(a.same_notes(b) and a.title == b.title
-                                              for a, b in zip(cold, warm))
+        same = len(cold) == len(warm) and all(
+            a.same_notes(b) and a.title == b.title for a, b in zip(cold, warm)
+        )
         notes = sum(p.n_notes for p in cold)
-        print(f"collection: {args.collection}, {len(cold)} tunes ({notes:,} notes), "
-              f"{workers} worker process(es), cpu count {os.cpu_count()}")
-        print(f"cold (empty cache, music21 parses): {cold_s:8.3f} s   "
-              f"({cold_report.n_skipped} skipped {cold_report.reasons()}, "
-              f"{cold_report.from_cache} from cache)")
-        print(f"warm (every tune from the cache):   {warm_s:8.3f} s   "
-              f"({warm_report.from_cache} of {warm_report.n_loaded} from cache)")
-        print(f"ratio cold / warm: {cold_s / warm_s:.0f}x   (goal >= 50x); "
-              f"warm pieces identical to cold: {same}")
+        print(
+            f"collection: {args.collection}, {len(cold)} tunes ({notes:,} notes), "
+            f"{workers} worker process(es), cpu count {os.cpu_count()}"
+        )
+        print(
+            f"cold (empty cache, music21 parses): {cold_s:8.3f} s   "
+            f"({cold_report.n_skipped} skipped {cold_report.reasons()}, "
+            f"{cold_report.from_cache} from cache)"
+        )
+        print(
+            f"warm (every tune from the cache):   {warm_s:8.3f} s   "
+            f"({warm_report.from_cache} of {warm_report.n_loaded} from cache)"
+        )
+        print(
+            f"ratio cold / warm: {cold_s / warm_s:.0f}x   (goal >= 50x); "
+            f"warm pieces identical to cold: {same}"
+        )
         if not same:
             raise SystemExit("warm load differs from the cold load")
 

@@ -28,19 +28,34 @@ def main() -> None:
     parser.add_argument("--depth-epochs", type=int, default=None)
     parser.add_argument("--course-epochs", type=int, default=None)
     parser.add_argument("--no-depth", action="store_true", help="Model 1 and the course's only")
-    parser.add_argument("--no-train", action="store_true",
-                        help="only the baselines and the memorisation look-up (seconds)")
+    parser.add_argument(
+        "--no-train",
+        action="store_true",
+        help="only the baselines and the memorisation look-up (seconds)",
+    )
     parser.add_argument("--quick", action="store_true", help="2 songs per split, 1 epoch")
     parser.add_argument("--out", default=str(ROOT / "build/bench/cs230.json"))
     args = parser.parse_args()
-    study = cs230.run(cs230.check_folder(args.data), epochs=args.epochs,
-                      depth_epochs=args.depth_epochs, course_epochs=args.course_epochs,
-                      depth_study=not args.no_depth, quick=args.quick,
-                      train_models=not args.no_train)
+    study = cs230.run(
+        cs230.check_folder(args.data),
+        epochs=args.epochs,
+        depth_epochs=args.depth_epochs,
+        course_epochs=args.course_epochs,
+        depth_study=not args.no_depth,
+        quick=args.quick,
+        train_models=not args.no_train,
+    )
     print(study)
     print(f"total {study.minutes:.1f} min (2-core CPU shared with other jobs)")
-    write_json(args.out, {"rows": study.rows, "counts": study.counts, "settings": study.settings,
-                          "minutes": study.minutes})
+    write_json(
+        args.out,
+        {
+            "rows": study.rows,
+            "counts": study.counts,
+            "settings": study.settings,
+            "minutes": study.minutes,
+        },
+    )
 
 
 if __name__ == "__main__":

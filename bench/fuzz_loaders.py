@@ -41,14 +41,20 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 170
     budget = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
     rng = random.Random(2026)
-    seeds = {"mid": midi_bytes(), "abc": ABC.format(meter="6/8").encode(),
-             "musicxml": musicxml("3", "4").encode()}
+    seeds = {
+        "mid": midi_bytes(),
+        "abc": ABC.format(meter="6/8").encode(),
+        "musicxml": musicxml("3", "4").encode(),
+    }
     times, other, results = [], [], {"loaded": 0, "MusicnbError": 0}
     with tempfile.TemporaryDirectory() as folder:
         for kind, seed in seeds.items():
             for i in range(n):
-                data = (mutate_bytes(seed, rng) if kind == "mid"
-                        else mutate_text(seed.decode(), rng).encode())
+                data = (
+                    mutate_bytes(seed, rng)
+                    if kind == "mid"
+                    else mutate_text(seed.decode(), rng).encode()
+                )
                 path = Path(folder) / f"{kind}{i}.{kind}"
                 path.write_bytes(data)
                 began = time.perf_counter()
@@ -61,9 +67,11 @@ def main() -> None:
                     other.append((path.name, f"{type(exc).__name__}: {exc}"))
                 times.append((time.perf_counter() - began, path.name))
     slowest = max(times)
-    print(f"{len(times)} mutated files ({n} each of MIDI, ABC, MusicXML), budget {budget:g} s: "
-          f"{results['loaded']} loaded, {results['MusicnbError']} MusicnbError, "
-          f"{len(other)} other exceptions {other[:5]}; slowest {slowest[0]:.2f} s ({slowest[1]})")
+    print(
+        f"{len(times)} mutated files ({n} each of MIDI, ABC, MusicXML), budget {budget:g} s: "
+        f"{results['loaded']} loaded, {results['MusicnbError']} MusicnbError, "
+        f"{len(other)} other exceptions {other[:5]}; slowest {slowest[0]:.2f} s ({slowest[1]})"
+    )
 
 
 if __name__ == "__main__":

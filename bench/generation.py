@@ -36,8 +36,11 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB, UNITS, LAYERS, WINDOW, STREAMS = 39, 256, 2, 64, 16
-GOALS = {"speedup_one_stream": 100.0, "sampler_notes_per_s_one_stream": 1_000.0,
-         "sampler_notes_per_s_16_streams": 10_000.0}
+GOALS = {
+    "speedup_one_stream": 100.0,
+    "sampler_notes_per_s_one_stream": 1_000.0,
+    "sampler_notes_per_s_16_streams": 10_000.0,
+}
 
 
 def synthetic_tokens(n: int, seed: int = 0) -> np.ndarray:
@@ -88,10 +91,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=2000, help="notes per stream for the Sampler")
     parser.add_argument("--naive-notes", type=int, default=50, help="notes for the naive loop")
-    parser.add_argument("--naive-steps-16", type=int, default=20,
-                        help="steps of the batched 16-stream naive loop")
-    parser.add_argument("--train-epochs", type=int, default=1,
-                        help="epochs of brief training on synthetic tokens (0: untrained)")
+    parser.add_argument(
+        "--naive-steps-16", type=int, default=20, help="steps of the batched 16-stream naive loop"
+    )
+    parser.add_argument(
+        "--train-epochs",
+        type=int,
+        default=1,
+        help="epochs of brief training on synthetic tokens (0: untrained)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "generation.json")
     args = parser.parse_args(argv)
 
@@ -110,27 +118,38 @@ def main(argv: list[str] | None = None) -> dict:
 
     result = {
         "model": f"onehot_lstm {LAYERS}x{UNITS}, vocab {VOCAB}, sequence model, "
-                 f"{model.count_params():,} parameters, "
-                 + (f"trained {args.train_epochs} epoch(s) on synthetic tokens"
-                    if args.train_epochs else "untrained (seeded initial weights)"),
+        f"{model.count_params():,} parameters, "
+        + (
+            f"trained {args.train_epochs} epoch(s) on synthetic tokens"
+            if args.train_epochs
+            else "untrained (seeded initial weights)"
+        ),
         "naive": f"model.predict on a {WINDOW}-token window per note, NumPy top-p sampling",
         "sampler": f"musicnb.Sampler, mode {sampler.mode}, chunk {sampler.chunk}, "
-                   f"jit_compile={sampler.jit_compile}, temperature 1, top_p 0.95",
+        f"jit_compile={sampler.jit_compile}, temperature 1, top_p 0.95",
         "naive_notes_per_s_one_stream": round(naive_1, 2),
         "naive_notes_per_s_16_streams": round(naive_16, 2),
         "sampler_notes_per_s_one_stream": round(fast_1, 1),
         "sampler_notes_per_s_16_streams": round(fast_16, 1),
         "speedup_one_stream": round(fast_1 / naive_1, 1),
         "speedup_16_streams": round(fast_16 / naive_16, 1),
-        "notes_measured": {"naive_one_stream": args.naive_notes,
-                           "naive_16_streams_steps": args.naive_steps_16,
-                           "sampler_per_stream": args.notes},
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "tensorflow": tf.__version__,
-                    "gpu": bool(tf.config.list_physical_devices("GPU"))},
+        "notes_measured": {
+            "naive_one_stream": args.naive_notes,
+            "naive_16_streams_steps": args.naive_steps_16,
+            "sampler_per_stream": args.notes,
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "gpu": bool(tf.config.list_physical_devices("GPU")),
+        },
     }
-    result["goals"] = {name: {"goal": goal, "measured": result[name], "met": result[name] >= goal}
-                       for name, goal in GOALS.items()}
+    result["goals"] = {
+        name: {"goal": goal, "measured": result[name], "met": result[name] >= goal}
+        for name, goal in GOALS.items()
+    }
     from musicnb.atomic import write_json
 
     write_json(args.out, result, indent=2)
@@ -142,8 +161,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'one stream':22}{naive_1:>15.1f}{fast_1:>17.0f}{fast_1 / naive_1:>8.0f}×")
     print(f"{'16 streams (total)':22}{naive_16:>15.1f}{fast_16:>17.0f}{fast_16 / naive_16:>8.0f}×")
     for name, goal in result["goals"].items():
-        print(f"goal {name} >= {goal['goal']:,.0f}: {goal['measured']:,} "
-              f"{'met' if goal['met'] else 'MISSED'}")
+        print(
+            f"goal {name} >= {goal['goal']:,.0f}: {goal['measured']:,} "
+            f"{'met' if goal['met'] else 'MISSED'}"
+        )
     print(f"written to {args.out}")
     return result
 

@@ -36,14 +36,18 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PUBLISHED = {"LSTM (Bai et al. 2018)": 8.45, "GRU (Bai et al. 2018)": 8.43,
-             "TCN (Bai et al. 2018)": 8.10, "RNN-NADE (Boulanger-Lewandowski et al. 2012)": 5.6}
+PUBLISHED = {
+    "LSTM (Bai et al. 2018)": 8.45,
+    "GRU (Bai et al. 2018)": 8.43,
+    "TCN (Bai et al. 2018)": 8.10,
+    "RNN-NADE (Boulanger-Lewandowski et al. 2012)": 5.6,
+}
 
 
 def chunks(rolls: list[np.ndarray], length: int, stride: int) -> np.ndarray:
     """Windows of ``length`` steps starting every ``stride`` steps (a multiple of 4, so each
     window starts on the same beat of the bar as the chorale)."""
-    out = [roll[s:s + length] for roll in rolls for s in range(0, len(roll) - length + 1, stride)]
+    out = [roll[s : s + length] for roll in rolls for s in range(0, len(roll) - length + 1, stride)]
     return np.stack(out).astype(np.float32)
 
 
@@ -52,8 +56,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("path", nargs="?", default=str(ROOT.parent / "shared/data/jsb-chorales"))
     parser.add_argument("--minutes", type=float, default=16.0, help="training time budget")
     parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--model", choices=("biaxial", "per_note"), default="biaxial",
-                        help="per_note: the time axis only, each note independent (baseline)")
+    parser.add_argument(
+        "--model",
+        choices=("biaxial", "per_note"),
+        default="biaxial",
+        help="per_note: the time axis only, each note independent (baseline)",
+    )
     parser.add_argument("--time-units", type=int, nargs="+", default=[100, 100])
     parser.add_argument("--note-units", type=int, nargs="+", default=[50, 25])
     parser.add_argument("--dropout", type=float, default=0.3)
@@ -82,13 +90,19 @@ def main(argv: list[str] | None = None) -> dict:
     low, high = min(train_pitches), max(train_pitches)
     n_notes = high - low + 1
     outside = sum(1 for f in frames["test"] for frame in f for q in frame if not low <= q <= high)
-    print(f"JSB chorales: {', '.join(f'{k} {len(v)}' for k, v in frames.items())} chorales; "
-          f"model range MIDI {low}..{high} ({n_notes} notes, from the train split); "
-          f"test notes outside it: {outside}")
+    print(
+        f"JSB chorales: {', '.join(f'{k} {len(v)}' for k, v in frames.items())} chorales; "
+        f"model range MIDI {low}..{high} ({n_notes} notes, from the train split); "
+        f"test notes outside it: {outside}"
+    )
 
     def rolls(split: str) -> list[np.ndarray]:
-        return [play_to_roll(frames_to_roll([tuple(q for q in fr if low <= q <= high) for fr in f],
-                                            low, high)) for f in frames[split]]
+        return [
+            play_to_roll(
+                frames_to_roll([tuple(q for q in fr if low <= q <= high) for fr in f], low, high)
+            )
+            for f in frames[split]
+        ]
 
     train_x = chunks(rolls("train"), args.length, args.stride)
     valid_x = chunks(rolls("valid"), args.length, args.stride)
@@ -96,32 +110,56 @@ def main(argv: list[str] | None = None) -> dict:
 
     keras.utils.set_random_seed(args.seed)
     if args.model == "biaxial":
-        model = biaxial(n_notes, tuple(args.time_units), tuple(args.note_units), args.dropout,
-                        low=low, steps_per_quarter=1, learning_rate=args.learning_rate)
+        model = biaxial(
+            n_notes,
+            tuple(args.time_units),
+            tuple(args.note_units),
+            args.dropout,
+            low=low,
+            steps_per_quarter=1,
+            learning_rate=args.learning_rate,
+        )
     else:
-        model = per_note_baseline(n_notes, tuple(args.time_units), args.dropout, low=low,
-                                  steps_per_quarter=1, learning_rate=args.learning_rate)
+        model = per_note_baseline(
+            n_notes,
+            tuple(args.time_units),
+            args.dropout,
+            low=low,
+            steps_per_quarter=1,
+            learning_rate=args.learning_rate,
+        )
     deadline = began + 60 * args.minutes
 
     class Budget(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
-            print(f"epoch {epoch + 1}: loss {logs.get('loss', 0):.3f} play_nll "
-                  f"{logs.get('play_nll', 0):.3f} val_loss {logs.get('val_loss', 0):.3f} "
-                  f"val_play_nll {logs.get('val_play_nll', 0):.3f} "
-                  f"({time.perf_counter() - began:.0f} s)", flush=True)
+            print(
+                f"epoch {epoch + 1}: loss {logs.get('loss', 0):.3f} play_nll "
+                f"{logs.get('play_nll', 0):.3f} val_loss {logs.get('val_loss', 0):.3f} "
+                f"val_play_nll {logs.get('val_play_nll', 0):.3f} "
+                f"({time.perf_counter() - began:.0f} s)",
+                flush=True,
+            )
             if time.perf_counter() > deadline:
                 print("time budget reached; stopping", flush=True)
                 self.model.stop_training = True
 
     history = model.fit(
-        train_x, train_x, validation_data=(valid_x, valid_x), epochs=args.epochs,
-        batch_size=args.batch_size, verbose=0, shuffle=True,
-        callbacks=[Budget(),
-                   keras.callbacks.EarlyStopping("val_play_nll", patience=args.patience, mode="min",
-                                                 restore_best_weights=True),
-                   keras.callbacks.ReduceLROnPlateau("val_play_nll", factor=0.5, patience=2,
-                                                     mode="min")])
+        train_x,
+        train_x,
+        validation_data=(valid_x, valid_x),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        verbose=0,
+        shuffle=True,
+        callbacks=[
+            Budget(),
+            keras.callbacks.EarlyStopping(
+                "val_play_nll", patience=args.patience, mode="min", restore_best_weights=True
+            ),
+            keras.callbacks.ReduceLROnPlateau("val_play_nll", factor=0.5, patience=2, mode="min"),
+        ],
+    )
     epochs_done = len(history.history["loss"])
     trained = time.perf_counter() - began
 
@@ -131,24 +169,34 @@ def main(argv: list[str] | None = None) -> dict:
     longest = max(len(r) for r in test_rolls)
     batch = np.zeros((len(test_rolls), longest, n_notes, 2), np.float32)
     for i, r in enumerate(test_rolls):
-        batch[i, :len(r)] = r
+        batch[i, : len(r)] = r
     probs = model.predict(batch, batch_size=8, verbose=0)
-    piano_probs = [piano_probabilities(probs[i, :len(r), :, 0], low)
-                   for i, r in enumerate(test_rolls)]
+    piano_probs = [
+        piano_probabilities(probs[i, : len(r), :, 0], low) for i, r in enumerate(test_rolls)
+    ]
     truth = [frames_to_piano(f) for f in frames["test"]]
     nll = frame_nll(piano_probs, truth)
     acc = frame_accuracy(piano_probs, truth)
     result = {
-        "test_nll": round(nll["nll"], 4), "test_frame_accuracy": round(acc, 4),
-        "test_frames_scored": nll["frames"], "test_notes_outside_range": outside,
-        "model": args.model, "range": [low, high], "time_units": args.time_units,
+        "test_nll": round(nll["nll"], 4),
+        "test_frame_accuracy": round(acc, 4),
+        "test_frames_scored": nll["frames"],
+        "test_notes_outside_range": outside,
+        "model": args.model,
+        "range": [low, high],
+        "time_units": args.time_units,
         "note_units": args.note_units if args.model == "biaxial" else None,
-        "dropout": args.dropout, "window": args.length,
-        "epochs": epochs_done, "best_val_play_nll": round(min(history.history["val_play_nll"]), 4),
-        "train_seconds": round(trained, 1), "published_test_nll": PUBLISHED,
+        "dropout": args.dropout,
+        "window": args.length,
+        "epochs": epochs_done,
+        "best_val_play_nll": round(min(history.history["val_play_nll"]), 4),
+        "train_seconds": round(trained, 1),
+        "published_test_nll": PUBLISHED,
     }
-    print(f"{args.model}: test NLL {nll['nll']:.3f} nats/frame over {nll['frames']} frames "
-          f"(88 keys, first frame of each chorale not scored); frame accuracy {acc:.3f}")
+    print(
+        f"{args.model}: test NLL {nll['nll']:.3f} nats/frame over {nll['frames']} frames "
+        f"(88 keys, first frame of each chorale not scored); frame accuracy {acc:.3f}"
+    )
     print("published: " + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()))
     out = Path(args.out)
     write_json(out, result)

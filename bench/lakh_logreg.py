@@ -30,8 +30,15 @@ def main() -> None:
     study = lakh_logreg.run(check_folder(args.data), epochs=args.epochs, quick=args.quick)
     print(study)
     print(f"total {study.minutes:.1f} min (2-core CPU shared with other jobs)")
-    write_json(args.out, {"rows": study.rows, "counts": study.counts, "settings": study.settings,
-                          "minutes": study.minutes})
+    write_json(
+        args.out,
+        {
+            "rows": study.rows,
+            "counts": study.counts,
+            "settings": study.settings,
+            "minutes": study.minutes,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,9 @@ def _encoders(name: str, min_count: int | None):
     from musicnb.encoders import MelodyHarmonyEncoder
 
     if name == "zimmerman":
-        return MelodyHarmonyEncoder.zimmerman(**({} if min_count is None else {"min_count": min_count}))
+        return MelodyHarmonyEncoder.zimmerman(
+            **({} if min_count is None else {"min_count": min_count})
+        )
     return MelodyHarmonyEncoder(transpose=True, min_count=5 if min_count is None else min_count)
 
 
@@ -58,9 +60,13 @@ def run_representation(name: str, split, args) -> dict:
 
     import musicnb
     from musicnb.models import melody_harmony_lstm
-    from musicnb.models.melody_harmony import (evaluate_melody_harmony, melody_harmony_chunks,
-                                               melody_harmony_dataset, train_carrying_state,
-                                               zimmerman_config)
+    from musicnb.models.melody_harmony import (
+        evaluate_melody_harmony,
+        melody_harmony_chunks,
+        melody_harmony_dataset,
+        train_carrying_state,
+        zimmerman_config,
+    )
 
     keras.utils.set_random_seed(args.seed)
     encoder = _encoders(name, args.min_count).fit(split.train)
@@ -71,38 +77,78 @@ def run_representation(name: str, split, args) -> dict:
     if name == "zimmerman":
         config = zimmerman_config(units=args.units)
         model = melody_harmony_lstm(encoder.n_melody, encoder.n_chords, **config)
-        result = train_carrying_state(model, (train_m, train_c), (valid_m, valid_c),
-                                      epochs=args.epochs, batch_size=args.batch_size,
-                                      length=args.length, patience=args.patience,
-                                      seed=args.seed, minutes=args.minutes)
+        result = train_carrying_state(
+            model,
+            (train_m, train_c),
+            (valid_m, valid_c),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            length=args.length,
+            patience=args.patience,
+            seed=args.seed,
+            minutes=args.minutes,
+        )
         epochs_done, trained_model = result["epochs_done"], model
         settings = {**config, "state": "carried across chunks", "chunk_length": args.length}
     else:
         import tempfile
 
-        model = melody_harmony_lstm(encoder.n_melody, encoder.n_chords, units=args.units,
-                                    layers=2, input_dropout=0.2, dropout=0.5, alpha=0.5)
+        model = melody_harmony_lstm(
+            encoder.n_melody,
+            encoder.n_chords,
+            units=args.units,
+            layers=2,
+            input_dropout=0.2,
+            dropout=0.5,
+            alpha=0.5,
+        )
         X, Y = melody_harmony_chunks(train_m, train_c, args.length)
         Xv, Yv = melody_harmony_chunks(valid_m, valid_c, args.length)
         stop = _TimeBudget(args.minutes)
         with tempfile.TemporaryDirectory() as run_dir:
-            result = musicnb.train(model, melody_harmony_dataset(X, Y, args.batch_size, seed=args.seed),
-                                   melody_harmony_dataset(Xv, Yv, args.batch_size, shuffle=False),
-                                   run_dir=run_dir, epochs=args.epochs, batch_size=args.batch_size,
-                                   patience=args.patience, resume=False, live_plot=False, verbose=0,
-                                   encoder=encoder, seed=args.seed, callbacks=[stop])
+            result = musicnb.train(
+                model,
+                melody_harmony_dataset(X, Y, args.batch_size, seed=args.seed),
+                melody_harmony_dataset(Xv, Yv, args.batch_size, shuffle=False),
+                run_dir=run_dir,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                patience=args.patience,
+                resume=False,
+                live_plot=False,
+                verbose=0,
+                encoder=encoder,
+                seed=args.seed,
+                callbacks=[stop],
+            )
             trained_model = result.model
         epochs_done = result.epochs_done
-        settings = {"units": args.units, "layers": 2, "alpha": 0.5, "dropout": 0.5,
-                    "input_dropout": 0.2, "optimizer": "adam", "learning_rate": 1e-3,
-                    "state": "zero at every chunk", "chunk_length": args.length}
+        settings = {
+            "units": args.units,
+            "layers": 2,
+            "alpha": 0.5,
+            "dropout": 0.5,
+            "input_dropout": 0.2,
+            "optimizer": "adam",
+            "learning_rate": 1e-3,
+            "state": "zero at every chunk",
+            "chunk_length": args.length,
+        }
     trained = time.perf_counter() - began
     figures = evaluate_melody_harmony(trained_model, test_m, test_c, train_m, train_c)
-    return {"representation": name, "encoder": repr(encoder), "settings": settings,
-            "classes": {"melody": encoder.n_melody, "chords": encoder.n_chords,
-                        "chord_vocabulary": encoder.chord_vocabulary},
-            "epochs_done": epochs_done, "train_minutes": round(trained / 60, 1),
-            "figures": figures}
+    return {
+        "representation": name,
+        "encoder": repr(encoder),
+        "settings": settings,
+        "classes": {
+            "melody": encoder.n_melody,
+            "chords": encoder.n_chords,
+            "chord_vocabulary": encoder.chord_vocabulary,
+        },
+        "epochs_done": epochs_done,
+        "train_minutes": round(trained / 60, 1),
+        "figures": figures,
+    }
 
 
 class _TimeBudget:
@@ -128,13 +174,21 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--representation", choices=("both", "zimmerman", "course"), default="both")
     parser.add_argument("--limit", type=int, default=None, help="load at most this many pieces")
     parser.add_argument("--epochs", type=int, default=60, help="most epochs per representation")
-    parser.add_argument("--minutes", type=float, default=18.0,
-                        help="wall-time budget of each representation's training")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=18.0,
+        help="wall-time budget of each representation's training",
+    )
     parser.add_argument("--units", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--length", type=int, default=128, help="chunk length (steps)")
-    parser.add_argument("--min-count", type=int, default=None,
-                        help="chord cut-off (default: 64 steps for zimmerman, 5 runs for course)")
+    parser.add_argument(
+        "--min-count",
+        type=int,
+        default=None,
+        help="chord cut-off (default: 64 steps for zimmerman, 5 runs for course)",
+    )
     parser.add_argument("--patience", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
@@ -150,14 +204,23 @@ def main(argv: list[str] | None = None) -> dict:
     split = split_by_piece(pieces, (0.8, 0.1, 0.1), seed=args.seed)
     names = ("zimmerman", "course") if args.representation == "both" else (args.representation,)
     record = {
-        "dataset": args.dataset, "machine": f"{os.cpu_count()} CPU cores (shared)",
-        "load": {"pieces": len(pieces), "skipped": report.n_skipped, "reasons": _reason_counts(report),
-                 "seconds": round(loaded, 1)},
+        "dataset": args.dataset,
+        "machine": f"{os.cpu_count()} CPU cores (shared)",
+        "load": {
+            "pieces": len(pieces),
+            "skipped": report.n_skipped,
+            "reasons": _reason_counts(report),
+            "seconds": round(loaded, 1),
+        },
         "pieces": {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)},
-        "published": PUBLISHED, "runs": [],
+        "published": PUBLISHED,
+        "runs": [],
     }
-    print(f"{args.dataset}: {len(pieces)} pieces ({report.n_skipped} files skipped: "
-          f"{_reason_counts(report)}); split {record['pieces']}", flush=True)
+    print(
+        f"{args.dataset}: {len(pieces)} pieces ({report.n_skipped} files skipped: "
+        f"{_reason_counts(report)}); split {record['pieces']}",
+        flush=True,
+    )
     for name in names:
         record["runs"].append(run_representation(name, split, args))
         print(render_run(record["runs"][-1]), flush=True)
@@ -178,18 +241,31 @@ def _reason_counts(report) -> dict[str, int]:
 
 def render_run(run: dict) -> str:
     f = run["figures"]
-    lines = ["", f"== {run['representation']} representation: {run['encoder']}",
-             f"   {run['epochs_done']} epochs in {run['train_minutes']} min; settings {run['settings']}; "
-             f"{f['test_steps']} test steps",
-             f"{'':34}" + "".join(f"{h:>9}" for h in HEADS)]
+    lines = [
+        "",
+        f"== {run['representation']} representation: {run['encoder']}",
+        f"   {run['epochs_done']} epochs in {run['train_minutes']} min; settings {run['settings']}; "
+        f"{f['test_steps']} test steps",
+        f"{'':34}" + "".join(f"{h:>9}" for h in HEADS),
+    ]
 
     def row(label, values):
-        return f"{label:34}" + "".join("      –  " if v is None else f"{100 * v:8.2f}%" for v in values)
+        return f"{label:34}" + "".join(
+            "      –  " if v is None else f"{100 * v:8.2f}%" for v in values
+        )
 
     if run["representation"] == "zimmerman":
-        lines.append(row("published (Zimmerman), sampled", [PUBLISHED["melody_sampled"],
-                                                             PUBLISHED["harmony_sampled"],
-                                                             PUBLISHED["overall_sampled"], None]))
+        lines.append(
+            row(
+                "published (Zimmerman), sampled",
+                [
+                    PUBLISHED["melody_sampled"],
+                    PUBLISHED["harmony_sampled"],
+                    PUBLISHED["overall_sampled"],
+                    None,
+                ],
+            )
+        )
     lines.append(row("ours, sampled", [f[f"{h}_sampled"] for h in HEADS]))
     lines.append(row("ours, argmax", [f[f"{h}_argmax"] for h in HEADS]))
     lines.append(row("bigram (train counts), sampled", [f[f"bigram_{h}_sampled"] for h in HEADS]))

@@ -28,12 +28,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="30 files, 1 epoch (smoke test)")
     parser.add_argument("--out", default=str(ROOT / "build/bench/midi_rnn.json"))
     args = parser.parse_args()
-    study = midi_rnn.run(midi_rnn.check_folder(args.data), epochs=args.epochs,
-                         window=args.window, quick=args.quick)
+    study = midi_rnn.run(
+        midi_rnn.check_folder(args.data), epochs=args.epochs, window=args.window, quick=args.quick
+    )
     print(study)
     print(f"total {study.minutes:.1f} min (2-core CPU shared with other jobs)")
-    write_json(args.out, {"rows": study.rows, "counts": study.counts, "settings": study.settings,
-                          "minutes": study.minutes})
+    write_json(
+        args.out,
+        {
+            "rows": study.rows,
+            "counts": study.counts,
+            "settings": study.settings,
+            "minutes": study.minutes,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def measure(repeats: int = 3) -> dict:
             warm.append(time.perf_counter() - began)
     studio.run_picker.value = str(pretrained_dir() / "06_biaxial")
     studio.bars.value, studio.streams.value = 1, 2
-    studio.generate_button.click()                      # traces the compiled step functions
+    studio.generate_button.click()  # traces the compiled step functions
     studio.bars.value = 8
     runs = []
     for seed in range(repeats):
@@ -65,17 +65,33 @@ def measure(repeats: int = 3) -> dict:
         began = time.perf_counter()
         studio.generate_button.click()
         runs.append(time.perf_counter() - began)
-        assert studio.result is not None and "musicnb-ok" in studio.message.value, studio.message.value
-    return {"switch_cold_s": cold, "switch_warm_s": max(warm),
-            "biaxial_8_bars_2_streams_s": sorted(runs)[len(runs) // 2],
-            "biaxial_runs_s": runs}
+        assert studio.result is not None and "musicnb-ok" in studio.message.value, (
+            studio.message.value
+        )
+    return {
+        "switch_cold_s": cold,
+        "switch_warm_s": max(warm),
+        "biaxial_8_bars_2_streams_s": sorted(runs)[len(runs) // 2],
+        "biaxial_runs_s": runs,
+    }
 
 
 def browser() -> float | None:
     out = ROOT / "build" / "browser" / "latency.json"
     out.unlink(missing_ok=True)
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "browser",
-                    str(ROOT / "tests" / "test_browser.py")], cwd=ROOT, check=False)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-m",
+            "browser",
+            str(ROOT / "tests" / "test_browser.py"),
+        ],
+        cwd=ROOT,
+        check=False,
+    )
     if not out.exists():
         return None
     return float(json.loads(out.read_text())["visible_after_done_s"])
@@ -96,7 +112,9 @@ def main() -> int:
         if value is None:
             print(f"{name:32} not measured")
         else:
-            print(f"{name:32} {value:7.2f} s   goal <= {goal:g} s   {'ok' if value <= goal else 'MISSED'}")
+            print(
+                f"{name:32} {value:7.2f} s   goal <= {goal:g} s   {'ok' if value <= goal else 'MISSED'}"
+            )
     print("cold loads:", {k: round(v, 2) for k, v in results["switch_cold_s"].items()})
     from musicnb.atomic import write_json
 

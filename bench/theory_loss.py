@@ -62,8 +62,10 @@ def main(argv=None) -> dict:
     pieces, _ = musicnb.load_corpus(args.dataset, limit=args.limit)
     split = musicnb.split_by_piece(pieces, seed=0)
     encoder = NoteEventEncoder(part="all")
-    events = {name: [e for e in (encoder.encode(p) for p in getattr(split, name)) if len(e) > 4]
-              for name in ("train", "valid", "test")}
+    events = {
+        name: [e for e in (encoder.encode(p) for p in getattr(split, name)) if len(e) > 4]
+        for name in ("train", "valid", "test")
+    }
     X, y = note_event_windows(events["train"], 3)
     Xv, yv = note_event_windows(events["valid"] or events["train"][:1], 3)
     primers = [(e[:3], p) for e, p in zip(events["test"], split.test)][:8]
@@ -71,37 +73,72 @@ def main(argv=None) -> dict:
     def key_of(piece):
         return piece.key or estimate_key(piece.pitch, piece.duration)
 
-    truth = {"scale": float(np.mean([scale_consistency(e[:, 0].astype(int))[0] for e in events["test"]])),
-             "in_key": float(np.nanmean([in_key_share(e[:, 0], key_of(p)) for e, p in
-                                         zip(events["test"], split.test)]))}
+    truth = {
+        "scale": float(
+            np.mean([scale_consistency(e[:, 0].astype(int))[0] for e in events["test"]])
+        ),
+        "in_key": float(
+            np.nanmean(
+                [in_key_share(e[:, 0], key_of(p)) for e, p in zip(events["test"], split.test)]
+            )
+        ),
+    }
     results: dict[str, list] = {"paper": [], "mse": []}
     began = time.perf_counter()
     for seed in args.seeds:
         for loss in ("paper", "mse"):
             keras.utils.set_random_seed(seed)
-            model = pitch_regression_lstm(normalization_data=np.concatenate(events["train"]), loss=loss)
-            model.fit(X, y, validation_data=(Xv, yv), epochs=args.epochs, batch_size=64, verbose=0,
-                      callbacks=[keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)])
+            model = pitch_regression_lstm(
+                normalization_data=np.concatenate(events["train"]), loss=loss
+            )
+            model.fit(
+                X,
+                y,
+                validation_data=(Xv, yv),
+                epochs=args.epochs,
+                batch_size=64,
+                verbose=0,
+                callbacks=[keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)],
+            )
             scale, in_key = [], []
             for i, (primer, piece) in enumerate(primers):
-                notes = generate_note_events(model, primer, 64, noise=0.4, seed=1000 + i, dt_grid=0.25)
+                notes = generate_note_events(
+                    model, primer, 64, noise=0.4, seed=1000 + i, dt_grid=0.25
+                )
                 scale.append(scale_consistency(notes[:, 0].astype(int))[0])
                 in_key.append(in_key_share(notes[:, 0], key_of(piece)))
-            results[loss].append({"seed": seed, "scale": float(np.mean(scale)),
-                                  "in_key": float(np.nanmean(in_key))})
-            print(f"seed {seed}, {loss}: scale consistency {results[loss][-1]['scale']:.3f}, "
-                  f"in key {results[loss][-1]['in_key']:.3f}", flush=True)
-    record = {"dataset": args.dataset, "pieces": len(pieces), "windows": int(len(X)),
-              "epochs": args.epochs, "seeds": args.seeds, "test_pieces": truth, "runs": results,
-              "minutes": round((time.perf_counter() - began) / 60, 1)}
-    print(f"\n{args.dataset}: {len(X)} training windows, {args.epochs} epochs max, seeds {args.seeds}, "
-          f"{record['minutes']} min")
+            results[loss].append(
+                {"seed": seed, "scale": float(np.mean(scale)), "in_key": float(np.nanmean(in_key))}
+            )
+            print(
+                f"seed {seed}, {loss}: scale consistency {results[loss][-1]['scale']:.3f}, "
+                f"in key {results[loss][-1]['in_key']:.3f}",
+                flush=True,
+            )
+    record = {
+        "dataset": args.dataset,
+        "pieces": len(pieces),
+        "windows": int(len(X)),
+        "epochs": args.epochs,
+        "seeds": args.seeds,
+        "test_pieces": truth,
+        "runs": results,
+        "minutes": round((time.perf_counter() - began) / 60, 1),
+    }
+    print(
+        f"\n{args.dataset}: {len(X)} training windows, {args.epochs} epochs max, seeds {args.seeds}, "
+        f"{record['minutes']} min"
+    )
     print(f"{'':28}{'scale consistency':>22}{'in-key rate':>18}")
     for loss, label in (("paper", "theory loss (paper)"), ("mse", "plain MSE")):
         s = np.array([r["scale"] for r in results[loss]])
         k = np.array([r["in_key"] for r in results[loss]])
-        print(f"{label:28}{100 * s.mean():12.1f} ± {100 * s.std():4.1f} %{100 * k.mean():10.1f} ± {100 * k.std():4.1f} %")
-    print(f"{'test pieces themselves':28}{100 * truth['scale']:12.1f} %{'':8}{100 * truth['in_key']:8.1f} %")
+        print(
+            f"{label:28}{100 * s.mean():12.1f} ± {100 * s.std():4.1f} %{100 * k.mean():10.1f} ± {100 * k.std():4.1f} %"
+        )
+    print(
+        f"{'test pieces themselves':28}{100 * truth['scale']:12.1f} %{'':8}{100 * truth['in_key']:8.1f} %"
+    )
     from musicnb.atomic import write_json
 
     write_json(args.out, record)

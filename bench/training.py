@@ -45,13 +45,16 @@ def measure(sequence: bool, seconds: float) -> dict:
 
     keras.utils.set_random_seed(0)
     length = CHUNK if sequence else WINDOW
-    model = onehot_lstm(VOCAB, window=length, units=UNITS, layers=LAYERS, dropout=0.2,
-                        sequence=sequence)
+    model = onehot_lstm(
+        VOCAB, window=length, units=UNITS, layers=LAYERS, dropout=0.2, sequence=sequence
+    )
     batches = 8
     stream = tokens(BATCH * batches * (length + 1) + 1)
     view = np.lib.stride_tricks.sliding_window_view(stream, length + 1)[:: length + 1]
     X = np.ascontiguousarray(view[: BATCH * batches, :length])
-    y = np.ascontiguousarray(view[: BATCH * batches, 1:] if sequence else view[: BATCH * batches, -1])
+    y = np.ascontiguousarray(
+        view[: BATCH * batches, 1:] if sequence else view[: BATCH * batches, -1]
+    )
     model.fit(X, y, batch_size=BATCH, epochs=1, verbose=0)  # warm-up: trace + compile
     done, began = 0, time.perf_counter()
     while time.perf_counter() - began < seconds:
@@ -60,11 +63,16 @@ def measure(sequence: bool, seconds: float) -> dict:
     elapsed = time.perf_counter() - began
     examples = done * len(X)
     targets_per_example = length if sequence else 1
-    return {"way": "sequence" if sequence else "windows", "steps_per_example": length,
-            "targets_per_example": targets_per_example, "examples": examples,
-            "seconds": round(elapsed, 3), "examples_per_s": round(examples / elapsed, 1),
-            "targets_per_s": round(examples * targets_per_example / elapsed, 1),
-            "parameters": int(model.count_params())}
+    return {
+        "way": "sequence" if sequence else "windows",
+        "steps_per_example": length,
+        "targets_per_example": targets_per_example,
+        "examples": examples,
+        "seconds": round(elapsed, 3),
+        "examples_per_s": round(examples / elapsed, 1),
+        "targets_per_s": round(examples * targets_per_example / elapsed, 1),
+        "parameters": int(model.count_params()),
+    }
 
 
 def main() -> None:
@@ -79,16 +87,27 @@ def main() -> None:
     windows = measure(sequence=False, seconds=args.seconds)
     sequence = measure(sequence=True, seconds=args.seconds)
     ratio = sequence["targets_per_s"] / windows["targets_per_s"]
-    result = {"benchmark": "training", "model": f"{LAYERS}x{UNITS} LSTM, vocab {VOCAB}",
-              "batch_size": BATCH, "windows": windows, "sequence": sequence,
-              "ratio_targets_per_s": round(ratio, 1),
-              "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                          "tensorflow": tf.__version__, "keras": keras.__version__,
-                          "gpus": len(tf.config.list_physical_devices("GPU"))}}
+    result = {
+        "benchmark": "training",
+        "model": f"{LAYERS}x{UNITS} LSTM, vocab {VOCAB}",
+        "batch_size": BATCH,
+        "windows": windows,
+        "sequence": sequence,
+        "ratio_targets_per_s": round(ratio, 1),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "gpus": len(tf.config.list_physical_devices("GPU")),
+        },
+    }
     print(f"Training throughput, {result['model']}, batch {BATCH}")
     for row in (windows, sequence):
-        print(f"  {row['way']:<9} {row['steps_per_example']:>4} steps/example  "
-              f"{row['examples_per_s']:>9,.1f} examples/s  {row['targets_per_s']:>11,.1f} targets/s")
+        print(
+            f"  {row['way']:<9} {row['steps_per_example']:>4} steps/example  "
+            f"{row['examples_per_s']:>9,.1f} examples/s  {row['targets_per_s']:>11,.1f} targets/s"
+        )
     print(f"  sequence training predicts {ratio:.1f}x more targets per second")
     out = Path(args.out)
     from musicnb.atomic import write_json

@@ -66,8 +66,13 @@ def run_one(way: str, pieces: int) -> dict:
         X, y = windows(sequences, SIZE)
         n, nbytes = len(X), X.nbytes + y.nbytes
     seconds = time.perf_counter() - began
-    return {"way": way, "windows": int(n), "seconds": seconds, "array_mb": nbytes / 2**20,
-            "peak_mb": peak_mb() - base}
+    return {
+        "way": way,
+        "windows": int(n),
+        "seconds": seconds,
+        "array_mb": nbytes / 2**20,
+        "peak_mb": peak_mb() - base,
+    }
 
 
 def main() -> None:
@@ -80,8 +85,12 @@ def main() -> None:
         return
     results = {}
     for way in ("musicnb", "classic"):
-        out = subprocess.run([sys.executable, __file__, "--one", way, "--pieces", str(args.pieces)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", way, "--pieces", str(args.pieces)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results[way] = json.loads(out.stdout.strip().splitlines()[-1])
     ours, classic = results["musicnb"], results["classic"]
     print(f"{ours['windows']:,} windows of {SIZE} steps, {VOCAB} classes")
@@ -93,9 +102,15 @@ def main() -> None:
     print(f"ratio classic/musicnb: peak memory {ratio_mem:.0f}x, time {ratio_time:.1f}x")
     from musicnb.atomic import write_json
 
-    write_json(ROOT / "build" / "bench" / "windows.json",
-               {"classic": classic, "musicnb": ours, "peak_memory_ratio": ratio_mem,
-                "time_ratio": ratio_time})
+    write_json(
+        ROOT / "build" / "bench" / "windows.json",
+        {
+            "classic": classic,
+            "musicnb": ours,
+            "peak_memory_ratio": ratio_mem,
+            "time_ratio": ratio_time,
+        },
+    )
 
 
 if __name__ == "__main__":

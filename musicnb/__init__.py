@@ -23,17 +23,38 @@ from .settings import cache_dir, export_dir, quick_mode, runs_dir
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
-    "load_corpus": "corpus", "LoadReport": "corpus", "COLLECTIONS": "corpus",
-    "EventEncoder": "encoders", "NoteChordTokenEncoder": "encoders",
-    "MelodyHarmonyEncoder": "encoders", "NoteEventEncoder": "encoders",
+    "load_corpus": "corpus",
+    "LoadReport": "corpus",
+    "COLLECTIONS": "corpus",
+    "EventEncoder": "encoders",
+    "NoteChordTokenEncoder": "encoders",
+    "MelodyHarmonyEncoder": "encoders",
+    "NoteEventEncoder": "encoders",
     "PianoRollEncoder": "encoders",
-    "windows": "windowing", "sequence_chunks": "windowing", "split_by_piece": "windowing",
-    "make_dataset": "windowing", "window_dataset": "windowing", "windowing": None,
-    "train": "training", "Sampler": "sampling",
-    "export": "export", "doctor": "doctor",
-    "midi": None, "audio": None, "plots": None, "models": None, "losses": None,
-    "metrics": None, "widgets": None, "studio": None, "diagnostics": None, "harmony": None,
-    "corpus": None, "encoders": None, "sampling": None, "training": None,
+    "windows": "windowing",
+    "sequence_chunks": "windowing",
+    "split_by_piece": "windowing",
+    "make_dataset": "windowing",
+    "window_dataset": "windowing",
+    "windowing": None,
+    "train": "training",
+    "Sampler": "sampling",
+    "export": "export",
+    "doctor": "doctor",
+    "midi": None,
+    "audio": None,
+    "plots": None,
+    "models": None,
+    "losses": None,
+    "metrics": None,
+    "widgets": None,
+    "studio": None,
+    "diagnostics": None,
+    "harmony": None,
+    "corpus": None,
+    "encoders": None,
+    "sampling": None,
+    "training": None,
 }
 
 
@@ -61,7 +82,8 @@ def require_version(expected: str) -> str:
         raise MusicnbError(
             f"This notebook expects musicnb {expected}, but {__version__} is installed. "
             "Run `make lab` from the repository root (it reinstalls the package from this "
-            "checkout), or in Colab restart the runtime after the install cell.")
+            "checkout), or in Colab restart the runtime after the install cell."
+        )
     return __version__
 
 
@@ -79,5 +101,18 @@ def _start_tensorflow_quietly_in_a_kernel() -> None:
 
 _start_tensorflow_quietly_in_a_kernel()
 
-__all__ = sorted(["__version__", "MusicnbError", "Piece", "ChordLabel", "Note", "quick_mode",
-                  "cache_dir", "runs_dir", "export_dir", "require_version", *_LAZY])
+__all__ = sorted(
+    [
+        "__version__",
+        "MusicnbError",
+        "Piece",
+        "ChordLabel",
+        "Note",
+        "quick_mode",
+        "cache_dir",
+        "runs_dir",
+        "export_dir",
+        "require_version",
+        *_LAZY,
+    ]
+)

@@ -36,15 +36,22 @@ MODELS = ("onehot_lstm", "stacked_lstm", "conv1d_lstm", "logistic_regression")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m musicnb",
-        description="musicnb: train next-note models on real music and generate MIDI.")
+        description="musicnb: train next-note models on real music and generate MIDI.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a next-note model on a corpus",
-                                description="Train a next-note model (resumes an existing run).")
+    train = commands.add_parser(
+        "train",
+        help="train a next-note model on a corpus",
+        description="Train a next-note model (resumes an existing run).",
+    )
     train.add_argument("--model", choices=MODELS, default="onehot_lstm")
-    train.add_argument("--corpus", default="oneill_1850",
-                       help="a named collection (bach, ryans_mammoth, oneill_1850, essen) or a "
-                            "folder/file of MIDI/ABC/MusicXML (default: oneill_1850)")
+    train.add_argument(
+        "--corpus",
+        default="oneill_1850",
+        help="a named collection (bach, ryans_mammoth, oneill_1850, essen) or a "
+        "folder/file of MIDI/ABC/MusicXML (default: oneill_1850)",
+    )
     train.add_argument("--limit", type=int, default=None, help="load at most this many pieces")
     data = train.add_argument_group("encoding (EventEncoder)")
     data.add_argument("--steps-per-quarter", type=int, default=4)
@@ -53,13 +60,24 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--part", type=int, default=None, help="part to read (default: top line)")
     data.add_argument("--transpose", action="store_true", help="move every piece to C/A minor")
     shape = train.add_argument_group("model")
-    shape.add_argument("--window", type=int, default=None,
-                       help="window length for many-to-one models (builder default if unset)")
-    shape.add_argument("--many-to-one", action="store_true",
-                       help="train the recurrent model on windows, as the classic scripts do "
-                            "(default: a sequence model predicting every next step)")
-    shape.add_argument("--chunk-length", type=int, default=64,
-                       help="steps per training chunk of a sequence model (default 64)")
+    shape.add_argument(
+        "--window",
+        type=int,
+        default=None,
+        help="window length for many-to-one models (builder default if unset)",
+    )
+    shape.add_argument(
+        "--many-to-one",
+        action="store_true",
+        help="train the recurrent model on windows, as the classic scripts do "
+        "(default: a sequence model predicting every next step)",
+    )
+    shape.add_argument(
+        "--chunk-length",
+        type=int,
+        default=64,
+        help="steps per training chunk of a sequence model (default 64)",
+    )
     shape.add_argument("--units", type=int, default=None)
     shape.add_argument("--layers", type=int, default=None)
     shape.add_argument("--filters", type=int, default=None)
@@ -70,14 +88,21 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--batch-size", type=int, default=64)
     fit.add_argument("--patience", type=int, default=5, help="early-stopping patience (epochs)")
     fit.add_argument("--seed", type=int, default=0, help="seeds the split, the weights, the order")
-    fit.add_argument("--run-dir", type=Path, default=None,
-                     help="run folder (default: runs_dir()/<model>)")
-    fit.add_argument("--restart", action="store_true", help="start the run over instead of resuming")
+    fit.add_argument(
+        "--run-dir", type=Path, default=None, help="run folder (default: runs_dir()/<model>)"
+    )
+    fit.add_argument(
+        "--restart", action="store_true", help="start the run over instead of resuming"
+    )
 
-    gen = commands.add_parser("generate", help="sample MIDI files from a trained run",
-                              description="Sample from a trained run and write MIDI files.")
-    gen.add_argument("--run", required=True,
-                     help="run folder, or the name of a run under runs_dir()")
+    gen = commands.add_parser(
+        "generate",
+        help="sample MIDI files from a trained run",
+        description="Sample from a trained run and write MIDI files.",
+    )
+    gen.add_argument(
+        "--run", required=True, help="run folder, or the name of a run under runs_dir()"
+    )
     gen.add_argument("--which", choices=("best", "last"), default="best")
     gen.add_argument("--length", type=int, default=256, help="steps to generate (16ths)")
     gen.add_argument("--temperature", type=float, default=1.0, help="0 = argmax")
@@ -86,18 +111,30 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--streams", type=int, default=1)
     gen.add_argument("--seed", type=int, default=None)
     gen.add_argument("--key", default=None, help='only pitches of this scale, e.g. "G major"')
-    gen.add_argument("--primer", default=None,
-                     help="a MIDI file whose opening primes the model, or 'test' for the "
-                          "opening of the first test piece of the run's corpus (default: a rest)")
+    gen.add_argument(
+        "--primer",
+        default=None,
+        help="a MIDI file whose opening primes the model, or 'test' for the "
+        "opening of the first test piece of the run's corpus (default: a rest)",
+    )
     gen.add_argument("--primer-steps", type=int, default=32, help="steps of the primer to use")
-    gen.add_argument("--window", type=int, default=None,
-                     help="tokens a window model sees (default: the model's input length)")
-    gen.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
-                     help="compile the sampling loop with XLA: a few seconds once, then several "
-                          "times faster (auto: on from 10,000 notes in total)")
+    gen.add_argument(
+        "--window",
+        type=int,
+        default=None,
+        help="tokens a window model sees (default: the model's input length)",
+    )
+    gen.add_argument(
+        "--jit",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="compile the sampling loop with XLA: a few seconds once, then several "
+        "times faster (auto: on from 10,000 notes in total)",
+    )
     gen.add_argument("--tempo", type=float, default=120.0, help="quarter notes per minute")
-    gen.add_argument("--out", type=Path, default=None,
-                     help="folder for the MIDI files (default: export_dir())")
+    gen.add_argument(
+        "--out", type=Path, default=None, help="folder for the MIDI files (default: export_dir())"
+    )
     gen.add_argument("--name", default=None, help="file name stem (default: the run's name)")
 
     commands.add_parser("runs", help="list the trained runs")
@@ -111,8 +148,10 @@ def _load_pieces(corpus: str, limit: int | None) -> list[Any]:
 
     pieces, report = load_corpus(corpus, limit=limit)
     skipped = getattr(report, "skipped", [])
-    print(f"corpus {corpus}: {len(pieces)} pieces loaded"
-          + (f", {len(skipped)} skipped" if skipped else ""))
+    print(
+        f"corpus {corpus}: {len(pieces)} pieces loaded"
+        + (f", {len(skipped)} skipped" if skipped else "")
+    )
     return list(pieces)
 
 
@@ -126,8 +165,9 @@ def _split_and_encode(pieces: list[Any], encoder: Any, seed: int) -> dict[str, l
     return encoded
 
 
-def _examples(sequences: list[Any], sequence_model: bool, window: int, chunk: int,
-              training: bool) -> Any:
+def _examples(
+    sequences: list[Any], sequence_model: bool, window: int, chunk: int, training: bool
+) -> Any:
     from .windowing import sequence_chunks, windows
 
     if not sequences:
@@ -147,15 +187,23 @@ def _build_model(args: argparse.Namespace, vocab_size: int) -> tuple[Any, dict[s
 
     builder = getattr(models, args.model)
     accepted = inspect.signature(builder).parameters
-    wanted = {"window": args.window, "units": args.units, "layers": args.layers,
-              "filters": args.filters, "dropout": args.dropout,
-              "learning_rate": args.learning_rate}
+    wanted = {
+        "window": args.window,
+        "units": args.units,
+        "layers": args.layers,
+        "filters": args.filters,
+        "dropout": args.dropout,
+        "learning_rate": args.learning_rate,
+    }
     if "sequence" in accepted:
         wanted["sequence"] = not args.many_to_one
         if not args.many_to_one:
             wanted["window"] = None  # a sequence model takes chunks of any length
-    kwargs = {k: v for k, v in wanted.items() if k in accepted and
-              (v is not None or k == "window" and wanted.get("sequence"))}
+    kwargs = {
+        k: v
+        for k, v in wanted.items()
+        if k in accepted and (v is not None or k == "window" and wanted.get("sequence"))
+    }
     model = builder(vocab_size, **kwargs)
     sequence_model = len(model.outputs[0].shape) == 3
     window = None if sequence_model else int(model.inputs[0].shape[1])
@@ -171,34 +219,66 @@ def command_train(args: argparse.Namespace) -> int:
             raise MusicnbError(f"--{name.replace('_', '-')} must be at least 1.")
     if not args.learning_rate > 0:
         raise MusicnbError(f"--learning-rate must be above 0, got {args.learning_rate}.")
-    encoder = EventEncoder(steps_per_quarter=args.steps_per_quarter, low=args.low, high=args.high,
-                           part=args.part, transpose=args.transpose)
+    encoder = EventEncoder(
+        steps_per_quarter=args.steps_per_quarter,
+        low=args.low,
+        high=args.high,
+        part=args.part,
+        transpose=args.transpose,
+    )
     pieces = _load_pieces(args.corpus, args.limit)
     encoded = _split_and_encode(pieces, encoder, args.seed)
     model, shape = _build_model(args, encoder.vocab_size)
     window = shape["window"]
-    train_data = _examples(encoded["train"], shape["sequence_model"], window, args.chunk_length, True)
-    valid_data = _examples(encoded["valid"], shape["sequence_model"], window, args.chunk_length, False)
+    train_data = _examples(
+        encoded["train"], shape["sequence_model"], window, args.chunk_length, True
+    )
+    valid_data = _examples(
+        encoded["valid"], shape["sequence_model"], window, args.chunk_length, False
+    )
     run_dir = args.run_dir
-    info = {"corpus": args.corpus, "limit": args.limit, "split_seed": args.seed,
-            "chunk_length": args.chunk_length if shape["sequence_model"] else None,
-            "window": None if shape["sequence_model"] else window,
-            "pieces": {k: len(v) for k, v in encoded.items()},
-            "command": "python -m musicnb " + " ".join(sys.argv[1:])}
-    print(f"{args.model}: {model.count_params():,} parameters; "
-          f"{len(train_data)} training examples ({'sequence chunks' if shape['sequence_model'] else 'windows'})")
-    result = train(model, tuple(train_data), None if valid_data is None else tuple(valid_data),
-                   run_dir=run_dir, epochs=args.epochs, batch_size=args.batch_size,
-                   name=None if run_dir else args.model, patience=args.patience,
-                   encoder=encoder, info=info, seed=args.seed, resume=not args.restart,
-                   live_plot=False)
+    info = {
+        "corpus": args.corpus,
+        "limit": args.limit,
+        "split_seed": args.seed,
+        "chunk_length": args.chunk_length if shape["sequence_model"] else None,
+        "window": None if shape["sequence_model"] else window,
+        "pieces": {k: len(v) for k, v in encoded.items()},
+        "command": "python -m musicnb " + " ".join(sys.argv[1:]),
+    }
+    print(
+        f"{args.model}: {model.count_params():,} parameters; "
+        f"{len(train_data)} training examples ({'sequence chunks' if shape['sequence_model'] else 'windows'})"
+    )
+    result = train(
+        model,
+        tuple(train_data),
+        None if valid_data is None else tuple(valid_data),
+        run_dir=run_dir,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        name=None if run_dir else args.model,
+        patience=args.patience,
+        encoder=encoder,
+        info=info,
+        seed=args.seed,
+        resume=not args.restart,
+        live_plot=False,
+    )
     print(f"run folder: {result.run_dir}")
-    test_data = _examples(encoded["test"], shape["sequence_model"], window, args.chunk_length, False)
+    test_data = _examples(
+        encoded["test"], shape["sequence_model"], window, args.chunk_length, False
+    )
     if test_data is not None:
         from .metrics import compare_next_event
 
-        table = compare_next_event({args.model: result.model}, test_data.X, test_data.y,
-                                   encoded["train"], vocab_size=encoder.vocab_size)
+        table = compare_next_event(
+            {args.model: result.model},
+            test_data.X,
+            test_data.y,
+            encoded["train"],
+            vocab_size=encoder.vocab_size,
+        )
         print(repr(table))
         scores = {row["name"]: {k: v for k, v in row.items() if k != "name"} for row in table.rows}
         _write_json_atomic(result.run_dir / "test_scores.json", scores)
@@ -219,8 +299,10 @@ def _primer_tokens(args: argparse.Namespace, run: Any) -> Any:
     if args.primer == "test":
         info = run.info.get("info", {})
         if "corpus" not in info:
-            raise MusicnbError("--primer test needs a run trained with `python -m musicnb train` "
-                               "(its run.json names the corpus); give a MIDI file instead.")
+            raise MusicnbError(
+                "--primer test needs a run trained with `python -m musicnb train` "
+                "(its run.json names the corpus); give a MIDI file instead."
+            )
         pieces = _load_pieces(info["corpus"], info.get("limit"))
         tokens = _split_and_encode(pieces, encoder, int(info.get("split_seed", 0)))["test"][0]
     else:
@@ -229,10 +311,15 @@ def _primer_tokens(args: argparse.Namespace, run: Any) -> Any:
         piece = read(args.primer)
         if piece.n_notes == 0:
             drums = read(args.primer, drums=True).n_notes
-            raise MusicnbError(f"The primer {args.primer} has no pitched notes"
-                               + (f" (only {drums} drum notes on channel 10, which the model "
-                                  "does not play)" if drums else "")
-                               + "; give a MIDI file with a melody, or leave --primer out.")
+            raise MusicnbError(
+                f"The primer {args.primer} has no pitched notes"
+                + (
+                    f" (only {drums} drum notes on channel 10, which the model does not play)"
+                    if drums
+                    else ""
+                )
+                + "; give a MIDI file with a melody, or leave --primer out."
+            )
         tokens = encoder.encode(piece)
     tokens = np.asarray(tokens)[: args.primer_steps]
     if tokens.size == 0:
@@ -249,13 +336,23 @@ def command_generate(args: argparse.Namespace) -> int:
 
     run = load_run(args.run, which=args.which)
     if run.encoder is None:
-        raise MusicnbError(f"{run.run_dir} has no encoder.json, so its tokens cannot become MIDI; "
-                           "train with `encoder=` (the command line always saves it).")
+        raise MusicnbError(
+            f"{run.run_dir} has no encoder.json, so its tokens cannot become MIDI; "
+            "train with `encoder=` (the command line always saves it)."
+        )
     jit = args.jit == "on" or (args.jit == "auto" and args.length * args.streams >= 10_000)
     sampler = Sampler(run.model, run.encoder, window=args.window, jit_compile=jit)
     primer = _primer_tokens(args, run)
-    tokens = sampler.generate(primer, args.length, temperature=args.temperature, top_k=args.top_k,
-                              top_p=args.top_p, streams=args.streams, seed=args.seed, key=args.key)
+    tokens = sampler.generate(
+        primer,
+        args.length,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        streams=args.streams,
+        seed=args.seed,
+        key=args.key,
+    )
     from .names import safe_stem
     from .validation import writable_folder
 
@@ -282,8 +379,10 @@ def command_runs(args: argparse.Namespace) -> int:
         return 0
     for path in runs:
         info = json.loads((path / "run.json").read_text())
-        print(f"{path.name:30} {info.get('builder') or info.get('kind', ''):20} "
-              f"{info.get('epochs_done', 0):>4} epochs")
+        print(
+            f"{path.name:30} {info.get('builder') or info.get('kind', ''):20} "
+            f"{info.get('epochs_done', 0):>4} epochs"
+        )
     return 0
 
 
@@ -295,8 +394,12 @@ def command_doctor(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-COMMANDS = {"train": command_train, "generate": command_generate, "runs": command_runs,
-            "doctor": command_doctor}
+COMMANDS = {
+    "train": command_train,
+    "generate": command_generate,
+    "runs": command_runs,
+    "doctor": command_doctor,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

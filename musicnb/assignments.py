@@ -57,13 +57,18 @@ from .exercises import STUB_MESSAGE
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 #: What a solution region becomes in the student notebook (nbgrader's ``code_stub``).
-CODE_STUB = f'# YOUR CODE HERE (see the exercise above)\nraise NotImplementedError("{STUB_MESSAGE}")'
+CODE_STUB = (
+    f'# YOUR CODE HERE (see the exercise above)\nraise NotImplementedError("{STUB_MESSAGE}")'
+)
 #: Tag of the student copy of an exercise cell in :func:`checking_notebook` (nbclient lets a
 #: cell tagged ``raises-exception`` fail without stopping the run).
 STUDENT_TAG = "student-stub"
 #: One sentence, the shape every checker reports in.
-MESSAGE_SHAPE = re.compile(r"^(?P<case>.+?) — got (?P<got>.+), expected (?P<expected>.+) — "
-                           r"(?P<hint>.+)$", re.DOTALL)
+MESSAGE_SHAPE = re.compile(
+    r"^(?P<case>.+?) — got (?P<got>.+), expected (?P<expected>.+) — "
+    r"(?P<hint>.+)$",
+    re.DOTALL,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class SolutionRegion:
 
     cell_index: int
     cell_id: str
-    lines: tuple[str, ...]   # the answer's lines, between the markers
+    lines: tuple[str, ...]  # the answer's lines, between the markers
 
 
 def _read(path: str | Path) -> Any:
@@ -100,21 +105,29 @@ def solution_regions(notebook: Any) -> list[SolutionRegion]:
             where = f"cell {index} (id {cell.get('id', '?')}), line {number + 1}"
             if BEGIN in line:
                 if cell.cell_type != "code":
-                    raise MusicnbError(f"{where}: a solution region in a {cell.cell_type} cell; "
-                                       "keep answers in code cells.")
+                    raise MusicnbError(
+                        f"{where}: a solution region in a {cell.cell_type} cell; "
+                        "keep answers in code cells."
+                    )
                 if start is not None:
-                    raise MusicnbError(f"{where}: a second {BEGIN!r} before {END!r}; close the "
-                                       "first region first.")
+                    raise MusicnbError(
+                        f"{where}: a second {BEGIN!r} before {END!r}; close the first region first."
+                    )
                 start = number
             elif END in line:
                 if start is None:
                     raise MusicnbError(f"{where}: {END!r} without a {BEGIN!r} above it.")
-                regions.append(SolutionRegion(index, str(cell.get("id", index)),
-                                              tuple(lines[start + 1:number])))
+                regions.append(
+                    SolutionRegion(
+                        index, str(cell.get("id", index)), tuple(lines[start + 1 : number])
+                    )
+                )
                 start = None
         if start is not None:
-            raise MusicnbError(f"cell {index} (id {cell.get('id', '?')}): {BEGIN!r} is never "
-                               f"closed; add {END!r} after the answer.")
+            raise MusicnbError(
+                f"cell {index} (id {cell.get('id', '?')}): {BEGIN!r} is never "
+                f"closed; add {END!r} after the answer."
+            )
     return regions
 
 
@@ -129,8 +142,14 @@ def mark_solution_cells(notebook: Any) -> int:
     changed = 0
     for index in exercise_cell_indices(notebook):
         cell = notebook.cells[index]
-        wanted = {"grade": False, "grade_id": f"exercise-{cell.get('id', index)}",
-                  "locked": False, "schema_version": 3, "solution": True, "task": False}
+        wanted = {
+            "grade": False,
+            "grade_id": f"exercise-{cell.get('id', index)}",
+            "locked": False,
+            "schema_version": 3,
+            "solution": True,
+            "task": False,
+        }
         if cell.metadata.get("nbgrader") != wanted:
             cell.metadata["nbgrader"] = wanted
             changed += 1
@@ -140,8 +159,11 @@ def mark_solution_cells(notebook: Any) -> int:
 def unmarked_solution_cells(notebook: Any) -> list[int]:
     """Indices of cells with a solution region but without nbgrader's ``solution: true``."""
     notebook = _as_notebook(notebook)
-    return [i for i in exercise_cell_indices(notebook)
-            if not notebook.cells[i].metadata.get("nbgrader", {}).get("solution")]
+    return [
+        i
+        for i in exercise_cell_indices(notebook)
+        if not notebook.cells[i].metadata.get("nbgrader", {}).get("solution")
+    ]
 
 
 def student_version(notebook: Any) -> Any:
@@ -151,11 +173,12 @@ def student_version(notebook: Any) -> Any:
     from nbgrader.preprocessors import ClearOutput, ClearSolutions
 
     notebook = copy.deepcopy(_as_notebook(notebook))
-    solution_regions(notebook)            # fail early, with a cell number, on a broken region
+    solution_regions(notebook)  # fail early, with a cell number, on a broken region
     mark_solution_cells(notebook)
     resources: dict[str, Any] = {}
-    clear = ClearSolutions(code_stub={"python": CODE_STUB}, begin_solution_delimeter=BEGIN,
-                           end_solution_delimeter=END)
+    clear = ClearSolutions(
+        code_stub={"python": CODE_STUB}, begin_solution_delimeter=BEGIN, end_solution_delimeter=END
+    )
     notebook, resources = clear.preprocess(notebook, resources)
     notebook, resources = ClearOutput().preprocess(notebook, resources)
     notebook.metadata.setdefault("musicnb", {})["version"] = "student"
@@ -205,15 +228,19 @@ def checking_notebook(instructor: Any) -> Any:
     student = student_version(instructor)
     exercises = exercise_cell_indices(instructor)
     if not exercises:
-        raise MusicnbError("This notebook has no solution regions to check; mark each "
-                           f"exercise's answer with {BEGIN!r} and {END!r}.")
+        raise MusicnbError(
+            "This notebook has no solution regions to check; mark each "
+            f"exercise's answer with {BEGIN!r} and {END!r}."
+        )
     out = copy.deepcopy(instructor)
     cells = []
-    for index, cell in enumerate(instructor.cells[:exercises[-1] + 1]):
+    for index, cell in enumerate(instructor.cells[: exercises[-1] + 1]):
         if index in exercises:
             stub = copy.deepcopy(student.cells[index])
             stub.metadata["tags"] = list(stub.metadata.get("tags", [])) + [
-                "raises-exception", STUDENT_TAG]
+                "raises-exception",
+                STUDENT_TAG,
+            ]
             stub["id"] = f"{cell.get('id', index)}-student"
             cells.append(stub)
         cells.append(copy.deepcopy(cell))
@@ -226,16 +253,19 @@ class StubReport:
     """What one stub cell of an executed :func:`checking_notebook` said."""
 
     cell_id: str
-    error_name: str | None     # None: the cell did not fail (the stub was not caught)
+    error_name: str | None  # None: the cell did not fail (the stub was not caught)
     message: str
 
     @property
     def readable(self) -> bool:
         """Caught as :class:`ExerciseFailed` with a one-sentence ``case — got …, expected …
         — hint`` message that names the stub."""
-        return (self.error_name == "ExerciseFailed" and "\n" not in self.message.strip()
-                and MESSAGE_SHAPE.match(self.message.strip()) is not None
-                and "stub" in self.message)
+        return (
+            self.error_name == "ExerciseFailed"
+            and "\n" not in self.message.strip()
+            and MESSAGE_SHAPE.match(self.message.strip()) is not None
+            and "stub" in self.message
+        )
 
 
 def stub_reports(executed: Any) -> list[StubReport]:
@@ -252,8 +282,9 @@ def stub_reports(executed: Any) -> list[StubReport]:
     return reports
 
 
-def verify(path: str | Path, out_path: str | Path | None = None, timeout: int = 1200
-           ) -> list[StubReport]:
+def verify(
+    path: str | Path, out_path: str | Path | None = None, timeout: int = 1200
+) -> list[StubReport]:
     """Run :func:`checking_notebook` of ``path`` in a fresh kernel (the environment decides
     quick mode) and return one :class:`StubReport` per stub. Raises when a cell outside the
     stubs fails (the student notebook would not run up to its exercise)."""
@@ -272,8 +303,10 @@ def verify(path: str | Path, out_path: str | Path | None = None, timeout: int = 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m musicnb.assignments",
-                                     description="Student versions of the course notebooks.")
+    parser = argparse.ArgumentParser(
+        prog="python -m musicnb.assignments",
+        description="Student versions of the course notebooks.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     student = sub.add_parser("student", help="write student notebooks (solutions removed)")
     student.add_argument("notebooks", nargs="+", type=Path)
@@ -285,10 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "student":
-            for source, target in zip(args.notebooks,
-                                      write_student_notebooks(args.notebooks, args.out)):
-                print(f"wrote {target} ({len(solution_regions(source))} solution region(s) "
-                      "replaced by stubs)")
+            for source, target in zip(
+                args.notebooks, write_student_notebooks(args.notebooks, args.out)
+            ):
+                print(
+                    f"wrote {target} ({len(solution_regions(source))} solution region(s) "
+                    "replaced by stubs)"
+                )
         elif args.command == "mark":
             import nbformat
 
@@ -298,16 +334,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if changed:
                     with atomic_path(path, suffix=".ipynb") as tmp:
                         nbformat.write(notebook, str(tmp))
-                print(f"{path}: {changed} cell(s) marked, "
-                      f"{len(exercise_cell_indices(notebook))} exercise cell(s) in all")
+                print(
+                    f"{path}: {changed} cell(s) marked, "
+                    f"{len(exercise_cell_indices(notebook))} exercise cell(s) in all"
+                )
         else:
             bad = 0
             for path in args.notebooks:
                 for report in verify(path):
                     ok = report.readable
                     bad += not ok
-                    print(f"{'ok ' if ok else 'BAD'} {path.name} {report.cell_id}: "
-                          f"{report.error_name}: {report.message}")
+                    print(
+                        f"{'ok ' if ok else 'BAD'} {path.name} {report.cell_id}: "
+                        f"{report.error_name}: {report.message}"
+                    )
             return 1 if bad else 0
     except MusicnbError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -19,14 +19,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["atomic_path", "write_bytes", "write_text", "write_json", "json_default",
-           "clean_stale_temporaries"]
+__all__ = [
+    "atomic_path",
+    "write_bytes",
+    "write_text",
+    "write_json",
+    "json_default",
+    "clean_stale_temporaries",
+]
 
 #: Temporary names: ``.<target name>.p<pid>.<random>.<suffix>`` (the pid tells whether the
 #: process that writes it still runs). Names without a pid (older versions) count as stale once
 #: older than :data:`STALE_AFTER_S`.
-_TEMP_NAME = re.compile(r"^\.(?P<target>.+?)\.(?:p(?P<pid>\d+)\.)?[A-Za-z0-9_]{8}"
-                        r"(?P<suffix>\.[A-Za-z0-9]+)$")
+_TEMP_NAME = re.compile(
+    r"^\.(?P<target>.+?)\.(?:p(?P<pid>\d+)\.)?[A-Za-z0-9_]{8}"
+    r"(?P<suffix>\.[A-Za-z0-9]+)$"
+)
 STALE_AFTER_S = 3600.0
 _ACTIVE: set[str] = set()
 
@@ -54,8 +62,9 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.p{os.getpid()}.", suffix=suffix,
-                                    dir=path.parent)
+    handle, name = tempfile.mkstemp(
+        prefix=f".{path.name}.p{os.getpid()}.", suffix=suffix, dir=path.parent
+    )
     os.close(handle)
     tmp = Path(name)
     _ACTIVE.add(str(tmp))
@@ -120,9 +129,11 @@ def report_cleaned(removed: list[Path], folder: str | os.PathLike) -> None:
     if removed:
         import sys
 
-        print(f"Removed {len(removed)} temporary file(s) left in {folder} by an interrupted write "
-              f"({', '.join(p.name for p in removed[:3])}{', ...' if len(removed) > 3 else ''}).",
-              file=sys.stderr)
+        print(
+            f"Removed {len(removed)} temporary file(s) left in {folder} by an interrupted write "
+            f"({', '.join(p.name for p in removed[:3])}{', ...' if len(removed) > 3 else ''}).",
+            file=sys.stderr,
+        )
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -150,7 +161,12 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def write_json(path: str | os.PathLike, data: Any, indent: int = 1, sort_keys: bool = False,
-               default: Any = json_default) -> Path:
+def write_json(
+    path: str | os.PathLike,
+    data: Any,
+    indent: int = 1,
+    sort_keys: bool = False,
+    default: Any = json_default,
+) -> Path:
     """Write ``data`` as JSON (NumPy values converted) to ``path`` atomically."""
     return write_text(path, json.dumps(data, indent=indent, sort_keys=sort_keys, default=default))

@@ -114,7 +114,11 @@ def find_soundfont() -> Path | None:
         if path.is_file():
             return path
     for folder in ("/usr/share/sounds/sf2", "/usr/share/soundfonts", "~/.local/share/soundfonts"):
-        found = sorted(Path(folder).expanduser().glob("*.sf2")) if Path(folder).expanduser().is_dir() else []
+        found = (
+            sorted(Path(folder).expanduser().glob("*.sf2"))
+            if Path(folder).expanduser().is_dir()
+            else []
+        )
         if found:
             return found[0]
     return None
@@ -148,8 +152,10 @@ def describe_backend() -> str:
     """One line for :func:`musicnb.doctor`: the back end and the SoundFont it uses."""
     name = backend()
     if name == "numpy":
-        return ("numpy (built-in synthesiser; install fluidsynth and a General MIDI SoundFont, "
-                "or set MUSICNB_SOUNDFONT, for real instruments)")
+        return (
+            "numpy (built-in synthesiser; install fluidsynth and a General MIDI SoundFont, "
+            "or set MUSICNB_SOUNDFONT, for real instruments)"
+        )
     return f"{name} with {find_soundfont()}"
 
 
@@ -159,8 +165,18 @@ def _render_fluidsynth_program(piece: Piece, sample_rate: int, soundfont: Path) 
     with tempfile.TemporaryDirectory(prefix="musicnb-audio-") as folder:
         mid, wav = Path(folder) / "piece.mid", Path(folder) / "piece.wav"
         midi.write(piece, mid)
-        command = [shutil.which("fluidsynth") or "fluidsynth", "-ni", "-g", "0.8",
-                   "-r", str(sample_rate), "-F", str(wav), str(soundfont), str(mid)]
+        command = [
+            shutil.which("fluidsynth") or "fluidsynth",
+            "-ni",
+            "-g",
+            "0.8",
+            "-r",
+            str(sample_rate),
+            "-F",
+            str(wav),
+            str(soundfont),
+            str(mid),
+        ]
         subprocess.run(command, check=True, capture_output=True, timeout=300)
         samples, rate = read_wav(wav)
     if samples.ndim == 2:
@@ -210,9 +226,13 @@ def _wavetable(harmonics: tuple[float, ...], size: int = 4096) -> np.ndarray:
     return (table / np.abs(table).max()).astype(np.float32)
 
 
-def render_numpy(piece: Piece, sample_rate: int = SAMPLE_RATE,
-                 envelope: Envelope = DEFAULT_ENVELOPE,
-                 harmonics: tuple[float, ...] = HARMONICS, tail: float = 0.3) -> np.ndarray:
+def render_numpy(
+    piece: Piece,
+    sample_rate: int = SAMPLE_RATE,
+    envelope: Envelope = DEFAULT_ENVELOPE,
+    harmonics: tuple[float, ...] = HARMONICS,
+    tail: float = 0.3,
+) -> np.ndarray:
     """Additive synthesis of ``piece`` (see the module text), un-normalised, float32 mono."""
     seconds_per_quarter = 60.0 / piece.tempo
     release = int(round(envelope.release * sample_rate))
@@ -223,7 +243,9 @@ def render_numpy(piece: Piece, sample_rate: int = SAMPLE_RATE,
     size = 4096
     table = _wavetable(tuple(harmonics), size)
     onsets = np.rint(piece.start * seconds_per_quarter * sample_rate).astype(np.int64)
-    lengths = np.maximum(1, np.rint(piece.duration * seconds_per_quarter * sample_rate)).astype(np.int64)
+    lengths = np.maximum(1, np.rint(piece.duration * seconds_per_quarter * sample_rate)).astype(
+        np.int64
+    )
     frequency = 440.0 * 2.0 ** ((piece.pitch.astype(np.float64) - 69.0) / 12.0)
     amplitude = (piece.velocity.astype(np.float32) / 127.0) ** 2
     for length in np.unique(lengths):
@@ -233,7 +255,7 @@ def render_numpy(piece: Piece, sample_rate: int = SAMPLE_RATE,
         same_length = np.flatnonzero(lengths == length)
         rows_per_block = max(1, _BLOCK_SAMPLES // n)  # bounds memory for long, many notes
         for first in range(0, len(same_length), rows_per_block):
-            members = same_length[first:first + rows_per_block]
+            members = same_length[first : first + rows_per_block]
             # Fixed-point phase, as in a direct digital synthesis oscillator: the table advances
             # f·size/sr positions per sample, held with 20 fractional bits; the top bits index it.
             step = np.rint(frequency[members] * (size / sample_rate) * _PHASE_ONE).astype(np.int64)
@@ -242,7 +264,7 @@ def render_numpy(piece: Piece, sample_rate: int = SAMPLE_RATE,
             waves = table[positions] * env[None, :] * amplitude[members, None]
             for row, index in enumerate(members):
                 begin = onsets[index]
-                out[begin:begin + n] += waves[row, :len(out) - begin]
+                out[begin : begin + n] += waves[row, : len(out) - begin]
     return out
 
 
@@ -250,16 +272,24 @@ def check_renderable(piece: Piece) -> None:
     """Raise :class:`MusicnbError` when ``piece`` lasts longer than :data:`MAX_RENDER_SECONDS`."""
     seconds = float(piece.end) * 60.0 / max(float(piece.tempo), 1e-6)
     if seconds > MAX_RENDER_SECONDS:
-        raise MusicnbError(f"The piece lasts {seconds / 3600:.1f} hours; audio is rendered for "
-                           f"pieces up to {MAX_RENDER_SECONDS / 60:g} minutes. Render a slice "
-                           "(piece.slice(...)) or write MIDI only (export(..., wav=False)).")
+        raise MusicnbError(
+            f"The piece lasts {seconds / 3600:.1f} hours; audio is rendered for "
+            f"pieces up to {MAX_RENDER_SECONDS / 60:g} minutes. Render a slice "
+            "(piece.slice(...)) or write MIDI only (export(..., wav=False))."
+        )
 
 
-def render(piece: Piece, sample_rate: int = SAMPLE_RATE, *, backend: str = "auto",
-           soundfont: str | os.PathLike | None = None, normalize: bool = True,
-           chords: bool = True,
-           envelope: Envelope = DEFAULT_ENVELOPE, harmonics: tuple[float, ...] = HARMONICS
-           ) -> np.ndarray:
+def render(
+    piece: Piece,
+    sample_rate: int = SAMPLE_RATE,
+    *,
+    backend: str = "auto",
+    soundfont: str | os.PathLike | None = None,
+    normalize: bool = True,
+    chords: bool = True,
+    envelope: Envelope = DEFAULT_ENVELOPE,
+    harmonics: tuple[float, ...] = HARMONICS,
+) -> np.ndarray:
     """Render ``piece`` to mono float32 samples in ``[-1, 1]`` at ``sample_rate`` Hz.
 
     ``backend="auto"`` uses FluidSynth when a SoundFont and FluidSynth are found (falling back
@@ -286,20 +316,26 @@ def render(piece: Piece, sample_rate: int = SAMPLE_RATE, *, backend: str = "auto
         font = Path(soundfont).expanduser() if soundfont else find_soundfont()
         chosen = _available_backend() if font is not None else "numpy"
         if backend == "fluidsynth" and (font is None or not font.is_file() or chosen == "numpy"):
-            raise MusicnbError("FluidSynth rendering needs the fluidsynth program (or pyfluidsynth) "
-                               "and a General MIDI SoundFont: install them (e.g. `apt-get install "
-                               "fluidsynth fluid-soundfont-gm`) or set MUSICNB_SOUNDFONT to an .sf2 "
-                               "file; backend='numpy' always works.")
+            raise MusicnbError(
+                "FluidSynth rendering needs the fluidsynth program (or pyfluidsynth) "
+                "and a General MIDI SoundFont: install them (e.g. `apt-get install "
+                "fluidsynth fluid-soundfont-gm`) or set MUSICNB_SOUNDFONT to an .sf2 "
+                "file; backend='numpy' always works."
+            )
         if chosen != "numpy" and font is not None and piece.n_notes:
             try:
-                render_with = (_render_fluidsynth_program if chosen == "fluidsynth"
-                               else _render_pyfluidsynth)
+                render_with = (
+                    _render_fluidsynth_program if chosen == "fluidsynth" else _render_pyfluidsynth
+                )
                 samples = render_with(piece, sample_rate, font)
             except Exception as exc:
                 if backend == "fluidsynth":
                     raise MusicnbError(f"FluidSynth failed to render the piece: {exc}") from exc
-                warnings.warn(f"FluidSynth failed ({exc}); using the built-in NumPy synthesiser.",
-                              RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"FluidSynth failed ({exc}); using the built-in NumPy synthesiser.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
     if samples is None:
         samples = render_numpy(piece, sample_rate, envelope=envelope, harmonics=harmonics)
     samples = np.asarray(samples, np.float32)
@@ -315,7 +351,9 @@ def to_wav_bytes(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bytes:
     """16-bit PCM WAV bytes of float ``samples`` in ``[-1, 1]`` (mono ``(n,)`` or ``(n, channels)``)."""
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim not in (1, 2) or (samples.ndim == 2 and not 1 <= samples.shape[1] <= 8):
-        raise MusicnbError(f"WAV samples must have shape (n,) or (n, channels), got {samples.shape}.")
+        raise MusicnbError(
+            f"WAV samples must have shape (n,) or (n, channels), got {samples.shape}."
+        )
     if not np.all(np.isfinite(samples)):
         raise MusicnbError("WAV samples contain NaN or infinity; render the piece again.")
     channels = 1 if samples.ndim == 1 else samples.shape[1]
@@ -343,8 +381,12 @@ def read_wav(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     return (samples.reshape(-1, channels) if channels > 1 else samples), rate
 
 
-def write_wav(piece_or_samples: Piece | np.ndarray, path: str | os.PathLike,
-              sample_rate: int = SAMPLE_RATE, **render_options: Any) -> Path:
+def write_wav(
+    piece_or_samples: Piece | np.ndarray,
+    path: str | os.PathLike,
+    sample_rate: int = SAMPLE_RATE,
+    **render_options: Any,
+) -> Path:
     """Write a piece (rendered with :func:`render`) or samples as a WAV file, atomically."""
     if isinstance(piece_or_samples, Piece):
         samples = render(piece_or_samples, sample_rate, **render_options)
@@ -354,8 +396,12 @@ def write_wav(piece_or_samples: Piece | np.ndarray, path: str | os.PathLike,
     return write_bytes(path, data)
 
 
-def play(piece_or_samples: Piece | np.ndarray, sample_rate: int = SAMPLE_RATE,
-         autoplay: bool = False, **render_options: Any):
+def play(
+    piece_or_samples: Piece | np.ndarray,
+    sample_rate: int = SAMPLE_RATE,
+    autoplay: bool = False,
+    **render_options: Any,
+):
     """An ``IPython.display.Audio`` player for a piece or samples (WAV embedded as base64).
 
     Display it as the last expression of a cell; it works in JupyterLab, Colab and VS Code.

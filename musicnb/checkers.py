@@ -26,12 +26,18 @@ def _part_cases() -> dict[str, tuple[Piece, str]]:
     return {
         "an empty piece": (Piece.from_notes([]), "no notes means no parts: return []"),
         "one note": (Piece.from_notes([(60, 0, 1)]), "one part with one note"),
-        "a chord": (Piece.from_notes([(60, 0, 1), (64, 0, 1), (67, 0, 1)]),
-                    "notes sounding together still count one by one, in one part"),
-        "two parts": (Piece.from_notes([(72, 0, 1, 90, 0), (79, 1, 1, 90, 0), (48, 0, 2, 90, 1)]),
-                      "element i is part i (piece.part holds each note's part number)"),
-        "a silent middle part": (Piece.from_notes([(72, 0, 1, 90, 0), (40, 0, 1, 90, 2)]),
-                                 "a part number with no notes still gets its place in the list"),
+        "a chord": (
+            Piece.from_notes([(60, 0, 1), (64, 0, 1), (67, 0, 1)]),
+            "notes sounding together still count one by one, in one part",
+        ),
+        "two parts": (
+            Piece.from_notes([(72, 0, 1, 90, 0), (79, 1, 1, 90, 0), (48, 0, 2, 90, 1)]),
+            "element i is part i (piece.part holds each note's part number)",
+        ),
+        "a silent middle part": (
+            Piece.from_notes([(72, 0, 1, 90, 0), (40, 0, 1, 90, 2)]),
+            "a part number with no notes still gets its place in the list",
+        ),
     }
 
 
@@ -40,8 +46,9 @@ def check_notes_per_part(notes_per_part: Callable[[Piece], list[int]]) -> str:
     part from 0 to the highest part number (0 for a silent part); ``[]`` for an empty piece."""
     cases = _part_cases()
     for name, (piece, hint) in cases.items():
-        expected = (np.bincount(piece.part, minlength=piece.n_parts).tolist()
-                    if piece.n_notes else [])
+        expected = (
+            np.bincount(piece.part, minlength=piece.n_parts).tolist() if piece.n_notes else []
+        )
         got = call_student(name, notes_per_part, piece, expected=expected)
         try:
             got = [int(x) for x in got]
@@ -57,8 +64,10 @@ def check_part_ranges(part_ranges: Callable[[Piece], list[tuple[int, int] | None
     for a part with no notes, ``[]`` for an empty piece."""
     cases = _part_cases()
     cases["an empty piece"] = (cases["an empty piece"][0], "no notes means no parts: return []")
-    cases["a silent middle part"] = (cases["a silent middle part"][0],
-                                     "a part with no notes is None, not (0, 0) and not skipped")
+    cases["a silent middle part"] = (
+        cases["a silent middle part"][0],
+        "a part with no notes is None, not (0, 0) and not skipped",
+    )
     for name, (piece, hint) in cases.items():
         expected = []
         for part in range(piece.n_parts if piece.n_notes else 0):
@@ -85,9 +94,14 @@ def check_to_events(to_events: Callable[[Notes, int], list[int]]) -> str:
     encoder = EventEncoder(low=48, high=84)
     cases: dict[str, tuple[Notes, str]] = {
         "one quarter note": ([(60, 0, 1)], "an onset then three holds"),
-        "a rest before the first note": ([(62, 0.5, 0.5)], "steps before the first onset are rests"),
-        "the same pitch twice": ([(64, 0, 0.5), (64, 0.5, 0.5)],
-                                 "a repeated note is a new onset, not a hold"),
+        "a rest before the first note": (
+            [(62, 0.5, 0.5)],
+            "steps before the first onset are rests",
+        ),
+        "the same pitch twice": (
+            [(64, 0, 0.5), (64, 0.5, 0.5)],
+            "a repeated note is a new onset, not a hold",
+        ),
         "a gap between notes": ([(60, 0, 0.25), (67, 1, 0.25)], "silence between notes is rest"),
         "a long note": ([(48, 0, 4)], "a whole note holds for 15 steps"),
     }
@@ -103,24 +117,36 @@ def check_to_events(to_events: Callable[[Notes, int], list[int]]) -> str:
     return f"All {len(cases)} checks passed."
 
 
-def check_make_windows(make_windows: Callable[[list[np.ndarray], int], tuple[np.ndarray, np.ndarray]]
-                       ) -> str:
+def check_make_windows(
+    make_windows: Callable[[list[np.ndarray], int], tuple[np.ndarray, np.ndarray]],
+) -> str:
     """Check a student's ``make_windows(sequences, size) -> (X, y)``: many-to-one windows that
     never cross from one sequence into the next."""
     cases = {
         "one sequence": ([np.arange(6)], 3, "X rows are seq[t:t+3], y is seq[t+3]"),
-        "two sequences": ([np.arange(5), np.arange(10, 15)], 3,
-                          "a window must not start in one piece and end in the next"),
-        "a sequence too short": ([np.arange(3), np.arange(20, 25)], 3,
-                                 "a piece with no more than `size` tokens gives no window"),
+        "two sequences": (
+            [np.arange(5), np.arange(10, 15)],
+            3,
+            "a window must not start in one piece and end in the next",
+        ),
+        "a sequence too short": (
+            [np.arange(3), np.arange(20, 25)],
+            3,
+            "a piece with no more than `size` tokens gives no window",
+        ),
         "exactly one window": ([np.arange(4)], 3, "size + 1 tokens make exactly one window"),
     }
     from .windowing import windows
 
     for name, (seqs, size, hint) in cases.items():
         expected_X, expected_y = windows(seqs, size)
-        result = call_student(name, make_windows, [np.asarray(s) for s in seqs], size,
-                              expected=(expected_X.tolist(), expected_y.tolist()))
+        result = call_student(
+            name,
+            make_windows,
+            [np.asarray(s) for s in seqs],
+            size,
+            expected=(expected_X.tolist(), expected_y.tolist()),
+        )
         try:
             X, y = result
         except (TypeError, ValueError):
@@ -146,17 +172,28 @@ def check_ngram_overlap(ngram_overlap: Callable[[np.ndarray, list[np.ndarray], i
     cases = {
         "a verbatim copy": (np.array([6, 7, 8, 9]), 3, "every 3-gram of it is in training: 1.0"),
         "nothing shared": (np.array([1, 2, 3, 4]), 2, "no 2-gram of it is in training: 0.0"),
-        "a repeated n-gram": (np.array([5, 6, 5, 6]), 2,
-                              "count every n-gram of the generated tokens, repeats too (2 of 3)"),
-        "an n-gram across two training tunes": (np.array([8, 9, 20, 21]), 2,
-                                                "(9, 20) only appears where one tune ends and "
-                                                "the next begins: it is not in training"),
+        "a repeated n-gram": (
+            np.array([5, 6, 5, 6]),
+            2,
+            "count every n-gram of the generated tokens, repeats too (2 of 3)",
+        ),
+        "an n-gram across two training tunes": (
+            np.array([8, 9, 20, 21]),
+            2,
+            "(9, 20) only appears where one tune ends and the next begins: it is not in training",
+        ),
         "shorter than n": (np.array([5, 6]), 3, "a sequence shorter than n has no n-gram: nan"),
     }
     for name, (generated, n, hint) in cases.items():
         expected = reference(generated, training, n)
-        got = call_student(name, ngram_overlap, generated.copy(), [t.copy() for t in training],
-                           n, expected=expected)
+        got = call_student(
+            name,
+            ngram_overlap,
+            generated.copy(),
+            [t.copy() for t in training],
+            n,
+            expected=expected,
+        )
         try:
             value = float(got)
         except (TypeError, ValueError):
@@ -191,6 +228,14 @@ def check_binomial_p_value(binomial_p_value: Callable[[int, int], float]) -> str
     return f"All {len(cases)} checks passed."
 
 
-__all__ = ["check_notes_per_part", "check_part_ranges", "check_to_events", "check_make_windows",
-           "check_ngram_overlap", "check_binomial_p_value",
-           "ExerciseFailed", "REST", "HOLD"]
+__all__ = [
+    "check_notes_per_part",
+    "check_part_ranges",
+    "check_to_events",
+    "check_make_windows",
+    "check_ngram_overlap",
+    "check_binomial_p_value",
+    "ExerciseFailed",
+    "REST",
+    "HOLD",
+]

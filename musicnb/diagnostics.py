@@ -38,8 +38,15 @@ import numpy as np
 
 from .errors import MusicnbError
 
-METRICS = ("notes", "repetition_rate", "distinct_pitches", "longest_loop", "pitch_class_entropy",
-           "scale_consistency", "rest_share")
+METRICS = (
+    "notes",
+    "repetition_rate",
+    "distinct_pitches",
+    "longest_loop",
+    "pitch_class_entropy",
+    "scale_consistency",
+    "rest_share",
+)
 
 
 # ---------------------------------------------------------------------- single measures
@@ -78,8 +85,9 @@ def pitch_class_entropy(pitches: Sequence[int]) -> float:
     return float(-(probs * np.log2(probs)).sum())
 
 
-def scale_consistency(pitches: Sequence[int], prefer: str | None = None
-                      ) -> tuple[float, str | None]:
+def scale_consistency(
+    pitches: Sequence[int], prefer: str | None = None
+) -> tuple[float, str | None]:
     """``(share of notes in the best major/minor scale, that scale)``; ``(0, None)`` for no notes.
 
     Ties go to ``prefer`` (e.g. the key a generation was constrained to) when it is among the
@@ -117,9 +125,12 @@ def tied_scales(pitches: Sequence[int], winner: str) -> list[str]:
     counts = np.bincount(p % 12, minlength=12)
     target = counts[list(scale_pitch_classes(winner))].sum()
     own = set(scale_pitch_classes(winner))
-    return [key_name(t, "major") for t in range(12)
-            if set(scale_pitch_classes(key_name(t, "major"))) != own
-            and counts[list(scale_pitch_classes(key_name(t, "major")))].sum() == target]
+    return [
+        key_name(t, "major")
+        for t in range(12)
+        if set(scale_pitch_classes(key_name(t, "major"))) != own
+        and counts[list(scale_pitch_classes(key_name(t, "major")))].sum() == target
+    ]
 
 
 def in_key_share(pitches: Sequence[int], key: str) -> float:
@@ -152,10 +163,14 @@ def _to_token_rows(items: Any, encoder: Any) -> list[np.ndarray]:
             return [items.astype(np.int64)]
         if items.ndim == 2:
             return [row.astype(np.int64) for row in items]
-        raise MusicnbError(f"Token arrays must be 1-D or (streams, length), got shape {items.shape}.")
+        raise MusicnbError(
+            f"Token arrays must be 1-D or (streams, length), got shape {items.shape}."
+        )
     if not isinstance(items, (list, tuple)) or len(items) == 0:
-        raise MusicnbError("Give generated music as tokens (an array), a Piece, or a non-empty list "
-                           f"of either; got {type(items).__name__}.")
+        raise MusicnbError(
+            "Give generated music as tokens (an array), a Piece, or a non-empty list "
+            f"of either; got {type(items).__name__}."
+        )
     rows = []
     for item in items:
         if isinstance(item, Piece):
@@ -163,8 +178,10 @@ def _to_token_rows(items: Any, encoder: Any) -> list[np.ndarray]:
         else:
             array = np.asarray(item)
             if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-                raise MusicnbError("Each item must be a Piece or a 1-D array of integer tokens; got "
-                                   f"shape {array.shape} dtype {array.dtype}.")
+                raise MusicnbError(
+                    "Each item must be a Piece or a 1-D array of integer tokens; got "
+                    f"shape {array.shape} dtype {array.dtype}."
+                )
             rows.append(array.astype(np.int64))
     return rows
 
@@ -216,12 +233,16 @@ def _heading(name: Any) -> str:
 
 def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
     """Headings may wrap between words (never cut), so a wide table fits its cell's width."""
-    head = "".join(f"<th style='white-space:normal;max-width:9em;text-align:center'>"
-                   f"{_heading(h)}</th>" for h in header)
+    head = "".join(
+        f"<th style='white-space:normal;max-width:9em;text-align:center'>{_heading(h)}</th>"
+        for h in header
+    )
     body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in rows)
     cap = f"<caption>{caption}</caption>" if caption else ""
-    return (f"<div style='overflow-x:auto;max-width:100%'><table>{cap}<thead><tr>{head}</tr>"
-            f"</thead><tbody>{body}</tbody></table></div>")
+    return (
+        f"<div style='overflow-x:auto;max-width:100%'><table>{cap}<thead><tr>{head}</tr>"
+        f"</thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -276,8 +297,9 @@ class Diagnostics:
         return _text_table(*self._table())
 
 
-def generation_diagnostics(tokens_or_pieces: Any, encoder: Any = None,
-                           key: str | None = None) -> Diagnostics:
+def generation_diagnostics(
+    tokens_or_pieces: Any, encoder: Any = None, key: str | None = None
+) -> Diagnostics:
     """Diagnostics of generated music (see the module docstring for each number).
 
     ``tokens_or_pieces``: tokens ``(length,)`` or ``(streams, length)``, a list of token
@@ -306,7 +328,9 @@ class Comparison:
             values = np.array([row[metric] for row in self.training.rows], dtype=np.float64)
             low, high = np.percentile(values, [10, 90])
             gen = self.generated.summary[metric]
-            verdict = "typical" if low - 1e-9 <= gen <= high + 1e-9 else ("low" if gen < low else "high")
+            verdict = (
+                "typical" if low - 1e-9 <= gen <= high + 1e-9 else ("low" if gen < low else "high")
+            )
             out.append([metric, gen, float(values.mean()), f"{low:.3f} – {high:.3f}", verdict])
         return out
 
@@ -316,16 +340,21 @@ class Comparison:
     _HEADER = ["metric", "generated", "training", "training 10–90%", "generated is"]
 
     def _repr_html_(self) -> str:
-        caption = (f"Generated vs {len(self.training.rows)} training excerpts of "
-                   f"{self.length} steps")
+        caption = f"Generated vs {len(self.training.rows)} training excerpts of {self.length} steps"
         return _html_table(self._HEADER, self.rows(), caption=caption)
 
     def __str__(self) -> str:
         return _text_table(self._HEADER, self.rows())
 
 
-def compare_to_training(generated: Any, training: Any, encoder: Any = None, key: str | None = None,
-                        max_excerpts: int = 200, seed: int = 0) -> Comparison:
+def compare_to_training(
+    generated: Any,
+    training: Any,
+    encoder: Any = None,
+    key: str | None = None,
+    max_excerpts: int = 200,
+    seed: int = 0,
+) -> Comparison:
     """Diagnostics of ``generated`` beside those of the training music, at equal length.
 
     The training tunes (pieces or token arrays) are cut into non-overlapping excerpts as long
@@ -341,17 +370,29 @@ def compare_to_training(generated: Any, training: Any, encoder: Any = None, key:
         if len(row) <= length:
             excerpts.append(row)
         else:
-            excerpts.extend(row[i:i + length] for i in range(0, len(row) - length + 1, length))
+            excerpts.extend(row[i : i + length] for i in range(0, len(row) - length + 1, length))
     if not excerpts:
-        raise MusicnbError("The training music is empty; pass the pieces or token arrays the "
-                           "model was trained on.")
+        raise MusicnbError(
+            "The training music is empty; pass the pieces or token arrays the model was trained on."
+        )
     if len(excerpts) > max_excerpts:
         pick = np.random.default_rng(seed).choice(len(excerpts), max_excerpts, replace=False)
         excerpts = [excerpts[i] for i in sorted(pick)]
-    return Comparison(generation_diagnostics(gen_rows, encoder, key),
-                      generation_diagnostics(excerpts, encoder, key), length)
+    return Comparison(
+        generation_diagnostics(gen_rows, encoder, key),
+        generation_diagnostics(excerpts, encoder, key),
+        length,
+    )
 
 
-__all__ = ["generation_diagnostics", "compare_to_training", "Diagnostics", "Comparison",
-           "longest_tandem_repeat", "pitch_class_entropy", "scale_consistency", "in_key_share",
-           "METRICS"]
+__all__ = [
+    "generation_diagnostics",
+    "compare_to_training",
+    "Diagnostics",
+    "Comparison",
+    "longest_tandem_repeat",
+    "pitch_class_entropy",
+    "scale_consistency",
+    "in_key_share",
+    "METRICS",
+]

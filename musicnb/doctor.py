@@ -65,7 +65,9 @@ class DoctorReport:
             if c.advice:
                 line += f"\n{'':5}  {'':<{width}}  -> {c.advice}"
             lines.append(line)
-        verdict = "ready" if self.ok else f"{sum(c.status == 'error' for c in self.checks)} error(s)"
+        verdict = (
+            "ready" if self.ok else f"{sum(c.status == 'error' for c in self.checks)} error(s)"
+        )
         return "musicnb doctor: " + verdict + "\n" + "\n".join(lines)
 
     __repr__ = __str__
@@ -74,12 +76,16 @@ class DoctorReport:
         rows = "".join(
             f"<tr><td>{_ICONS.get(c.status, '')} {html.escape(c.status)}</td>"
             f"<td><b>{html.escape(c.name)}</b></td><td>{html.escape(c.found)}</td>"
-            f"<td>{html.escape(c.advice)}</td></tr>" for c in self.checks)
-        verdict = ("Ready for the course." if self.ok else
-                   "Fix the rows marked ❌ before going on.")
-        return ("<div><b>musicnb doctor</b>: " + html.escape(verdict) +
-                "<table><thead><tr><th>status</th><th>check</th><th>found</th><th>what to do"
-                f"</th></tr></thead><tbody>{rows}</tbody></table></div>")
+            f"<td>{html.escape(c.advice)}</td></tr>"
+            for c in self.checks
+        )
+        verdict = "Ready for the course." if self.ok else "Fix the rows marked ❌ before going on."
+        return (
+            "<div><b>musicnb doctor</b>: "
+            + html.escape(verdict)
+            + "<table><thead><tr><th>status</th><th>check</th><th>found</th><th>what to do"
+            f"</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -104,8 +110,15 @@ def _module(name: str):
 def check_python() -> list[Check]:
     version = platform.python_version()
     if sys.version_info < (3, 10):
-        return [Check("Python", "error", version, "musicnb needs Python 3.10 or newer; create the "
-                      "environment again with `make lab` or environment.yml.")]
+        return [
+            Check(
+                "Python",
+                "error",
+                version,
+                "musicnb needs Python 3.10 or newer; create the "
+                "environment again with `make lab` or environment.yml.",
+            )
+        ]
     return [Check("Python", "ok", f"{version} ({sys.executable})")]
 
 
@@ -119,25 +132,47 @@ def check_tensorflow() -> list[Check]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up log quiet
     tf = _module("tensorflow")
     if tf is None:
-        return [Check("TensorFlow", "error", "not installed",
-                      f"the models train with TensorFlow: {_INSTALL}.")]
+        return [
+            Check(
+                "TensorFlow",
+                "error",
+                "not installed",
+                f"the models train with TensorFlow: {_INSTALL}.",
+            )
+        ]
     checks = [Check("TensorFlow", "ok", tf.__version__)]
     if _version_tuple(tf.__version__) < (2, 16):
-        checks[0] = Check("TensorFlow", "error", tf.__version__,
-                          "TensorFlow < 2.16 ships Keras 2; the course needs Keras 3: "
-                          "`pip install -U 'tensorflow>=2.16' 'keras>=3'`.")
+        checks[0] = Check(
+            "TensorFlow",
+            "error",
+            tf.__version__,
+            "TensorFlow < 2.16 ships Keras 2; the course needs Keras 3: "
+            "`pip install -U 'tensorflow>=2.16' 'keras>=3'`.",
+        )
     if os.environ.get("TF_USE_LEGACY_KERAS", "").strip() in ("1", "true", "True"):
-        checks.append(Check("TF_USE_LEGACY_KERAS", "error", "set",
-                            "this makes tf.keras use Keras 2; unset it and restart the kernel."))
+        checks.append(
+            Check(
+                "TF_USE_LEGACY_KERAS",
+                "error",
+                "set",
+                "this makes tf.keras use Keras 2; unset it and restart the kernel.",
+            )
+        )
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         names = ", ".join(g.name for g in gpus)
         checks.append(Check("GPUs", "ok", f"{len(gpus)}: {names}"))
         checks.append(Check("trains on", "ok", "GPU:0 (the first GPU)"))
     else:
-        checks.append(Check("GPUs", "info", "none found",
-                            "fine for quick mode; for full mode use a GPU (Colab: Runtime > "
-                            "Change runtime type > GPU)."))
+        checks.append(
+            Check(
+                "GPUs",
+                "info",
+                "none found",
+                "fine for quick mode; for full mode use a GPU (Colab: Runtime > "
+                "Change runtime type > GPU).",
+            )
+        )
         checks.append(Check("trains on", "info", "CPU"))
     return checks
 
@@ -148,13 +183,26 @@ def check_keras() -> list[Check]:
         return [Check("Keras", "error", "not installed", f"{_INSTALL} (needs keras >= 3).")]
     version = getattr(keras, "__version__", "unknown")
     if _version_tuple(version) < (3,):
-        return [Check("Keras", "error", version, "the course uses Keras 3 (`keras.ops`, `.keras` "
-                      "files): `pip install -U 'keras>=3'` and restart the kernel.")]
+        return [
+            Check(
+                "Keras",
+                "error",
+                version,
+                "the course uses Keras 3 (`keras.ops`, `.keras` "
+                "files): `pip install -U 'keras>=3'` and restart the kernel.",
+            )
+        ]
     backend = keras.backend.backend()
     if backend != "tensorflow":
-        return [Check("Keras", "warn", f"{version}, backend {backend}",
-                      "the course is tested with the TensorFlow backend: set "
-                      "KERAS_BACKEND=tensorflow before importing keras and restart the kernel.")]
+        return [
+            Check(
+                "Keras",
+                "warn",
+                f"{version}, backend {backend}",
+                "the course is tested with the TensorFlow backend: set "
+                "KERAS_BACKEND=tensorflow before importing keras and restart the kernel.",
+            )
+        ]
     return [Check("Keras", "ok", f"{version}, backend {backend}")]
 
 
@@ -164,17 +212,35 @@ def check_music21() -> list[Check]:
         return [Check("music21", "error", "not installed", f"{_INSTALL} (needs music21 >= 9).")]
     version = music21.__version__
     if _version_tuple(version) < (9,):
-        return [Check("music21", "error", version, "the course needs music21 >= 9 "
-                      "(`pip install -U 'music21>=9'`).")]
+        return [
+            Check(
+                "music21",
+                "error",
+                version,
+                "the course needs music21 >= 9 (`pip install -U 'music21>=9'`).",
+            )
+        ]
     checks = [Check("music21", "ok", version)]
     from music21 import stream
 
     if not hasattr(stream.Stream, "flat"):
-        checks.append(Check("music21 .flat", "info", "removed in this version",
-                            "old tutorials write `score.flat.notes`; write `score.flatten().notes`."))
+        checks.append(
+            Check(
+                "music21 .flat",
+                "info",
+                "removed in this version",
+                "old tutorials write `score.flat.notes`; write `score.flatten().notes`.",
+            )
+        )
     elif _version_tuple(version) >= (7,):
-        checks.append(Check("music21 .flat", "info", "deprecated",
-                            "use `.flatten()` instead of `.flat` in your own code."))
+        checks.append(
+            Check(
+                "music21 .flat",
+                "info",
+                "deprecated",
+                "use `.flatten()` instead of `.flat` in your own code.",
+            )
+        )
     return checks
 
 
@@ -185,16 +251,26 @@ def check_corpus() -> list[Check]:
     from music21 import common
 
     root = Path(common.getCorpusFilePath())
-    wanted = {"bach": "Bach chorales", "ryansMammoth": "Ryan's Mammoth",
-              "oneills1850": "O'Neill's 1850", "essenFolksong": "Essen folk songs"}
+    wanted = {
+        "bach": "Bach chorales",
+        "ryansMammoth": "Ryan's Mammoth",
+        "oneills1850": "O'Neill's 1850",
+        "essenFolksong": "Essen folk songs",
+    }
     present = [label for folder, label in wanted.items() if (root / folder).is_dir()]
     missing = [label for folder, label in wanted.items() if not (root / folder).is_dir()]
     bach = len(list((root / "bach").rglob("bwv*"))) if (root / "bach").is_dir() else 0
     found = f"{', '.join(present) or 'none'} ({bach} Bach files) in {root}"
     if missing:
-        return [Check("corpus", "error" if not present else "warn", found,
-                      f"missing {', '.join(missing)}: the embedded corpus comes with music21's "
-                      "wheel; reinstall it with `pip install --force-reinstall music21`.")]
+        return [
+            Check(
+                "corpus",
+                "error" if not present else "warn",
+                found,
+                f"missing {', '.join(missing)}: the embedded corpus comes with music21's "
+                "wheel; reinstall it with `pip install --force-reinstall music21`.",
+            )
+        ]
     return [Check("corpus", "ok", found)]
 
 
@@ -211,21 +287,36 @@ def _writable(label: str, folder_of: Callable[[], Path], advice: str) -> list[Ch
 def check_folders() -> list[Check]:
     from . import settings
 
-    return (_writable("cache folder", settings.cache_dir,
-                      "set MUSICNB_CACHE_DIR to a folder you can write to.")
-            + _writable("runs folder", settings.runs_dir,
-                        "set MUSICNB_RUNS_DIR to a folder you can write to.")
-            + _writable("export folder", settings.export_dir,
-                        "set MUSICNB_EXPORT_DIR to a folder you can write to."))
+    return (
+        _writable(
+            "cache folder",
+            settings.cache_dir,
+            "set MUSICNB_CACHE_DIR to a folder you can write to.",
+        )
+        + _writable(
+            "runs folder", settings.runs_dir, "set MUSICNB_RUNS_DIR to a folder you can write to."
+        )
+        + _writable(
+            "export folder",
+            settings.export_dir,
+            "set MUSICNB_EXPORT_DIR to a folder you can write to.",
+        )
+    )
 
 
 def check_quick_mode() -> list[Check]:
     from .settings import quick_mode
 
     if quick_mode():
-        return [Check("quick mode", "info", "on (MUSICNB_QUICK=1): tiny data, 1-2 epochs",
-                      "unset MUSICNB_QUICK for the full course (results in the lessons are "
-                      "full-mode results).")]
+        return [
+            Check(
+                "quick mode",
+                "info",
+                "on (MUSICNB_QUICK=1): tiny data, 1-2 epochs",
+                "unset MUSICNB_QUICK for the full course (results in the lessons are "
+                "full-mode results).",
+            )
+        ]
     return [Check("quick mode", "ok", "off (full course)")]
 
 
@@ -234,18 +325,27 @@ def check_audio() -> list[Check]:
 
     name = audio.backend()
     status = "ok" if name != "numpy" else "info"
-    advice = "" if name != "numpy" else (
-        "playback works with the built-in synthesiser; for real instruments install fluidsynth "
-        "and a General MIDI SoundFont (Colab: `!apt-get install -y fluidsynth fluid-soundfont-gm`) "
-        "or set MUSICNB_SOUNDFONT.")
+    advice = (
+        ""
+        if name != "numpy"
+        else (
+            "playback works with the built-in synthesiser; for real instruments install fluidsynth "
+            "and a General MIDI SoundFont (Colab: `!apt-get install -y fluidsynth fluid-soundfont-gm`) "
+            "or set MUSICNB_SOUNDFONT."
+        )
+    )
     found = name if name == "numpy" else f"{name}, SoundFont {audio.find_soundfont()}"
     return [Check("audio", status, found, advice)]
 
 
 def check_libraries() -> list[Check]:
     checks = []
-    for name, minimum, why in (("numpy", (1, 24), "arrays"), ("matplotlib", (3, 7), "plots"),
-                               ("mido", (1, 3), "MIDI files"), ("ipywidgets", (8,), "the studio")):
+    for name, minimum, why in (
+        ("numpy", (1, 24), "arrays"),
+        ("matplotlib", (3, 7), "plots"),
+        ("mido", (1, 3), "MIDI files"),
+        ("ipywidgets", (8,), "the studio"),
+    ):
         module = _module(name)
         if module is None:
             checks.append(Check(name, "error", "not installed", f"needed for {why}: {_INSTALL}."))
@@ -260,9 +360,15 @@ def check_libraries() -> list[Check]:
                 version = "unknown"
         if version != "unknown" and _version_tuple(version) < minimum:
             wanted = ".".join(map(str, minimum))
-            checks.append(Check(name, "warn", version,
-                                f"the course is tested with {name} >= {wanted}: "
-                                f"`pip install -U '{name}>={wanted}'`."))
+            checks.append(
+                Check(
+                    name,
+                    "warn",
+                    version,
+                    f"the course is tested with {name} >= {wanted}: "
+                    f"`pip install -U '{name}>={wanted}'`.",
+                )
+            )
         else:
             checks.append(Check(name, "ok", version))
     return checks
@@ -282,8 +388,17 @@ def check_environment() -> list[Check]:
 
 #: The checks :func:`doctor` runs, in order (each returns one or more rows).
 CHECKS: list[Callable[[], list[Check]]] = [
-    check_python, check_musicnb, check_environment, check_tensorflow, check_keras,
-    check_music21, check_corpus, check_libraries, check_audio, check_folders, check_quick_mode,
+    check_python,
+    check_musicnb,
+    check_environment,
+    check_tensorflow,
+    check_keras,
+    check_music21,
+    check_corpus,
+    check_libraries,
+    check_audio,
+    check_folders,
+    check_quick_mode,
 ]
 
 
@@ -301,8 +416,14 @@ def doctor(checks: list[Callable[[], list[Check]]] | None = None) -> DoctorRepor
         except MusicnbError as exc:
             rows = [Check(name, "error", str(exc), "see the message.")]
         except Exception as exc:  # isolate every check: the report must always come back
-            rows = [Check(name, "error", f"the check crashed: {type(exc).__name__}: {exc}",
-                          "reinstall with `make lab`; if it persists, report this row.")]
+            rows = [
+                Check(
+                    name,
+                    "error",
+                    f"the check crashed: {type(exc).__name__}: {exc}",
+                    "reinstall with `make lab`; if it persists, report this row.",
+                )
+            ]
         report.checks.extend(rows)
     return report
 

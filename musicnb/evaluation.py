@@ -52,9 +52,12 @@ def _rows(sequences: Any) -> list[np.ndarray]:
             return [row.astype(np.int64) for row in sequences]
         raise MusicnbError(f"Token arrays must be 1-D or 2-D, got shape {sequences.shape}.")
     rows = [np.asarray(s, dtype=np.int64).reshape(-1) for s in sequences]
-    if rows and all(r.ndim == 1 and r.size == 1 for r in rows) and not isinstance(
-            sequences[0], (list, tuple, np.ndarray)):
-        return [np.concatenate(rows)]       # a flat list of ints is one sequence
+    if (
+        rows
+        and all(r.ndim == 1 and r.size == 1 for r in rows)
+        and not isinstance(sequences[0], (list, tuple, np.ndarray))
+    ):
+        return [np.concatenate(rows)]  # a flat list of ints is one sequence
     return rows
 
 
@@ -77,8 +80,9 @@ def ngram_set(sequences: Any, n: int) -> set[bytes]:
     return grams
 
 
-def ngram_overlap(generated: Any, training: Any, n: int,
-                  training_grams: set[bytes] | None = None) -> float:
+def ngram_overlap(
+    generated: Any, training: Any, n: int, training_grams: set[bytes] | None = None
+) -> float:
     """Share of the n-grams of ``generated`` found anywhere in ``training`` (0 to 1).
 
     ``nan`` when ``generated`` is shorter than ``n``. Pass ``training_grams`` (from
@@ -103,13 +107,15 @@ class _SuffixAutomaton:
         self.next: list[dict[int, int]] = [{}]
         self.link = [-1]
         self.length = [0]
-        self.end = [-1]                     # an end position (in text) of the state's strings
+        self.end = [-1]  # an end position (in text) of the state's strings
         last = 0
         for position, token in enumerate(text):
             token = int(token)
             current = len(self.length)
-            self.next.append({}); self.link.append(-1)
-            self.length.append(self.length[last] + 1); self.end.append(position)
+            self.next.append({})
+            self.link.append(-1)
+            self.length.append(self.length[last] + 1)
+            self.end.append(position)
             p = last
             while p != -1 and token not in self.next[p]:
                 self.next[p][token] = current
@@ -122,8 +128,10 @@ class _SuffixAutomaton:
                     self.link[current] = q
                 else:
                     clone = len(self.length)
-                    self.next.append(dict(self.next[q])); self.link.append(self.link[q])
-                    self.length.append(self.length[p] + 1); self.end.append(self.end[q])
+                    self.next.append(dict(self.next[q]))
+                    self.link.append(self.link[q])
+                    self.length.append(self.length[p] + 1)
+                    self.end.append(self.end[q])
                     while p != -1 and self.next[p].get(token) == q:
                         self.next[p][token] = clone
                         p = self.link[p]
@@ -151,28 +159,32 @@ class _SuffixAutomaton:
 class Copy:
     """The longest run of a generated sequence found verbatim in a training sequence."""
 
-    length: int              # tokens (grid steps)
-    generated_start: int     # where the run starts in the generated sequence
-    training_index: int      # which training sequence (-1 when length is 0)
-    training_start: int      # where the run starts in it
+    length: int  # tokens (grid steps)
+    generated_start: int  # where the run starts in the generated sequence
+    training_index: int  # which training sequence (-1 when length is 0)
+    training_start: int  # where the run starts in it
 
     def __str__(self) -> str:
         if not self.length:
             return "no token of it occurs in training"
-        return (f"{self.length} steps copied from training sequence {self.training_index} "
-                f"(its steps {self.training_start}-{self.training_start + self.length - 1})")
+        return (
+            f"{self.length} steps copied from training sequence {self.training_index} "
+            f"(its steps {self.training_start}-{self.training_start + self.length - 1})"
+        )
 
 
 class TrainingIndex:
     """The training sequences, indexed once for :meth:`longest_copy` and n-gram overlap."""
 
-    SEPARATOR = -1       # between sequences: never a token, so no run crosses two tunes
+    SEPARATOR = -1  # between sequences: never a token, so no run crosses two tunes
 
     def __init__(self, training: Any) -> None:
         self.sequences = _rows(training)
         if not self.sequences or not any(len(s) for s in self.sequences):
-            raise MusicnbError("The training set is empty; pass the token sequences the model "
-                               "was trained on (e.g. encoder.encode_many(split.train)[0]).")
+            raise MusicnbError(
+                "The training set is empty; pass the token sequences the model "
+                "was trained on (e.g. encoder.encode_many(split.train)[0])."
+            )
         text: list[int] = []
         self._starts: list[int] = []
         for row in self.sequences:
@@ -213,7 +225,7 @@ class OverlapTable:
     """N-gram overlap and longest copy of several sets of sequences against one training set."""
 
     ns: tuple[int, ...]
-    rows: dict[str, dict[str, float]]    # name -> {"overlap n": share, "longest copy": steps}
+    rows: dict[str, dict[str, float]]  # name -> {"overlap n": share, "longest copy": steps}
     steps_per_bar: int = 16
 
     def columns(self) -> list[str]:
@@ -221,8 +233,10 @@ class OverlapTable:
 
     def _cells(self, name: str) -> list[str]:
         row = self.rows[name]
-        cells = [("–" if math.isnan(row[f"{n}-gram overlap"]) else f"{row[f'{n}-gram overlap']:.0%}")
-                 for n in self.ns]
+        cells = [
+            ("–" if math.isnan(row[f"{n}-gram overlap"]) else f"{row[f'{n}-gram overlap']:.0%}")
+            for n in self.ns
+        ]
         cells.append(f"{row['longest copy']:.0f}")
         cells.append(f"{row['longest copy'] / self.steps_per_bar:.1f}")
         return cells
@@ -230,22 +244,35 @@ class OverlapTable:
     def __str__(self) -> str:
         width = max(len(k) for k in self.rows) + 2
         header = " " * width + "  ".join(f"{c:>14}" for c in self.columns())
-        lines = [header] + [f"{name:<{width}}" + "  ".join(f"{c:>14}" for c in self._cells(name))
-                            for name in self.rows]
+        lines = [header] + [
+            f"{name:<{width}}" + "  ".join(f"{c:>14}" for c in self._cells(name))
+            for name in self.rows
+        ]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in ["", *self.columns()])
-        body = "".join("<tr><th style='text-align:left'>" + name + "</th>"
-                       + "".join(f"<td>{c}</td>" for c in self._cells(name)) + "</tr>"
-                       for name in self.rows)
-        return (f"<table><caption>Share of n-grams found in the training set, and the longest "
-                f"run copied from one training tune (a bar = {self.steps_per_bar} steps)"
-                f"</caption><tr>{head}</tr>{body}</table>")
+        body = "".join(
+            "<tr><th style='text-align:left'>"
+            + name
+            + "</th>"
+            + "".join(f"<td>{c}</td>" for c in self._cells(name))
+            + "</tr>"
+            for name in self.rows
+        )
+        return (
+            f"<table><caption>Share of n-grams found in the training set, and the longest "
+            f"run copied from one training tune (a bar = {self.steps_per_bar} steps)"
+            f"</caption><tr>{head}</tr>{body}</table>"
+        )
 
 
-def overlap_table(candidates: Mapping[str, Any], training: Any | TrainingIndex,
-                  ns: Sequence[int] = (4, 8, 16, 32), steps_per_bar: int = 16) -> OverlapTable:
+def overlap_table(
+    candidates: Mapping[str, Any],
+    training: Any | TrainingIndex,
+    ns: Sequence[int] = (4, 8, 16, 32),
+    steps_per_bar: int = 16,
+) -> OverlapTable:
     """One row per named set of sequences (generated streams, held-out real tunes, …):
     overlap for each ``n`` and the mean longest copy per sequence, in steps.
 
@@ -273,7 +300,7 @@ def excerpts(sequences: Any, length: int, count: int, seed: int = 0) -> list[np.
     for _ in range(count):
         row = rows[rng.integers(len(rows))]
         start = int(rng.integers(len(row) - length + 1))
-        out.append(row[start:start + length])
+        out.append(row[start : start + length])
     return out
 
 
@@ -294,13 +321,14 @@ class NgramModel:
             k //= 2
         self.orders = sorted(orders, reverse=True)
         self.counts: dict[int, dict[tuple[int, ...], Counter]] = {
-            k: defaultdict(Counter) for k in self.orders}
+            k: defaultdict(Counter) for k in self.orders
+        }
         for row in _rows(training):
             tokens = [int(t) for t in row]
             for i, token in enumerate(tokens):
                 for k in self.orders:
                     if i - k >= 0:
-                        self.counts[k][tuple(tokens[i - k:i])][token] += 1
+                        self.counts[k][tuple(tokens[i - k : i])][token] += 1
         if not self.counts[0][()]:
             raise MusicnbError("The training set is empty.")
 
@@ -313,7 +341,7 @@ class NgramModel:
             followers = None
             for k in self.orders:
                 if k <= len(history):
-                    followers = self.counts[k].get(tuple(history[len(history) - k:]))
+                    followers = self.counts[k].get(tuple(history[len(history) - k :]))
                     if followers:
                         break
             tokens, weights = zip(*followers.items())
@@ -329,13 +357,18 @@ class NgramModel:
 class SeedSpread:
     """One row per (model, figure): mean, standard deviation and range over the seeds."""
 
-    values: dict[str, dict[str, list[float]]]     # model -> figure -> one value per seed
+    values: dict[str, dict[str, list[float]]]  # model -> figure -> one value per seed
     seeds: dict[str, list[Any]]
 
     def summary(self, model: str, figure: str) -> dict[str, float]:
         v = np.asarray(self.values[model][figure], dtype=np.float64)
-        return {"mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
-                "min": float(v.min()), "max": float(v.max()), "seeds": len(v)}
+        return {
+            "mean": float(v.mean()),
+            "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+            "min": float(v.min()),
+            "max": float(v.max()),
+            "seeds": len(v),
+        }
 
     def figures(self) -> list[str]:
         out: list[str] = []
@@ -354,8 +387,16 @@ class SeedSpread:
             for model in self.values:
                 if figure in self.values[model]:
                     s = self.summary(model, figure)
-                    rows.append([figure, model, f"{s['mean']:.3f}", f"{s['sd']:.3f}",
-                                 f"{s['min']:.3f} – {s['max']:.3f}", str(s["seeds"])])
+                    rows.append(
+                        [
+                            figure,
+                            model,
+                            f"{s['mean']:.3f}",
+                            f"{s['sd']:.3f}",
+                            f"{s['min']:.3f} – {s['max']:.3f}",
+                            str(s["seeds"]),
+                        ]
+                    )
         return rows
 
     _HEADER = ["figure", "model", "mean", "sd", "range over seeds", "seeds"]
@@ -368,8 +409,10 @@ class SeedSpread:
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in self._HEADER)
         body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in self._rows())
-        return (f"<table><caption>Spread over seeds (sd: sample standard deviation)</caption>"
-                f"<tr>{head}</tr>{body}</table>")
+        return (
+            f"<table><caption>Spread over seeds (sd: sample standard deviation)</caption>"
+            f"<tr>{head}</tr>{body}</table>"
+        )
 
 
 def seed_spread(results: Mapping[str, Mapping[Any, Mapping[str, float]]]) -> SeedSpread:
@@ -386,9 +429,11 @@ def seed_spread(results: Mapping[str, Mapping[Any, Mapping[str, float]]]) -> See
             if figures is None:
                 figures = list(figures_of_seed)
             elif set(figures_of_seed) != set(figures):
-                raise MusicnbError(f"Model {model!r}: seed {seed!r} reports "
-                                   f"{sorted(figures_of_seed)}, the first seed {sorted(figures)}; "
-                                   "report the same figures for every seed.")
+                raise MusicnbError(
+                    f"Model {model!r}: seed {seed!r} reports "
+                    f"{sorted(figures_of_seed)}, the first seed {sorted(figures)}; "
+                    "report the same figures for every seed."
+                )
             for figure, value in figures_of_seed.items():
                 values[model].setdefault(figure, []).append(float(value))
     return SeedSpread(values, seeds)
@@ -400,8 +445,12 @@ def binomial_tail(correct: int, trials: int, p: float = 0.5) -> float:
     least ``correct`` right by guessing."""
     if not 0 <= correct <= trials:
         raise MusicnbError(f"correct must be between 0 and trials ({trials}), got {correct}.")
-    return float(sum(math.comb(trials, k) * p ** k * (1 - p) ** (trials - k)
-                     for k in range(correct, trials + 1)))
+    return float(
+        sum(
+            math.comb(trials, k) * p**k * (1 - p) ** (trials - k)
+            for k in range(correct, trials + 1)
+        )
+    )
 
 
 def critical_count(trials: int, alpha: float = 0.05) -> int:
@@ -416,9 +465,9 @@ def critical_count(trials: int, alpha: float = 0.05) -> int:
 @dataclass
 class Trial:
     number: int
-    a: Any                     # what plays as A (a Piece)
+    a: Any  # what plays as A (a Piece)
     b: Any
-    real_is: str = field(repr=False, default="A")   # the answer key: "A" or "B"
+    real_is: str = field(repr=False, default="A")  # the answer key: "A" or "B"
 
 
 @dataclass
@@ -432,9 +481,11 @@ class ListeningResult:
         return self.correct / self.trials if self.trials else float("nan")
 
     def __str__(self) -> str:
-        return (f"{self.correct} of {self.trials} trials picked the real continuation "
-                f"({self.share:.0%}); guessing does at least as well with probability "
-                f"{self.p_value:.3f}")
+        return (
+            f"{self.correct} of {self.trials} trials picked the real continuation "
+            f"({self.share:.0%}); guessing does at least as well with probability "
+            f"{self.p_value:.3f}"
+        )
 
 
 class ListeningTest:
@@ -448,11 +499,18 @@ class ListeningTest:
     trials with :meth:`players` and score the listeners' sheet with :meth:`score`.
     """
 
-    def __init__(self, generated: Sequence[Any], real: Sequence[Any],
-                 quarters: float | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        generated: Sequence[Any],
+        real: Sequence[Any],
+        quarters: float | None = None,
+        seed: int = 0,
+    ) -> None:
         if len(generated) != len(real) or not generated:
-            raise MusicnbError(f"Give as many generated pieces as real ones (got "
-                               f"{len(generated)} and {len(real)}), at least one of each.")
+            raise MusicnbError(
+                f"Give as many generated pieces as real ones (got "
+                f"{len(generated)} and {len(real)}), at least one of each."
+            )
         rng = np.random.default_rng(seed)
         self.trials: list[Trial] = []
         for number, (g, r) in enumerate(zip(generated, real), start=1):
@@ -480,8 +538,9 @@ class ListeningTest:
             cells = []
             for side, samples in (("A", a), ("B", b)):
                 data = base64.b64encode(self._wav(samples)).decode("ascii")
-                cells.append(f"<td>{side} <audio controls src='data:audio/wav;base64,{data}'>"
-                             "</audio></td>")
+                cells.append(
+                    f"<td>{side} <audio controls src='data:audio/wav;base64,{data}'></audio></td>"
+                )
             rows.append(f"<tr><th>trial {trial.number}</th>{''.join(cells)}</tr>")
         return HTML(f"<table>{''.join(rows)}</table>")
 
@@ -507,8 +566,10 @@ class ListeningTest:
         key = self.answer_key()
         missing = sorted(set(key) - set(answers))
         if missing:
-            raise MusicnbError(f"Trials {missing} have no answer; a forced-choice test scores "
-                               "every trial (a listener who cannot tell guesses).")
+            raise MusicnbError(
+                f"Trials {missing} have no answer; a forced-choice test scores "
+                "every trial (a listener who cannot tell guesses)."
+            )
         bad = {n: a for n, a in answers.items() if str(a).upper() not in ("A", "B")}
         if bad:
             raise MusicnbError(f"Answers must be 'A' or 'B', got {bad}.")
@@ -516,7 +577,21 @@ class ListeningTest:
         return ListeningResult(len(key), correct, binomial_tail(correct, len(key)))
 
 
-__all__ = ["ngram_set", "ngram_overlap", "longest_copy", "TrainingIndex", "Copy",
-           "overlap_table", "OverlapTable", "excerpts", "NgramModel", "seed_spread",
-           "SeedSpread", "binomial_tail", "critical_count", "ListeningTest",
-           "ListeningResult", "Trial"]
+__all__ = [
+    "ngram_set",
+    "ngram_overlap",
+    "longest_copy",
+    "TrainingIndex",
+    "Copy",
+    "overlap_table",
+    "OverlapTable",
+    "excerpts",
+    "NgramModel",
+    "seed_spread",
+    "SeedSpread",
+    "binomial_tail",
+    "critical_count",
+    "ListeningTest",
+    "ListeningResult",
+    "Trial",
+]

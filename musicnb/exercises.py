@@ -38,7 +38,7 @@ class ExerciseFailed(AssertionError):
 
 def _short(value: Any, limit: int = 300) -> str:
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 5] + " …" + text[-4:]
+    return text if len(text) <= limit else text[: limit - 5] + " …" + text[-4:]
 
 
 def fail(case: str, got: Any, expected: Any, hint: str) -> None:
@@ -52,8 +52,9 @@ def is_stub_error(exc: BaseException) -> bool:
     return isinstance(exc, NotImplementedError)
 
 
-def call_student(case: str, function: Callable[..., Any], *args: Any, expected: Any = "an answer",
-                 **kwargs: Any) -> Any:
+def call_student(
+    case: str, function: Callable[..., Any], *args: Any, expected: Any = "an answer", **kwargs: Any
+) -> Any:
     """``function(*args, **kwargs)``, with anything it raises turned into the one sentence.
 
     The stub (``NotImplementedError``) reads "got the stub (NotImplementedError), expected …
@@ -68,13 +69,19 @@ def call_student(case: str, function: Callable[..., Any], *args: Any, expected: 
     except Exception as exc:  # the student's code may raise anything; report it as a sentence
         if is_stub_error(exc):
             raise ExerciseFailed(
-                case, "the stub (NotImplementedError)", _short(expected),
+                case,
+                "the stub (NotImplementedError)",
+                _short(expected),
                 f"write the body of `{name}` in place of the `raise NotImplementedError` line, "
-                "then run the cell again") from None
+                "then run the cell again",
+            ) from None
         raise ExerciseFailed(
-            case, f"{type(exc).__name__}: {exc}", _short(expected),
+            case,
+            f"{type(exc).__name__}: {exc}",
+            _short(expected),
             f"`{name}` raised an error on this case; fix it (run `{name}` on this case "
-            "yourself to see the traceback)") from None
+            "yourself to see the traceback)",
+        ) from None
 
 
 def exercise_checker(checker: F) -> F:
@@ -98,9 +105,12 @@ def exercise_checker(checker: F) -> F:
         except Exception as exc:
             if is_stub_error(exc):
                 raise ExerciseFailed(
-                    "the first case", "the stub (NotImplementedError)", "your answer",
+                    "the first case",
+                    "the stub (NotImplementedError)",
+                    "your answer",
                     f"write the body of `{name}` in place of the `raise NotImplementedError` "
-                    "line, then run the cell again") from None
+                    "line, then run the cell again",
+                ) from None
             message = str(exc)
             if " — got " in message and ", expected " in message:
                 case, _, rest = message.partition(" — got ")
@@ -108,16 +118,27 @@ def exercise_checker(checker: F) -> F:
                 expected, _, hint = rest.partition(" — ")
                 raise ExerciseFailed(case, got, expected, hint or "see the exercise") from None
             if isinstance(exc, AssertionError) or type(exc).__name__ == "MusicnbError":
-                raise ExerciseFailed("a case of the checker", message, "the reference answer",
-                                     "read the case above and compare with the exercise text"
-                                     ) from None
+                raise ExerciseFailed(
+                    "a case of the checker",
+                    message,
+                    "the reference answer",
+                    "read the case above and compare with the exercise text",
+                ) from None
             raise ExerciseFailed(
-                "a case of the checker", f"{type(exc).__name__}: {exc}", "your answer",
-                f"`{name}` raised an error; run it on a small input yourself to see "
-                "the traceback") from None
+                "a case of the checker",
+                f"{type(exc).__name__}: {exc}",
+                "your answer",
+                f"`{name}` raised an error; run it on a small input yourself to see the traceback",
+            ) from None
 
     return wrapped  # type: ignore[return-value]
 
 
-__all__ = ["ExerciseFailed", "fail", "call_student", "exercise_checker", "is_stub_error",
-           "STUB_MESSAGE"]
+__all__ = [
+    "ExerciseFailed",
+    "fail",
+    "call_student",
+    "exercise_checker",
+    "is_stub_error",
+    "STUB_MESSAGE",
+]

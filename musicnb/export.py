@@ -65,8 +65,9 @@ class ExportResult:
             links = []
             href = self._relative_href(path)
             if href is not None:
-                links.append(f'<a href="{html.escape(href)}" download="{label}" '
-                             f'target="_blank">{label}</a>')
+                links.append(
+                    f'<a href="{html.escape(href)}" download="{label}" target="_blank">{label}</a>'
+                )
             size = path.stat().st_size if path.exists() else 0
             if path.exists() and size <= EMBED_LIMIT_BYTES:
                 data = base64.b64encode(path.read_bytes()).decode("ascii")
@@ -75,8 +76,10 @@ class ExportResult:
                 links.append(f'<a href="data:{mime};base64,{data}" download="{label}">{text}</a>')
             if not links:
                 links.append(label)
-            items.append(f"<li>{' · '.join(links)} <small>({size / 1024:.1f} KB, "
-                         f"<code>{html.escape(str(path))}</code>)</small></li>")
+            items.append(
+                f"<li>{' · '.join(links)} <small>({size / 1024:.1f} KB, "
+                f"<code>{html.escape(str(path))}</code>)</small></li>"
+            )
         return f"<div><b>Exported {html.escape(self.name)}</b><ul>{''.join(items)}</ul></div>"
 
 
@@ -84,8 +87,14 @@ def _in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
-def export(piece: Piece, name: str, folder: str | os.PathLike | None = None, wav: bool = True,
-           download: bool | None = None, sample_rate: int = 22050) -> ExportResult:
+def export(
+    piece: Piece,
+    name: str,
+    folder: str | os.PathLike | None = None,
+    wav: bool = True,
+    download: bool | None = None,
+    sample_rate: int = 22050,
+) -> ExportResult:
     """Write ``piece`` as ``name.mid`` (and ``name.wav``) and return an :class:`ExportResult`.
 
     ``folder`` defaults to :func:`musicnb.export_dir`. ``download`` (default: only in Colab)
@@ -95,8 +104,10 @@ def export(piece: Piece, name: str, folder: str | os.PathLike | None = None, wav
     from .settings import export_dir
 
     if not isinstance(piece, Piece):
-        raise MusicnbError(f"export needs a musicnb.Piece, got {type(piece).__name__}; decode "
-                           "generated tokens first (e.g. sampler.to_pieces(tokens)[0]).")
+        raise MusicnbError(
+            f"export needs a musicnb.Piece, got {type(piece).__name__}; decode "
+            "generated tokens first (e.g. sampler.to_pieces(tokens)[0])."
+        )
     from .atomic import clean_stale_temporaries, report_cleaned
     from .validation import writable_folder
 
@@ -114,8 +125,10 @@ def export(piece: Piece, name: str, folder: str | os.PathLike | None = None, wav
         try:
             from google.colab import files  # type: ignore[import-not-found]
         except ImportError as exc:
-            raise MusicnbError("download=True works in Google Colab only; elsewhere use the "
-                               "links shown under the cell.") from exc
+            raise MusicnbError(
+                "download=True works in Google Colab only; elsewhere use the "
+                "links shown under the cell."
+            ) from exc
         for path in result.paths:
             files.download(str(path))
     return result

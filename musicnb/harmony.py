@@ -29,13 +29,30 @@ QUALITY_INTERVALS: dict[str, tuple[int, ...]] = {
 }
 
 #: How each quality is written after the root in a chord symbol.
-QUALITY_SUFFIX = {"maj": "", "min": "m", "dim": "dim", "aug": "aug", "sus4": "sus4",
-                  "sus2": "sus2", "7": "7", "maj7": "maj7", "min7": "m7", "dim7": "dim7",
-                  "hdim7": "m7b5"}
+QUALITY_SUFFIX = {
+    "maj": "",
+    "min": "m",
+    "dim": "dim",
+    "aug": "aug",
+    "sus4": "sus4",
+    "sus2": "sus2",
+    "7": "7",
+    "maj7": "maj7",
+    "min7": "m7",
+    "dim7": "dim7",
+    "hdim7": "m7b5",
+}
 
 #: Qualities folded onto triads when sevenths are not wanted.
-TRIAD_OF = {"7": "maj", "maj7": "maj", "min7": "min", "dim7": "dim", "hdim7": "dim",
-            "sus4": "maj", "sus2": "maj"}
+TRIAD_OF = {
+    "7": "maj",
+    "maj7": "maj",
+    "min7": "min",
+    "dim7": "dim",
+    "hdim7": "dim",
+    "sus4": "maj",
+    "sus2": "maj",
+}
 
 NO_CHORD = "N.C."
 
@@ -46,17 +63,44 @@ _NO_CHORD_WORDS = {"", "n.c.", "nc", "n.c", "none", "n", "x", "tacet"}
 
 # suffix patterns, longest first; each maps to a quality
 _SUFFIXES: list[tuple[str, str]] = [
-    ("m7b5", "hdim7"), ("min7b5", "hdim7"), ("ø7", "hdim7"), ("ø", "hdim7"),
-    ("maj7", "maj7"), ("ma7", "maj7"), ("M7", "maj7"), ("Δ7", "maj7"), ("Δ", "maj7"),
-    ("dim7", "dim7"), ("o7", "dim7"), ("°7", "dim7"),
-    ("min7", "min7"), ("mi7", "min7"), ("m7", "min7"), ("-7", "min7"),
-    ("sus4", "sus4"), ("sus2", "sus2"), ("sus", "sus4"),
-    ("dim", "dim"), ("o", "dim"), ("°", "dim"),
-    ("aug", "aug"), ("+", "aug"),
-    ("min", "min"), ("mi", "min"), ("m", "min"), ("-", "min"),
-    ("maj", "maj"), ("M", "maj"),
-    ("dom7", "7"), ("13", "7"), ("11", "7"), ("9", "7"), ("7", "7"),
-    ("6", "maj"), ("add9", "maj"), ("5", "maj"),
+    ("m7b5", "hdim7"),
+    ("min7b5", "hdim7"),
+    ("ø7", "hdim7"),
+    ("ø", "hdim7"),
+    ("maj7", "maj7"),
+    ("ma7", "maj7"),
+    ("M7", "maj7"),
+    ("Δ7", "maj7"),
+    ("Δ", "maj7"),
+    ("dim7", "dim7"),
+    ("o7", "dim7"),
+    ("°7", "dim7"),
+    ("min7", "min7"),
+    ("mi7", "min7"),
+    ("m7", "min7"),
+    ("-7", "min7"),
+    ("sus4", "sus4"),
+    ("sus2", "sus2"),
+    ("sus", "sus4"),
+    ("dim", "dim"),
+    ("o", "dim"),
+    ("°", "dim"),
+    ("aug", "aug"),
+    ("+", "aug"),
+    ("min", "min"),
+    ("mi", "min"),
+    ("m", "min"),
+    ("-", "min"),
+    ("maj", "maj"),
+    ("M", "maj"),
+    ("dom7", "7"),
+    ("13", "7"),
+    ("11", "7"),
+    ("9", "7"),
+    ("7", "7"),
+    ("6", "maj"),
+    ("add9", "maj"),
+    ("5", "maj"),
 ]
 
 
@@ -89,8 +133,10 @@ def parse_chord_label(label: str) -> tuple[int, str] | None:
     text = text.split("/")[0]
     match = _ROOT_RE.match(text)
     if not match:
-        raise MusicnbError(f"Cannot read the chord symbol {label!r}: expected a root such as "
-                           "C, F# or Bb followed by a quality (m, 7, m7, dim, ...).")
+        raise MusicnbError(
+            f"Cannot read the chord symbol {label!r}: expected a root such as "
+            "C, F# or Bb followed by a quality (m, 7, m7, dim, ...)."
+        )
     letter, accidentals, suffix = match.groups()
     if letter.islower() and not suffix:  # ABC-style lower-case root means minor in some sources
         suffix = "m"
@@ -139,14 +185,20 @@ def detect_chord(pitch_classes: set[int] | list[int], sevenths: bool = False) ->
     sounding = {int(p) % 12 for p in pitch_classes}
     if len(sounding) < 2:
         return NO_CHORD
-    qualities = ["maj", "min", "dim", "aug"] + (["7", "maj7", "min7", "dim7", "hdim7"] if sevenths else [])
+    qualities = ["maj", "min", "dim", "aug"] + (
+        ["7", "maj7", "min7", "dim7", "hdim7"] if sevenths else []
+    )
     best, best_score = NO_CHORD, -1e9
     for quality in qualities:
         for root in range(12):
             tones = {(root + i) % 12 for i in QUALITY_INTERVALS[quality]}
-            score = (len(tones & sounding) - 0.5 * len(tones - sounding)
-                     - 0.5 * len(sounding - tones) - (0.01 if len(tones) > 3 else 0.0)
-                     + (0.02 if root in sounding else 0.0))
+            score = (
+                len(tones & sounding)
+                - 0.5 * len(tones - sounding)
+                - 0.5 * len(sounding - tones)
+                - (0.01 if len(tones) > 3 else 0.0)
+                + (0.02 if root in sounding else 0.0)
+            )
             if score > best_score + 1e-9:
                 best, best_score = chord_name(root, quality), score
     return best
@@ -162,23 +214,49 @@ def transpose_chord_label(label: str, semitones: int) -> str:
 
 
 #: Mode words a key name may use, and the mode each one means.
-MODE_WORDS = {"major": "major", "maj": "major", "ionian": "ionian",
-              "minor": "minor", "min": "minor", "m": "minor", "aeolian": "aeolian",
-              "dorian": "dorian", "phrygian": "phrygian", "lydian": "lydian",
-              "mixolydian": "mixolydian", "locrian": "locrian"}
+MODE_WORDS = {
+    "major": "major",
+    "maj": "major",
+    "ionian": "ionian",
+    "minor": "minor",
+    "min": "minor",
+    "m": "minor",
+    "aeolian": "aeolian",
+    "dorian": "dorian",
+    "phrygian": "phrygian",
+    "lydian": "lydian",
+    "mixolydian": "mixolydian",
+    "locrian": "locrian",
+}
 #: Scale steps (semitones above the tonic) of each mode; minor is the natural minor.
-MODE_STEPS = {"major": (0, 2, 4, 5, 7, 9, 11), "ionian": (0, 2, 4, 5, 7, 9, 11),
-              "dorian": (0, 2, 3, 5, 7, 9, 10), "phrygian": (0, 1, 3, 5, 7, 8, 10),
-              "lydian": (0, 2, 4, 6, 7, 9, 11), "mixolydian": (0, 2, 4, 5, 7, 9, 10),
-              "minor": (0, 2, 3, 5, 7, 8, 10), "aeolian": (0, 2, 3, 5, 7, 8, 10),
-              "locrian": (0, 1, 3, 5, 6, 8, 10)}
+MODE_STEPS = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "ionian": (0, 2, 4, 5, 7, 9, 11),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "aeolian": (0, 2, 3, 5, 7, 8, 10),
+    "locrian": (0, 1, 3, 5, 6, 8, 10),
+}
 #: The major/minor key each mode is folded onto (by its third, as music21_convert does).
-MODE_FAMILY = {"major": "major", "ionian": "major", "lydian": "major", "mixolydian": "major",
-               "minor": "minor", "aeolian": "minor", "dorian": "minor", "phrygian": "minor",
-               "locrian": "minor"}
-_KEY_HINT = ("write a key as a tonic (C, F#, Bb, B-; lower case means minor) and optionally a "
-             "mode: major, minor, maj, min, m, ionian, dorian, phrygian, lydian, mixolydian, "
-             "aeolian or locrian, e.g. 'G major', 'e minor', 'Bbm', 'D dorian'.")
+MODE_FAMILY = {
+    "major": "major",
+    "ionian": "major",
+    "lydian": "major",
+    "mixolydian": "major",
+    "minor": "minor",
+    "aeolian": "minor",
+    "dorian": "minor",
+    "phrygian": "minor",
+    "locrian": "minor",
+}
+_KEY_HINT = (
+    "write a key as a tonic (C, F#, Bb, B-; lower case means minor) and optionally a "
+    "mode: major, minor, maj, min, m, ionian, dorian, phrygian, lydian, mixolydian, "
+    "aeolian or locrian, e.g. 'G major', 'e minor', 'Bbm', 'D dorian'."
+)
 
 
 def parse_key_mode(key: str) -> tuple[int, str]:
@@ -203,8 +281,11 @@ def parse_key_mode(key: str) -> tuple[int, str]:
         tonic, mode = tonic[:-1], "minor"
     else:
         mode = "minor" if tonic[:1].islower() else "major"
-    if not (tonic[:1].isalpha() and tonic[:1].upper() in "ABCDEFG"
-            and all(c in "#b-♯♭" for c in tonic[1:])):
+    if not (
+        tonic[:1].isalpha()
+        and tonic[:1].upper() in "ABCDEFG"
+        and all(c in "#b-♯♭" for c in tonic[1:])
+    ):
         raise MusicnbError(f"{key!r}: {tonic!r} is not a tonic; {_KEY_HINT}")
     return pitch_class_of(tonic[:1].upper() + tonic[1:]), mode
 
@@ -279,7 +360,9 @@ def estimate_key(pitches, durations=None) -> str | None:
     pitches = np.asarray(pitches, dtype=np.int64).reshape(-1)
     if pitches.size == 0:
         return None
-    weights = np.ones(len(pitches)) if durations is None else np.asarray(durations, float).reshape(-1)
+    weights = (
+        np.ones(len(pitches)) if durations is None else np.asarray(durations, float).reshape(-1)
+    )
     histogram = np.bincount(pitches % 12, weights=weights, minlength=12)
     if not np.any(histogram):
         return None

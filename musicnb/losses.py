@@ -60,8 +60,15 @@ PAPER_INTERVAL_TARGETS: dict[int, float] = {r: 1.0 for r in range(12)} | {0: 0.0
 #: The course variant's targets by interval class (semitones mod 12 folded into 0..6):
 #: 0 unison/octave, 1 minor 2nd/major 7th, 2 major 2nd/minor 7th, 3 minor 3rd/major 6th,
 #: 4 major 3rd/minor 6th, 5 perfect 4th/5th, 6 tritone.
-COURSE_INTERVAL_TARGETS: dict[int, float] = {0: 0.0, 1: 1.0, 2: 0.6, 3: 0.2, 4: 0.2, 5: 0.15,
-                                             6: 1.0}
+COURSE_INTERVAL_TARGETS: dict[int, float] = {
+    0: 0.0,
+    1: 1.0,
+    2: 0.6,
+    3: 0.2,
+    4: 0.2,
+    5: 0.15,
+    6: 1.0,
+}
 INTERVAL_COST_TARGETS = COURSE_INTERVAL_TARGETS  # the name older notebooks used
 
 #: The leap charge (λ, s, start) beyond an octave.
@@ -87,8 +94,14 @@ class IntervalCost:
     targets: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def fit(cls, targets: dict[int, float], harmonics: int = 5, symmetric: bool = False,
-            name: str = "custom", **leap: float) -> "IntervalCost":
+    def fit(
+        cls,
+        targets: dict[int, float],
+        harmonics: int = 5,
+        symmetric: bool = False,
+        name: str = "custom",
+        **leap: float,
+    ) -> "IntervalCost":
         """Fit g through ``targets``: keys 0..11 (d mod 12; ``symmetric=False``) or interval
         classes 0..6 (``symmetric=True``), target 0 at key 0 and > 0 elsewhere."""
         import numpy as np
@@ -97,24 +110,36 @@ class IntervalCost:
 
         keys = set(range(7)) if symmetric else set(range(12))
         if set(targets) != keys:
-            raise MusicnbError(f"targets must give a cost for each of {sorted(keys)} "
-                               f"({'interval classes' if symmetric else 'd mod 12'}), got keys "
-                               f"{sorted(targets)}.")
+            raise MusicnbError(
+                f"targets must give a cost for each of {sorted(keys)} "
+                f"({'interval classes' if symmetric else 'd mod 12'}), got keys "
+                f"{sorted(targets)}."
+            )
         if float(targets[0]) != 0.0 or min(float(targets[k]) for k in keys - {0}) <= 0:
-            raise MusicnbError("The target at 0 (the true note) must be 0 and every other "
-                               "target > 0: the cost is 0 only on the true note.")
+            raise MusicnbError(
+                "The target at 0 (the true note) must be 0 and every other "
+                "target > 0: the cost is 0 only on the true note."
+            )
         limit = 5
         if not 1 <= int(harmonics) <= limit:
-            raise MusicnbError(f"harmonics must be 1..{limit} here (the points fix at most that many).")
+            raise MusicnbError(
+                f"harmonics must be 1..{limit} here (the points fix at most that many)."
+            )
         d = np.arange(1, 7 if symmetric else 12, dtype=np.float64)
         y = np.log([float(targets[int(x)]) for x in d]) - np.log(np.sin(np.pi * d / 12) ** 2)
         basis = _g_basis(d, int(harmonics), symmetric)
         w, *_ = np.linalg.lstsq(basis, y, rcond=None)
         k = int(harmonics)
-        cos = (float(w[0]),) + tuple(float(v) for v in w[1:1 + k])
-        sin = () if symmetric else tuple(float(v) for v in w[1 + k:])
-        return cls(name, cos, sin, amplitude=max(float(v) for v in targets.values()),
-                   targets=dict(targets), **leap)
+        cos = (float(w[0]),) + tuple(float(v) for v in w[1 : 1 + k])
+        sin = () if symmetric else tuple(float(v) for v in w[1 + k :])
+        return cls(
+            name,
+            cos,
+            sin,
+            amplitude=max(float(v) for v in targets.values()),
+            targets=dict(targets),
+            **leap,
+        )
 
     # ---------------------------------------------------------------- evaluation
     def periodic_numpy(self, d):
@@ -135,8 +160,14 @@ class IntervalCost:
         d = np.asarray(d, dtype=np.float64)
         s = self.leap_sharpness
         magnitude = np.sqrt(d * d + 1e-6) - 1e-3
-        return self.leap_weight / s * (np.logaddexp(0.0, s * (magnitude - self.leap_start))
-                                       - np.logaddexp(0.0, -s * self.leap_start))
+        return (
+            self.leap_weight
+            / s
+            * (
+                np.logaddexp(0.0, s * (magnitude - self.leap_start))
+                - np.logaddexp(0.0, -s * self.leap_start)
+            )
+        )
 
     def numpy(self, d):
         """c(d) in NumPy (plots, checks)."""
@@ -153,21 +184,34 @@ class IntervalCost:
         periodic = self.amplitude * ops.square(ops.sin((math.pi / 12.0) * d)) * ops.exp(g)
         s = self.leap_sharpness
         magnitude = ops.sqrt(ops.square(d) + 1e-6) - 1e-3  # |d|, smooth at 0, 0 at 0
-        leap = self.leap_weight / s * (ops.softplus(s * (magnitude - self.leap_start))
-                                       - math.log1p(math.exp(-s * self.leap_start)))
+        leap = (
+            self.leap_weight
+            / s
+            * (
+                ops.softplus(s * (magnitude - self.leap_start))
+                - math.log1p(math.exp(-s * self.leap_start))
+            )
+        )
         return periodic + leap
 
     # ---------------------------------------------------------------- saving
     def to_config(self) -> dict:
-        return {"name": self.name, "cos": list(self.cos), "sin": list(self.sin),
-                "amplitude": self.amplitude, "leap_weight": self.leap_weight,
-                "leap_sharpness": self.leap_sharpness, "leap_start": self.leap_start}
+        return {
+            "name": self.name,
+            "cos": list(self.cos),
+            "sin": list(self.sin),
+            "amplitude": self.amplitude,
+            "leap_weight": self.leap_weight,
+            "leap_sharpness": self.leap_sharpness,
+            "leap_start": self.leap_start,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> "IntervalCost":
         config = dict(config)
-        return cls(config.pop("name"), tuple(config.pop("cos")), tuple(config.pop("sin", ())),
-                   **config)
+        return cls(
+            config.pop("name"), tuple(config.pop("cos")), tuple(config.pop("sin", ())), **config
+        )
 
 
 def _g_basis(d, harmonics: int, symmetric: bool):
@@ -197,8 +241,10 @@ def theory_cost(cost: "str | dict | IntervalCost" = "paper") -> IntervalCost:
         return IntervalCost.from_config(cost)
     if cost in THEORY_COSTS:
         return THEORY_COSTS[cost]
-    raise MusicnbError(f"Unknown theory cost {cost!r}: use 'paper' (Schaldenbrand, He & "
-                       "Almoubayyed), 'course' (the course's folded variant) or an IntervalCost.")
+    raise MusicnbError(
+        f"Unknown theory cost {cost!r}: use 'paper' (Schaldenbrand, He & "
+        "Almoubayyed), 'course' (the course's folded variant) or an IntervalCost."
+    )
 
 
 def interval_cost_numpy(d, cost: "str | dict | IntervalCost" = "paper"):
@@ -258,8 +304,14 @@ class PitchRegressionLoss(_ReadsOlderTheoryConfigs, keras.losses.Loss):
     γ = ``mse_weight`` = 0.2: the paper's "20 % of the pitch-loss amplitude".
     """
 
-    def __init__(self, scales=(1.0, 1.0), mse_weight: float = 0.2, cost="paper",
-                 name: str = "pitch_regression_loss", **kwargs):
+    def __init__(
+        self,
+        scales=(1.0, 1.0),
+        mse_weight: float = 0.2,
+        cost="paper",
+        name: str = "pitch_regression_loss",
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.scales = tuple(max(float(s), 1e-6) for s in scales)
         self.mse_weight = float(mse_weight)
@@ -270,12 +322,19 @@ class PitchRegressionLoss(_ReadsOlderTheoryConfigs, keras.losses.Loss):
         y_pred = ops.cast(y_pred, "float32")
         theory = self.cost(y_pred[..., 0] - y_true[..., 0])
         scaled = (y_pred[..., 1:3] - y_true[..., 1:3]) / ops.convert_to_tensor(
-            [self.scales[0], self.scales[1]], "float32")
-        return theory + self.mse_weight * self.cost.amplitude * ops.mean(ops.square(scaled), axis=-1)
+            [self.scales[0], self.scales[1]], "float32"
+        )
+        return theory + self.mse_weight * self.cost.amplitude * ops.mean(
+            ops.square(scaled), axis=-1
+        )
 
     def get_config(self):
-        return {**super().get_config(), "scales": list(self.scales), "mse_weight": self.mse_weight,
-                "cost": self.cost.to_config()}
+        return {
+            **super().get_config(),
+            "scales": list(self.scales),
+            "mse_weight": self.mse_weight,
+            "cost": self.cost.to_config(),
+        }
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
@@ -283,8 +342,13 @@ class PlainPitchMSE(keras.losses.Loss):
     """The comparison loss: ½·[(p̂ − p)²/σ_p² ] + γ·½·[velocity and Δt as above] — plain
     mean squared error on pitch instead of the theory cost (same scales, same γ)."""
 
-    def __init__(self, scales=(1.0, 1.0, 1.0), mse_weight: float = 0.2,
-                 name: str = "plain_pitch_mse", **kwargs):
+    def __init__(
+        self,
+        scales=(1.0, 1.0, 1.0),
+        mse_weight: float = 0.2,
+        name: str = "plain_pitch_mse",
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.scales = tuple(max(float(s), 1e-6) for s in scales)
         self.mse_weight = float(mse_weight)
@@ -293,7 +357,9 @@ class PlainPitchMSE(keras.losses.Loss):
         y_true = ops.cast(y_true, "float32")
         y_pred = ops.cast(y_pred, "float32")
         scaled = (y_pred - y_true) / ops.convert_to_tensor(list(self.scales), "float32")
-        return ops.square(scaled[..., 0]) + self.mse_weight * ops.mean(ops.square(scaled[..., 1:3]), axis=-1)
+        return ops.square(scaled[..., 0]) + self.mse_weight * ops.mean(
+            ops.square(scaled[..., 1:3]), axis=-1
+        )
 
     def get_config(self):
         return {**super().get_config(), "scales": list(self.scales), "mse_weight": self.mse_weight}
@@ -323,8 +389,14 @@ class TheoryAwareCrossEntropy(_ReadsOlderTheoryConfigs, keras.losses.Loss):
     semitone.
     """
 
-    def __init__(self, token_pitches, weight: float = 0.5, cost="course",
-                 name: str = "theory_aware_crossentropy", **kwargs):
+    def __init__(
+        self,
+        token_pitches,
+        weight: float = 0.5,
+        cost="course",
+        name: str = "theory_aware_crossentropy",
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.token_pitches = [int(p) for p in token_pitches]
         self.weight = float(weight)
@@ -342,8 +414,12 @@ class TheoryAwareCrossEntropy(_ReadsOlderTheoryConfigs, keras.losses.Loss):
         return ce + self.weight * ops.sum(probs * rows, axis=-1)
 
     def get_config(self):
-        return {**super().get_config(), "token_pitches": self.token_pitches, "weight": self.weight,
-                "cost": self.cost.to_config()}
+        return {
+            **super().get_config(),
+            "token_pitches": self.token_pitches,
+            "weight": self.weight,
+            "cost": self.cost.to_config(),
+        }
 
 
 def weighted_two_head_loss(melody_true, melody_probs, chord_true, chord_probs, alpha: float = 0.5):
@@ -385,21 +461,37 @@ def check_weighted_two_head_loss(student_loss) -> str:
         ("two steps, alpha=0.5", np.array([0, 1]), probs(2, 3), np.array([2, 0]), probs(2, 4), 0.5),
         ("alpha=1: melody only", np.array([1, 2]), probs(2, 3), np.array([3, 3]), probs(2, 4), 1.0),
         ("alpha=0: chords only", np.array([1, 2]), probs(2, 3), np.array([3, 3]), probs(2, 4), 0.0),
-        ("(batch, time) targets", rng.integers(0, 5, (2, 6)), probs(2, 6, 5),
-         rng.integers(0, 3, (2, 6)), probs(2, 6, 3), 0.3),
-        ("a nearly impossible true class", np.array([0]), np.array([[1e-6, 1 - 1e-6]], "float32"),
-         np.array([0]), np.array([[0.5, 0.5]], "float32"), 0.8),
+        (
+            "(batch, time) targets",
+            rng.integers(0, 5, (2, 6)),
+            probs(2, 6, 5),
+            rng.integers(0, 3, (2, 6)),
+            probs(2, 6, 3),
+            0.3,
+        ),
+        (
+            "a nearly impossible true class",
+            np.array([0]),
+            np.array([[1e-6, 1 - 1e-6]], "float32"),
+            np.array([0]),
+            np.array([[0.5, 0.5]], "float32"),
+            0.8,
+        ),
     ]
     for name, ym, pm, yc, pc, alpha in cases:
         expected = float(weighted_two_head_loss(ym, pm, yc, pc, alpha))
         try:
             got = float(student_loss(ym, pm, yc, pc, alpha))
         except Exception as exc:  # noqa: BLE001 - shown to the student
-            raise MusicnbError(f"Case '{name}': your loss raised {type(exc).__name__}: {exc}") from exc
+            raise MusicnbError(
+                f"Case '{name}': your loss raised {type(exc).__name__}: {exc}"
+            ) from exc
         if not abs(got - expected) <= 1e-4 * max(1.0, abs(expected)):
-            raise MusicnbError(f"Case '{name}': got {got:.6f}, expected {expected:.6f}. Remember "
-                               "CE = -log p[true class], averaged over every step, and the chord "
-                               "weight is 1 - alpha.")
+            raise MusicnbError(
+                f"Case '{name}': got {got:.6f}, expected {expected:.6f}. Remember "
+                "CE = -log p[true class], averaged over every step, and the chord "
+                "weight is 1 - alpha."
+            )
     return f"All {len(cases)} cases agree with the reference weighted two-head loss."
 
 
@@ -409,11 +501,16 @@ def two_head_compile_args(alpha: float = 0.5) -> dict:
     from .errors import MusicnbError
 
     if not 0.0 <= float(alpha) <= 1.0:
-        raise MusicnbError(f"alpha is the melody's share of the loss and must lie in [0, 1], "
-                           f"got {alpha!r}.")
-    return {"loss": {"melody": keras.losses.SparseCategoricalCrossentropy(),
-                     "chord": keras.losses.SparseCategoricalCrossentropy()},
-            "loss_weights": {"melody": float(alpha), "chord": 1.0 - float(alpha)}}
+        raise MusicnbError(
+            f"alpha is the melody's share of the loss and must lie in [0, 1], got {alpha!r}."
+        )
+    return {
+        "loss": {
+            "melody": keras.losses.SparseCategoricalCrossentropy(),
+            "chord": keras.losses.SparseCategoricalCrossentropy(),
+        },
+        "loss_weights": {"melody": float(alpha), "chord": 1.0 - float(alpha)},
+    }
 
 
 # ---------------------------------------------------------------- notebook 06: biaxial RNN
@@ -447,8 +544,13 @@ class BiaxialNLL(keras.losses.Loss):
     """Bernoulli NLL of play and articulate (articulate only where the note plays), summed
     over the notes of each step; Keras averages it over batch and steps (nats per step)."""
 
-    def __init__(self, articulate_weight: float = 1.0, epsilon: float = 1e-7,
-                 name: str = "biaxial_nll", **kwargs) -> None:
+    def __init__(
+        self,
+        articulate_weight: float = 1.0,
+        epsilon: float = 1e-7,
+        name: str = "biaxial_nll",
+        **kwargs,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.articulate_weight, self.epsilon = float(articulate_weight), float(epsilon)
 
@@ -456,8 +558,11 @@ class BiaxialNLL(keras.losses.Loss):
         return biaxial_nll(y_true, y_pred, self.articulate_weight, self.epsilon)
 
     def get_config(self):
-        return {**super().get_config(), "articulate_weight": self.articulate_weight,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "articulate_weight": self.articulate_weight,
+            "epsilon": self.epsilon,
+        }
 
 
 @keras.saving.register_keras_serializable(package="musicnb")

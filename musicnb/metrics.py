@@ -22,6 +22,7 @@ import numpy as np
 
 from typing import Any, Sequence  # noqa: E402
 
+
 def _next_event_arrays(probs: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Flatten probabilities ``(..., V)`` and integer targets ``(...)`` to ``(N, V)``, ``(N,)``.
 
@@ -32,13 +33,17 @@ def _next_event_arrays(probs: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     probs = np.asarray(probs, dtype=np.float64)
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
-        raise MusicnbError(f"Targets must be integer tokens, got dtype {y.dtype}; pass the y of "
-                           "musicnb.windows(...), not one-hot vectors.")
+        raise MusicnbError(
+            f"Targets must be integer tokens, got dtype {y.dtype}; pass the y of "
+            "musicnb.windows(...), not one-hot vectors."
+        )
     if probs.ndim == y.ndim + 2:
         probs = probs[:, -1]
     if probs.shape[:-1] != y.shape:
-        raise MusicnbError(f"Probabilities of shape {probs.shape} do not match targets of shape "
-                           f"{y.shape}; expected probs.shape == y.shape + (vocab_size,).")
+        raise MusicnbError(
+            f"Probabilities of shape {probs.shape} do not match targets of shape "
+            f"{y.shape}; expected probs.shape == y.shape + (vocab_size,)."
+        )
     vocab = probs.shape[-1]
     y = y.reshape(-1).astype(np.int64)
     if y.size and (y.min() < 0 or y.max() >= vocab):
@@ -73,8 +78,13 @@ def perplexity(probs: Any, y: Any) -> float:
 def next_event_scores(probs: Any, y: Any) -> dict[str, float]:
     """Top-1, top-5, cross-entropy and perplexity of one set of predictions."""
     h = cross_entropy(probs, y)
-    return {"top1": top_k_accuracy(probs, y, 1), "top5": top_k_accuracy(probs, y, 5),
-            "cross_entropy": h, "perplexity": float(np.exp(h)), "n": int(np.asarray(y).size)}
+    return {
+        "top1": top_k_accuracy(probs, y, 1),
+        "top5": top_k_accuracy(probs, y, 5),
+        "cross_entropy": h,
+        "perplexity": float(np.exp(h)),
+        "n": int(np.asarray(y).size),
+    }
 
 
 def evaluate_next_event(model: Any, X: Any, y: Any, batch_size: int = 512) -> dict[str, float]:
@@ -98,8 +108,11 @@ class NextEventBaseline:
     (``p(k | j) = (count(j, k) + alpha) / (count(j) + alpha V)``, additive smoothing).
     """
 
-    NAMES = {"most_frequent": "most frequent event", "repeat_previous": "repeat the previous event",
-             "bigram": "bigram (previous event)"}
+    NAMES = {
+        "most_frequent": "most frequent event",
+        "repeat_previous": "repeat the previous event",
+        "bigram": "bigram (previous event)",
+    }
 
     def __init__(self, kind: str, vocab_size: int, alpha: float = 0.1) -> None:
         from .errors import MusicnbError
@@ -119,8 +132,10 @@ class NextEventBaseline:
         if isinstance(sequences, np.ndarray) and sequences.ndim == 1:
             seqs = [np.asarray(sequences, dtype=np.int64)]
         if not seqs or sum(len(s) for s in seqs) < 2:
-            raise MusicnbError("Baselines need training sequences with at least two tokens; pass "
-                               "the encoded TRAINING pieces (a list of token arrays).")
+            raise MusicnbError(
+                "Baselines need training sequences with at least two tokens; pass "
+                "the encoded TRAINING pieces (a list of token arrays)."
+            )
         flat = np.concatenate(seqs)
         if flat.min() < 0 or flat.max() >= V:
             raise MusicnbError(f"Training tokens must lie in 0..{V - 1}.")
@@ -153,20 +168,29 @@ class NextEventBaseline:
         return f"NextEventBaseline({self.kind!r}, vocab_size={self.vocab_size})"
 
 
-def next_event_baselines(train_sequences: Sequence[Any], vocab_size: int,
-                         alpha: float = 0.1) -> list[NextEventBaseline]:
+def next_event_baselines(
+    train_sequences: Sequence[Any], vocab_size: int, alpha: float = 0.1
+) -> list[NextEventBaseline]:
     """The three baselines, fitted on the training split's token sequences."""
-    return [NextEventBaseline(kind, vocab_size, alpha).fit(train_sequences)
-            for kind in ("most_frequent", "repeat_previous", "bigram")]
+    return [
+        NextEventBaseline(kind, vocab_size, alpha).fit(train_sequences)
+        for kind in ("most_frequent", "repeat_previous", "bigram")
+    ]
 
 
 class NextEventTable:
     """Rows of scores (one per model or baseline) that render as a table in a notebook."""
 
-    COLUMNS = (("top1", "top-1 accuracy", "{:.1%}"), ("top5", "top-5 accuracy", "{:.1%}"),
-               ("perplexity", "perplexity", "{:.2f}"), ("cross_entropy", "cross-entropy", "{:.3f}"))
+    COLUMNS = (
+        ("top1", "top-1 accuracy", "{:.1%}"),
+        ("top5", "top-5 accuracy", "{:.1%}"),
+        ("perplexity", "perplexity", "{:.2f}"),
+        ("cross_entropy", "cross-entropy", "{:.3f}"),
+    )
 
-    def __init__(self, rows: list[dict[str, Any]], title: str = "Next-event scores on the test split") -> None:
+    def __init__(
+        self, rows: list[dict[str, Any]], title: str = "Next-event scores on the test split"
+    ) -> None:
         self.rows = rows
         self.title = title
 
@@ -210,18 +234,31 @@ class NextEventTable:
         for row in self.rows:
             cells = "".join(
                 f"<td>{'<b>' if best.get(key) == row['name'] else ''}{self._cell(fmt, row[key])}"
-                f"{'</b>' if best.get(key) == row['name'] else ''}</td>" for key, _, fmt in self.COLUMNS)
+                f"{'</b>' if best.get(key) == row['name'] else ''}</td>"
+                for key, _, fmt in self.COLUMNS
+            )
             kind = "baseline" if row.get("baseline") else "model"
-            body.append(f"<tr><td style='text-align:left'>{html.escape(row['name'])}</td>"
-                        f"<td>{kind}</td>{cells}</tr>")
-        return (f"<table><caption>{html.escape(self.title)} ({self.rows[0]['n'] if self.rows else 0:,} "
-                f"targets; best in bold)</caption><tr><th>model</th><th></th>{head}</tr>"
-                + "".join(body) + "</table>")
+            body.append(
+                f"<tr><td style='text-align:left'>{html.escape(row['name'])}</td>"
+                f"<td>{kind}</td>{cells}</tr>"
+            )
+        return (
+            f"<table><caption>{html.escape(self.title)} ({self.rows[0]['n'] if self.rows else 0:,} "
+            f"targets; best in bold)</caption><tr><th>model</th><th></th>{head}</tr>"
+            + "".join(body)
+            + "</table>"
+        )
 
 
-def compare_next_event(models: dict[str, Any], X: Any, y: Any, train_sequences: Sequence[Any],
-                       vocab_size: int | None = None, batch_size: int = 512,
-                       extra: dict[str, dict[str, float]] | None = None) -> NextEventTable:
+def compare_next_event(
+    models: dict[str, Any],
+    X: Any,
+    y: Any,
+    train_sequences: Sequence[Any],
+    vocab_size: int | None = None,
+    batch_size: int = 512,
+    extra: dict[str, dict[str, float]] | None = None,
+) -> NextEventTable:
     """Score every model and the three baselines on the same test examples ``(X, y)``.
 
     ``models`` maps a display name to a Keras model (or to ready probabilities).
@@ -235,15 +272,30 @@ def compare_next_event(models: dict[str, Any], X: Any, y: Any, train_sequences: 
 
         raise MusicnbError("Pass vocab_size (the encoder's vocab_size) to compare_next_event.")
     for baseline in next_event_baselines(train_sequences, vocab_size):
-        rows.append({"name": baseline.name, "baseline": True,
-                     **next_event_scores(baseline.predict_proba(X, y), y)})
+        rows.append(
+            {
+                "name": baseline.name,
+                "baseline": True,
+                **next_event_scores(baseline.predict_proba(X, y), y),
+            }
+        )
     for name, model in models.items():
-        scores = (evaluate_next_event(model, X, y, batch_size) if hasattr(model, "predict")
-                  else next_event_scores(model, y))
+        scores = (
+            evaluate_next_event(model, X, y, batch_size)
+            if hasattr(model, "predict")
+            else next_event_scores(model, y)
+        )
         rows.append({"name": name, "baseline": False, **scores})
     for name, scores in (extra or {}).items():
-        rows.append({"name": name, "baseline": False, "n": 0, **{k: float("nan") for k, _, _ in
-                                                                   NextEventTable.COLUMNS}, **scores})
+        rows.append(
+            {
+                "name": name,
+                "baseline": False,
+                "n": 0,
+                **{k: float("nan") for k, _, _ in NextEventTable.COLUMNS},
+                **scores,
+            }
+        )
     return NextEventTable(rows)
 
 
@@ -258,30 +310,47 @@ def check_top_k_accuracy(top_k_accuracy_fn: Any) -> str:
 
     Edge cases: k = 1, a target ranked second, k larger than the vocabulary, a single example."""
     probs = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
-    cases = [("top-1 on four examples", (probs, np.array([0, 2, 2, 0]), 1), 0.5),
-             ("top-2: a target ranked second counts", (probs, np.array([0, 2, 2, 0]), 2), 1.0),
-             ("top-2: a third-ranked target does not", (probs, np.array([2, 0, 0, 1]), 2), 0.0),
-             ("k larger than the vocabulary", (probs, np.array([2, 0, 0, 1]), 10), 1.0),
-             ("one example", (probs[:1], np.array([1]), 1), 0.0)]
+    cases = [
+        ("top-1 on four examples", (probs, np.array([0, 2, 2, 0]), 1), 0.5),
+        ("top-2: a target ranked second counts", (probs, np.array([0, 2, 2, 0]), 2), 1.0),
+        ("top-2: a third-ranked target does not", (probs, np.array([2, 0, 0, 1]), 2), 0.0),
+        ("k larger than the vocabulary", (probs, np.array([2, 0, 0, 1]), 10), 1.0),
+        ("one example", (probs[:1], np.array([1]), 1), 0.0),
+    ]
     for case, args, expected in cases:
         got = top_k_accuracy_fn(*args)
         if got is None or not np.isclose(float(got), expected):
-            _exercise_fail(case, got, expected, "Rank the classes of each row (np.argsort) and "
-                           "ask whether the target is among the last k; average over rows.")
+            _exercise_fail(
+                case,
+                got,
+                expected,
+                "Rank the classes of each row (np.argsort) and "
+                "ask whether the target is among the last k; average over rows.",
+            )
     return "All top-k cases pass."
 
 
 def check_perplexity(perplexity_fn: Any) -> str:
     """Exercise checker (notebook 02): ``fn(probs, y)`` -> exp(mean -log p(target))."""
-    cases = [("a uniform guess over 8 classes", (np.full((3, 8), 1 / 8), np.array([0, 3, 7])), 8.0),
-             ("a certain, correct model", (np.eye(4), np.arange(4)), 1.0),
-             ("two examples", (np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 0])),
-              float(np.exp(-(np.log(0.5) + np.log(0.25)) / 2)))]
+    cases = [
+        ("a uniform guess over 8 classes", (np.full((3, 8), 1 / 8), np.array([0, 3, 7])), 8.0),
+        ("a certain, correct model", (np.eye(4), np.arange(4)), 1.0),
+        (
+            "two examples",
+            (np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 0])),
+            float(np.exp(-(np.log(0.5) + np.log(0.25)) / 2)),
+        ),
+    ]
     for case, args, expected in cases:
         got = perplexity_fn(*args)
         if got is None or not np.isclose(float(got), expected, rtol=1e-6):
-            _exercise_fail(case, got, expected, "Take the probability of each target, average "
-                           "the negative logs (natural log), then exponentiate.")
+            _exercise_fail(
+                case,
+                got,
+                expected,
+                "Take the probability of each target, average "
+                "the negative logs (natural log), then exponentiate.",
+            )
     return "All perplexity cases pass."
 
 
@@ -324,8 +393,9 @@ def sampled_accuracy(y_true, probs, mask=None) -> float:
     return float(np.mean(p[np.arange(len(y)), y])) if len(y) else float("nan")
 
 
-def melody_harmony_accuracies(melody_true, melody_probs, chord_true, chord_probs,
-                              mask=None) -> dict[str, float]:
+def melody_harmony_accuracies(
+    melody_true, melody_probs, chord_true, chord_probs, mask=None
+) -> dict[str, float]:
     """Melody / harmony / overall / joint × argmax / sampled.
 
     ``overall_*`` is the mean of the melody and harmony figures (Zimmerman's definition);
@@ -339,9 +409,11 @@ def melody_harmony_accuracies(melody_true, melody_probs, chord_true, chord_probs
     right_m = np.argmax(pm, -1) == ym
     right_c = np.argmax(pc, -1) == yc
     out = {
-        "melody_argmax": float(right_m.mean()), "harmony_argmax": float(right_c.mean()),
+        "melody_argmax": float(right_m.mean()),
+        "harmony_argmax": float(right_c.mean()),
         "joint_argmax": float((right_m & right_c).mean()),
-        "melody_sampled": float(pm[rows, ym].mean()), "harmony_sampled": float(pc[rows, yc].mean()),
+        "melody_sampled": float(pm[rows, ym].mean()),
+        "harmony_sampled": float(pc[rows, yc].mean()),
         "joint_sampled": float((pm[rows, ym] * pc[rows, yc]).mean()),
     }
     for kind in ("argmax", "sampled"):
@@ -382,9 +454,10 @@ def bigram_predictions(table: np.ndarray, sequences) -> tuple[np.ndarray, np.nda
     return np.concatenate(ys), np.concatenate(ps)
 
 
-def melody_harmony_baselines(train_melody, train_chords, test_melody, test_chords,
-                             n_melody: int, n_chords: int) -> dict[str, float]:
-    """"Repeat the previous step" and bigram figures per head, overall (mean of the heads) and
+def melody_harmony_baselines(
+    train_melody, train_chords, test_melody, test_chords, n_melody: int, n_chords: int
+) -> dict[str, float]:
+    """ "Repeat the previous step" and bigram figures per head, overall (mean of the heads) and
     joint (both heads right), on the test split.
 
     The bigram tables are counted on the training split. Repeating is deterministic, so its
@@ -406,6 +479,7 @@ def melody_harmony_baselines(train_melody, train_chords, test_melody, test_chord
     figures = melody_harmony_accuracies(ym, pm, yc, pc)
     out.update({f"bigram_{k}": v for k, v in figures.items()})
     return out
+
 
 # ---------------------------------------------------------------- notebook 06: polyphony
 #
@@ -450,30 +524,39 @@ def frames_to_piano(frames: Sequence[Sequence[int]]) -> np.ndarray:
     for t, frame in enumerate(frames):
         for pitch in frame:
             if not PIANO_LOW <= int(pitch) <= PIANO_HIGH:
-                raise MusicnbError(f"Frame {t} holds MIDI pitch {pitch}, outside the piano "
-                                   f"({PIANO_LOW}..{PIANO_HIGH}).")
+                raise MusicnbError(
+                    f"Frame {t} holds MIDI pitch {pitch}, outside the piano "
+                    f"({PIANO_LOW}..{PIANO_HIGH})."
+                )
             out[t, int(pitch) - PIANO_LOW] = 1
     return out
 
 
-def _scored_pairs(probs_per_piece: Sequence[Any], truth_per_piece: Sequence[Any],
-                  skip_first: bool):
+def _scored_pairs(probs_per_piece: Sequence[Any], truth_per_piece: Sequence[Any], skip_first: bool):
     from .errors import MusicnbError
 
     if len(probs_per_piece) != len(truth_per_piece):
-        raise MusicnbError(f"{len(probs_per_piece)} probability arrays but "
-                           f"{len(truth_per_piece)} pieces; give one (frames, 88) pair per piece.")
+        raise MusicnbError(
+            f"{len(probs_per_piece)} probability arrays but "
+            f"{len(truth_per_piece)} pieces; give one (frames, 88) pair per piece."
+        )
     for p, y in zip(probs_per_piece, truth_per_piece):
         p, y = np.asarray(p, np.float64), np.asarray(y) > 0
         if p.shape != y.shape or p.ndim != 2:
-            raise MusicnbError(f"probabilities {p.shape} and truth {y.shape} must both be "
-                               "(frames, keys) of the same shape.")
+            raise MusicnbError(
+                f"probabilities {p.shape} and truth {y.shape} must both be "
+                "(frames, keys) of the same shape."
+            )
         start = 1 if skip_first else 0
         yield p[start:], y[start:]
 
 
-def frame_nll(probs_per_piece: Sequence[Any], truth_per_piece: Sequence[Any],
-              skip_first: bool = True, epsilon: float = 1e-7) -> dict[str, float]:
+def frame_nll(
+    probs_per_piece: Sequence[Any],
+    truth_per_piece: Sequence[Any],
+    skip_first: bool = True,
+    epsilon: float = 1e-7,
+) -> dict[str, float]:
     """Pooled NLL in nats per frame (see the section comment): ``{"nll", "frames"}``.
 
     Pass ``(T, 88)`` arrays (use :func:`piano_probabilities` for a model with a narrower range)."""
@@ -485,8 +568,12 @@ def frame_nll(probs_per_piece: Sequence[Any], truth_per_piece: Sequence[Any],
     return {"nll": total / frames if frames else float("nan"), "frames": frames}
 
 
-def frame_accuracy(probs_per_piece: Sequence[Any], truth_per_piece: Sequence[Any],
-                   threshold: float = 0.5, skip_first: bool = True) -> float:
+def frame_accuracy(
+    probs_per_piece: Sequence[Any],
+    truth_per_piece: Sequence[Any],
+    threshold: float = 0.5,
+    skip_first: bool = True,
+) -> float:
     """TP / (TP + FP + FN) of ``p > threshold`` against the truth, pooled over all frames."""
     tp = fp = fn = 0
     for p, y in _scored_pairs(probs_per_piece, truth_per_piece, skip_first):

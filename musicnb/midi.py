@@ -57,8 +57,10 @@ def _mido():
     try:
         import mido
     except ImportError as exc:  # pragma: no cover - mido is a dependency
-        raise MusicnbError("MIDI needs the 'mido' package: run `pip install mido` "
-                           "(or `make lab`, which installs everything).") from exc
+        raise MusicnbError(
+            "MIDI needs the 'mido' package: run `pip install mido` "
+            "(or `make lab`, which installs everything)."
+        ) from exc
     return mido
 
 
@@ -121,8 +123,12 @@ def with_chord_notes(piece: Piece, velocity: int = CHORD_VELOCITY) -> Piece:
     """
     if not piece.chords:
         return piece
-    rows = [(p, c.start, c.duration) for c in piece.chords if c.duration > 0
-            for p in _chord_voicing(c.label)]
+    rows = [
+        (p, c.start, c.duration)
+        for c in piece.chords
+        if c.duration > 0
+        for p in _chord_voicing(c.label)
+    ]
     if not rows:
         return piece
     part = max(piece.n_parts, 1)
@@ -134,7 +140,9 @@ def with_chord_notes(piece: Piece, velocity: int = CHORD_VELOCITY) -> Piece:
         np.concatenate([piece.duration, [r[2] for r in rows]]),
         np.concatenate([piece.velocity, np.full(len(rows), int(velocity))]).astype(np.int16),
         np.concatenate([piece.part, np.full(len(rows), part)]).astype(np.int16),
-        part_names=names + ("chords",), programs=programs + (0,))
+        part_names=names + ("chords",),
+        programs=programs + (0,),
+    )
 
 
 def midi_text(text: str) -> str:
@@ -171,8 +179,10 @@ def to_midi_file(piece: Piece, chord_track: bool = True):
     """The piece as a ``mido.MidiFile`` (type 1, 480 ticks per quarter note), not yet saved."""
     mido = _mido()
     if not isinstance(piece, Piece):
-        raise MusicnbError(f"midi.write needs a musicnb.Piece, got {type(piece).__name__}; "
-                           "build one with Piece.from_notes or musicnb.load_corpus.")
+        raise MusicnbError(
+            f"midi.write needs a musicnb.Piece, got {type(piece).__name__}; "
+            "build one with Piece.from_notes or musicnb.load_corpus."
+        )
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
 
     def ticks(quarters: np.ndarray) -> np.ndarray:
@@ -183,8 +193,15 @@ def to_midi_file(piece: Piece, chord_track: bool = True):
     conductor.append((0, 1, mido.MetaMessage("set_tempo", tempo=int(round(60e6 / piece.tempo)))))
     signature = _time_signature(piece.time_signature)
     if signature:
-        conductor.append((0, 2, mido.MetaMessage("time_signature", numerator=signature[0],
-                                                  denominator=signature[1])))
+        conductor.append(
+            (
+                0,
+                2,
+                mido.MetaMessage(
+                    "time_signature", numerator=signature[0], denominator=signature[1]
+                ),
+            )
+        )
     key = _key_signature(piece.key)
     if key:
         conductor.append((0, 3, mido.MetaMessage("key_signature", key=key)))
@@ -207,27 +224,43 @@ def to_midi_file(piece: Piece, chord_track: bool = True):
         for i in np.flatnonzero(piece.part == part):
             pitch, velocity = int(piece.pitch[i]), int(piece.velocity[i])
             # note_off sorts before note_on at the same tick, so repeated notes re-sound.
-            events.append((int(starts[i]), 3, mido.Message("note_on", channel=channel, note=pitch,
-                                                           velocity=velocity)))
-            events.append((int(ends[i]), 2, mido.Message("note_off", channel=channel, note=pitch,
-                                                         velocity=0)))
+            events.append(
+                (
+                    int(starts[i]),
+                    3,
+                    mido.Message("note_on", channel=channel, note=pitch, velocity=velocity),
+                )
+            )
+            events.append(
+                (int(ends[i]), 2, mido.Message("note_off", channel=channel, note=pitch, velocity=0))
+            )
         track, _ = _track_events(mido, events)
         track.append(mido.MetaMessage("end_of_track", time=0))
         midi.tracks.append(track)
 
     if chord_track and piece.chords:
         channel = channel_of_part(n_parts)
-        events = [(0, 0, mido.MetaMessage("track_name", name=CHORD_TRACK_NAME)),
-                  (0, 1, mido.Message("program_change", channel=channel, program=0))]
+        events = [
+            (0, 0, mido.MetaMessage("track_name", name=CHORD_TRACK_NAME)),
+            (0, 1, mido.Message("program_change", channel=channel, program=0)),
+        ]
         for chord in piece.chords:
             begin = int(ticks([chord.start])[0])
             finish = max(begin + 1, int(ticks([chord.start + chord.duration])[0]))
             events.append((begin, 4, mido.MetaMessage("marker", text=midi_text(chord.label))))
             for pitch in _chord_voicing(chord.label):
-                events.append((begin, 5, mido.Message("note_on", channel=channel, note=pitch,
-                                                      velocity=CHORD_VELOCITY)))
-                events.append((finish, 2, mido.Message("note_off", channel=channel, note=pitch,
-                                                       velocity=0)))
+                events.append(
+                    (
+                        begin,
+                        5,
+                        mido.Message(
+                            "note_on", channel=channel, note=pitch, velocity=CHORD_VELOCITY
+                        ),
+                    )
+                )
+                events.append(
+                    (finish, 2, mido.Message("note_off", channel=channel, note=pitch, velocity=0))
+                )
         last = max(int(ticks([c.start + c.duration])[0]) for c in piece.chords)
         track, now = _track_events(mido, events)
         track.append(mido.MetaMessage("end_of_track", time=max(0, last - now)))
@@ -260,18 +293,23 @@ def read(path: str | os.PathLike, drums: bool = False) -> Piece:
     mido = _mido()
     path = Path(path)
     if not path.is_file():
-        raise MusicnbError(f"No MIDI file at {path}: check the path (is it relative to the "
-                           "notebook's folder?).")
+        raise MusicnbError(
+            f"No MIDI file at {path}: check the path (is it relative to the notebook's folder?)."
+        )
     try:
         midi = mido.MidiFile(str(path), clip=True)
     except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, ...
-        raise MusicnbError(f"Cannot read {path.name} as a MIDI file ({type(exc).__name__}: "
-                           f"{exc}). Is it a complete Standard MIDI File? Re-export it from "
-                           "your music program, or leave it out of the folder.") from exc
+        raise MusicnbError(
+            f"Cannot read {path.name} as a MIDI file ({type(exc).__name__}: "
+            f"{exc}). Is it a complete Standard MIDI File? Re-export it from "
+            "your music program, or leave it out of the folder."
+        ) from exc
     resolution = midi.ticks_per_beat
     if not resolution or resolution <= 0:
-        raise MusicnbError(f"{path.name} uses SMPTE time (no ticks per beat), which musicnb "
-                           "cannot read; convert it to a metrical MIDI file first.")
+        raise MusicnbError(
+            f"{path.name} uses SMPTE time (no ticks per beat), which musicnb "
+            "cannot read; convert it to a metrical MIDI file first."
+        )
     tempo = time_signature = key = None
     title = ""
     rows: list[tuple[int, float, float, int, tuple[int, int]]] = []
@@ -325,7 +363,7 @@ def read(path: str | os.PathLike, drums: bool = False) -> Piece:
                     names.setdefault(owner, track_name)
                     programs.setdefault(owner, channel_program.get(message.channel, 0))
         for (channel, note), pending in open_notes.items():  # notes never switched off
-            for begin, velocity in ([] if is_chord_track else pending):
+            for begin, velocity in [] if is_chord_track else pending:
                 if tick > begin:
                     rows.append((note, begin, tick, velocity, (index, channel)))
                     names.setdefault((index, channel), track_name)
@@ -343,10 +381,19 @@ def read(path: str | os.PathLike, drums: bool = False) -> Piece:
         finish = chord_spans.get(tick, following)
         if finish > tick:
             labels.append(ChordLabel(tick / resolution, (finish - tick) / resolution, text))
-    return Piece(pitch, start, duration, velocity, part,
-                 title=title or path.stem, source=str(path), key=key,
-                 time_signature=time_signature or "4/4", tempo=tempo or 120.0,
-                 chords=tuple(labels),
-                 part_names=tuple(names.get(o, "") or f"Part {i + 1}" for i, o in enumerate(owners)),
-                 programs=tuple(programs.get(o, 0) for o in owners),
-                 metadata={"ticks_per_beat": resolution, "midi_type": midi.type})
+    return Piece(
+        pitch,
+        start,
+        duration,
+        velocity,
+        part,
+        title=title or path.stem,
+        source=str(path),
+        key=key,
+        time_signature=time_signature or "4/4",
+        tempo=tempo or 120.0,
+        chords=tuple(labels),
+        part_names=tuple(names.get(o, "") or f"Part {i + 1}" for i, o in enumerate(owners)),
+        programs=tuple(programs.get(o, 0) for o in owners),
+        metadata={"ticks_per_beat": resolution, "midi_type": midi.type},
+    )

@@ -33,6 +33,8 @@ def safe_stem(name: str) -> str:
     text = re.sub(r"\.{2,}", "_", text)
     text = re.sub(r"_+", "_", text).strip("._-")
     if not text:
-        raise MusicnbError(f"{name!r} is not a usable file name: give a name with letters or "
-                           "digits, such as 'my_tune'.")
+        raise MusicnbError(
+            f"{name!r} is not a usable file name: give a name with letters or "
+            "digits, such as 'my_tune'."
+        )
     return text[:MAX_STEM]

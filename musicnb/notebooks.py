@@ -68,8 +68,11 @@ def write_notebook(path: str | Path, cells: Sequence[tuple[str, str]]) -> Path:
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     notebook.metadata["language_info"] = {"name": "python"}
     setup_done = False
     for kind, source in cells:
@@ -105,14 +108,17 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name.isidentifier():
-            raise MusicnbError(f"--set takes NAME=VALUE with a Python name, got {item!r}; "
-                               "e.g. --set EPOCHS=1.")
+            raise MusicnbError(
+                f"--set takes NAME=VALUE with a Python name, got {item!r}; e.g. --set EPOCHS=1."
+            )
         try:
             ast.literal_eval(value)
         except (ValueError, SyntaxError):
-            raise MusicnbError(f"--set {name}: {value!r} is not a Python literal; quote strings "
-                               f"(--set {name}='\"text\"') and write numbers, None or tuples "
-                               "as in Python.") from None
+            raise MusicnbError(
+                f"--set {name}: {value!r} is not a Python literal; quote strings "
+                f"(--set {name}='\"text\"') and write numbers, None or tuples "
+                "as in Python."
+            ) from None
         out[name] = value
     return out
 
@@ -125,22 +131,36 @@ def inject_parameters(notebook: Any, parameters: dict[str, str]) -> None:
 
     if not parameters:
         return
-    index = next((i for i, cell in enumerate(notebook.cells)
-                  if "parameters" in cell.get("metadata", {}).get("tags", [])), None)
+    index = next(
+        (
+            i
+            for i, cell in enumerate(notebook.cells)
+            if "parameters" in cell.get("metadata", {}).get("tags", [])
+        ),
+        None,
+    )
     if index is None:
-        raise MusicnbError("This notebook has no cell tagged 'parameters' to override; tag the "
-                           "cell that holds its settings (View > Cell metadata in JupyterLab).")
+        raise MusicnbError(
+            "This notebook has no cell tagged 'parameters' to override; tag the "
+            "cell that holds its settings (View > Cell metadata in JupyterLab)."
+        )
     source = "# Parameters set by the runner (--set)\n" + "\n".join(
-        f"{name} = {value}" for name, value in parameters.items())
+        f"{name} = {value}" for name, value in parameters.items()
+    )
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["tags"] = ["injected-parameters"]
     cell["id"] = "injected-parameters"
     notebook.cells.insert(index + 1, cell)
 
 
-def execute_notebook(path: str | Path, out_path: str | Path | None = None, *,
-                     timeout: int = 1800, cwd: str | Path | None = None,
-                     parameters: dict[str, str] | None = None) -> float:
+def execute_notebook(
+    path: str | Path,
+    out_path: str | Path | None = None,
+    *,
+    timeout: int = 1800,
+    cwd: str | Path | None = None,
+    parameters: dict[str, str] | None = None,
+) -> float:
     """Run a notebook top to bottom in a fresh kernel; returns the seconds it took.
 
     ``parameters`` (name -> Python literal source) override the parameters cell, as papermill
@@ -156,8 +176,12 @@ def execute_notebook(path: str | Path, out_path: str | Path | None = None, *,
     path = Path(path)
     notebook = nbformat.read(str(path), as_version=4)
     inject_parameters(notebook, parameters or {})
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd or path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd or path.parent)}},
+    )
     began = time.perf_counter()
     try:
         client.execute()
@@ -170,17 +194,23 @@ def execute_notebook(path: str | Path, out_path: str | Path | None = None, *,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m musicnb.notebooks",
-                                     description="Run course notebooks headless, in order.")
+    parser = argparse.ArgumentParser(
+        prog="python -m musicnb.notebooks", description="Run course notebooks headless, in order."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute notebooks and keep the executed copies")
     run.add_argument("notebooks", nargs="+", type=Path)
     run.add_argument("--out", type=Path, default=Path("build/course"))
     run.add_argument("--quick", action="store_true", help="tiny data and few epochs")
     run.add_argument("--timeout", type=int, default=6 * 3600, help="seconds per cell")
-    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a name of the parameters cell, e.g. --set EPOCHS=1 "
-                          "(repeatable; a name a notebook does not use is harmless)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a name of the parameters cell, e.g. --set EPOCHS=1 "
+        "(repeatable; a name a notebook does not use is harmless)",
+    )
     args = parser.parse_args(argv)
     try:
         parameters = parse_assignments(args.set)
@@ -196,8 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = out / notebook.name
         print(f"running {notebook} -> {target}", flush=True)
         try:
-            seconds = execute_notebook(notebook, target, timeout=args.timeout,
-                                       parameters=parameters)
+            seconds = execute_notebook(
+                notebook, target, timeout=args.timeout, parameters=parameters
+            )
         except Exception as exc:  # report and go on to the next notebook
             failures += 1
             print(f"FAILED {notebook}: {exc}", file=sys.stderr, flush=True)

@@ -89,41 +89,66 @@ class Piece:
         n = len(pitch)
         start = _array(self.start, np.float64, "start")
         duration = _array(self.duration, np.float64, "duration")
-        velocity = (np.full(n, 90, np.int16) if self.velocity is None
-                    else _array(self.velocity, np.int16, "velocity"))
+        velocity = (
+            np.full(n, 90, np.int16)
+            if self.velocity is None
+            else _array(self.velocity, np.int16, "velocity")
+        )
         part = np.zeros(n, np.int16) if self.part is None else _array(self.part, np.int16, "part")
-        for name, array in (("start", start), ("duration", duration),
-                            ("velocity", velocity), ("part", part)):
+        for name, array in (
+            ("start", start),
+            ("duration", duration),
+            ("velocity", velocity),
+            ("part", part),
+        ):
             if len(array) != n:
                 raise MusicnbError(
                     f"Piece.{name} has {len(array)} values but pitch has {n}: every note needs "
-                    "a pitch, start, duration, velocity and part.")
+                    "a pitch, start, duration, velocity and part."
+                )
         if n:
             if pitch.min() < 0 or pitch.max() > 127:
-                raise MusicnbError(f"Piece pitches must be MIDI numbers 0-127, got "
-                                   f"{int(pitch.min())}..{int(pitch.max())}.")
+                raise MusicnbError(
+                    f"Piece pitches must be MIDI numbers 0-127, got "
+                    f"{int(pitch.min())}..{int(pitch.max())}."
+                )
             if not np.all(np.isfinite(start)) or not np.all(np.isfinite(duration)):
-                raise MusicnbError("Piece start and duration must be finite numbers of quarter notes.")
+                raise MusicnbError(
+                    "Piece start and duration must be finite numbers of quarter notes."
+                )
             if start.min() < 0:
                 raise MusicnbError(f"Piece starts must be >= 0 quarter notes, got {start.min()}.")
             if duration.min() <= 0:
-                raise MusicnbError("Piece durations must be > 0 quarter notes; drop grace notes "
-                                   "(duration 0) before building a Piece.")
+                raise MusicnbError(
+                    "Piece durations must be > 0 quarter notes; drop grace notes "
+                    "(duration 0) before building a Piece."
+                )
             if velocity.min() < 1 or velocity.max() > 127:
                 raise MusicnbError("Piece velocities must be 1-127.")
             if part.min() < 0:
                 raise MusicnbError("Piece part numbers must be >= 0.")
         if not np.isfinite(self.tempo) or self.tempo <= 0:
-            raise MusicnbError(f"Piece.tempo must be a positive number of quarter notes per minute, "
-                               f"got {self.tempo!r}.")
+            raise MusicnbError(
+                f"Piece.tempo must be a positive number of quarter notes per minute, "
+                f"got {self.tempo!r}."
+            )
         order = np.lexsort((-pitch.astype(np.int32), part, start))
-        for name, array in (("pitch", pitch), ("start", start), ("duration", duration),
-                            ("velocity", velocity), ("part", part)):
+        for name, array in (
+            ("pitch", pitch),
+            ("start", start),
+            ("duration", duration),
+            ("velocity", velocity),
+            ("part", part),
+        ):
             array = array[order]
             array.setflags(write=False)
             object.__setattr__(self, name, array)
-        chords = tuple(sorted((ChordLabel(float(s), float(d), str(lab)) for s, d, lab in self.chords),
-                              key=lambda c: c.start))
+        chords = tuple(
+            sorted(
+                (ChordLabel(float(s), float(d), str(lab)) for s, d, lab in self.chords),
+                key=lambda c: c.start,
+            )
+        )
         object.__setattr__(self, "chords", chords)
         object.__setattr__(self, "part_names", tuple(str(p) for p in self.part_names))
         object.__setattr__(self, "programs", tuple(int(p) for p in self.programs))
@@ -140,7 +165,9 @@ class Piece:
         rows = [tuple(n) for n in notes]
         for row in rows:
             if not 3 <= len(row) <= 5:
-                raise MusicnbError(f"A note is (pitch, start, duration[, velocity[, part]]), got {row!r}.")
+                raise MusicnbError(
+                    f"A note is (pitch, start, duration[, velocity[, part]]), got {row!r}."
+                )
         pitch = [r[0] for r in rows]
         start = [r[1] for r in rows]
         duration = [r[2] for r in rows]
@@ -148,11 +175,25 @@ class Piece:
         part = [r[4] if len(r) > 4 else 0 for r in rows]
         return cls(pitch, start, duration, velocity, part, **info)
 
-    def with_notes(self, pitch: Any, start: Any, duration: Any, velocity: Any = None,
-                   part: Any = None, **changes: Any) -> "Piece":
+    def with_notes(
+        self,
+        pitch: Any,
+        start: Any,
+        duration: Any,
+        velocity: Any = None,
+        part: Any = None,
+        **changes: Any,
+    ) -> "Piece":
         """A copy with new note arrays and the same metadata (unless ``changes`` say otherwise)."""
-        return replace(self, pitch=pitch, start=start, duration=duration, velocity=velocity,
-                       part=part, **changes)
+        return replace(
+            self,
+            pitch=pitch,
+            start=start,
+            duration=duration,
+            velocity=velocity,
+            part=part,
+            **changes,
+        )
 
     # ----------------------------------------------------------------- reading
     @property
@@ -187,25 +228,43 @@ class Piece:
 
     def notes(self) -> list[Note]:
         """The notes as a list of :class:`Note` tuples, in time order."""
-        return [Note(int(p), float(s), float(d), int(v), int(q)) for p, s, d, v, q in
-                zip(self.pitch, self.start, self.duration, self.velocity, self.part)]
+        return [
+            Note(int(p), float(s), float(d), int(v), int(q))
+            for p, s, d, v, q in zip(
+                self.pitch, self.start, self.duration, self.velocity, self.part
+            )
+        ]
 
     def select(self, mask: np.ndarray, **changes: Any) -> "Piece":
         """A copy keeping only the notes where the boolean ``mask`` is true."""
         mask = np.asarray(mask, bool)
-        return self.with_notes(self.pitch[mask], self.start[mask], self.duration[mask],
-                               self.velocity[mask], self.part[mask], **changes)
+        return self.with_notes(
+            self.pitch[mask],
+            self.start[mask],
+            self.duration[mask],
+            self.velocity[mask],
+            self.part[mask],
+            **changes,
+        )
 
     def part_piece(self, index: int) -> "Piece":
         """Only the notes of part ``index`` (renumbered as part 0)."""
         if not 0 <= index < max(self.n_parts, 1):
-            raise MusicnbError(f"Part {index} does not exist: this piece has {self.n_parts} part(s).")
+            raise MusicnbError(
+                f"Part {index} does not exist: this piece has {self.n_parts} part(s)."
+            )
         mask = self.part == index
         names = (self.part_names[index],) if index < len(self.part_names) else ()
         programs = (self.programs[index],) if index < len(self.programs) else ()
-        return self.with_notes(self.pitch[mask], self.start[mask], self.duration[mask],
-                               self.velocity[mask], np.zeros(int(mask.sum()), np.int16),
-                               part_names=names, programs=programs)
+        return self.with_notes(
+            self.pitch[mask],
+            self.start[mask],
+            self.duration[mask],
+            self.velocity[mask],
+            np.zeros(int(mask.sum()), np.int16),
+            part_names=names,
+            programs=programs,
+        )
 
     def transpose(self, semitones: int) -> "Piece":
         """The piece moved by ``semitones`` (key and chord roots move too)."""
@@ -217,11 +276,21 @@ class Piece:
             raise MusicnbError(f"Transposing by {semitones} semitones leaves the MIDI range 0-127.")
         from .harmony import transpose_chord_label, transpose_key_name
 
-        chords = tuple(ChordLabel(c.start, c.duration, transpose_chord_label(c.label, semitones))
-                       for c in self.chords)
+        chords = tuple(
+            ChordLabel(c.start, c.duration, transpose_chord_label(c.label, semitones))
+            for c in self.chords
+        )
         key = transpose_key_name(self.key, semitones) if self.key else self.key
-        return replace(self, pitch=pitch, start=self.start, duration=self.duration,
-                       velocity=self.velocity, part=self.part, chords=chords, key=key)
+        return replace(
+            self,
+            pitch=pitch,
+            start=self.start,
+            duration=self.duration,
+            velocity=self.velocity,
+            part=self.part,
+            chords=chords,
+            key=key,
+        )
 
     def slice(self, begin: float, end: float) -> "Piece":
         """Notes starting in ``[begin, end)`` quarter notes, shifted to start at 0 and cut at ``end``."""
@@ -230,21 +299,36 @@ class Piece:
         mask = (self.start >= begin) & (self.start < end)
         start = self.start[mask] - begin
         duration = np.minimum(self.duration[mask], end - self.start[mask])
-        chords = tuple(ChordLabel(max(c.start, begin) - begin,
-                                  min(c.start + c.duration, end) - max(c.start, begin), c.label)
-                       for c in self.chords if c.start < end and c.start + c.duration > begin)
-        return self.with_notes(self.pitch[mask], start, duration, self.velocity[mask],
-                               self.part[mask], chords=chords)
+        chords = tuple(
+            ChordLabel(
+                max(c.start, begin) - begin,
+                min(c.start + c.duration, end) - max(c.start, begin),
+                c.label,
+            )
+            for c in self.chords
+            if c.start < end and c.start + c.duration > begin
+        )
+        return self.with_notes(
+            self.pitch[mask], start, duration, self.velocity[mask], self.part[mask], chords=chords
+        )
 
     # ----------------------------------------------------------------- (de)serialising
     def to_dict(self) -> dict[str, Any]:
         """Plain Python/NumPy values, for caching (``np.savez``/pickle) and tests."""
         return {
-            "pitch": self.pitch.copy(), "start": self.start.copy(), "duration": self.duration.copy(),
-            "velocity": self.velocity.copy(), "part": self.part.copy(), "title": self.title,
-            "source": self.source, "key": self.key, "time_signature": self.time_signature,
-            "tempo": self.tempo, "chords": [tuple(c) for c in self.chords],
-            "part_names": list(self.part_names), "programs": list(self.programs),
+            "pitch": self.pitch.copy(),
+            "start": self.start.copy(),
+            "duration": self.duration.copy(),
+            "velocity": self.velocity.copy(),
+            "part": self.part.copy(),
+            "title": self.title,
+            "source": self.source,
+            "key": self.key,
+            "time_signature": self.time_signature,
+            "tempo": self.tempo,
+            "chords": [tuple(c) for c in self.chords],
+            "part_names": list(self.part_names),
+            "programs": list(self.programs),
             "metadata": dict(self.metadata),
         }
 
@@ -261,13 +345,18 @@ class Piece:
         """True when both pieces hold the same notes (pitch, start, duration, part)."""
         if self.n_notes != other.n_notes:
             return False
-        return (np.array_equal(self.pitch, other.pitch) and np.array_equal(self.part, other.part)
-                and np.allclose(self.start, other.start, atol=tolerance)
-                and np.allclose(self.duration, other.duration, atol=tolerance))
+        return (
+            np.array_equal(self.pitch, other.pitch)
+            and np.array_equal(self.part, other.part)
+            and np.allclose(self.start, other.start, atol=tolerance)
+            and np.allclose(self.duration, other.duration, atol=tolerance)
+        )
 
     def __repr__(self) -> str:
         low, high = self.pitch_range
         title = self.title or "untitled"
-        return (f"Piece({title!r}, {self.n_notes} notes, {self.n_parts} part(s), "
-                f"{self.end:g} quarters, key={self.key}, {self.time_signature}, "
-                f"pitch {pitch_name(low)}-{pitch_name(high)}, {len(self.chords)} chord labels)")
+        return (
+            f"Piece({title!r}, {self.n_notes} notes, {self.n_parts} part(s), "
+            f"{self.end:g} quarters, key={self.key}, {self.time_signature}, "
+            f"pitch {pitch_name(low)}-{pitch_name(high)}, {len(self.chords)} chord labels)"
+        )

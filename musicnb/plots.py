@@ -18,8 +18,18 @@ from .errors import MusicnbError
 from .piece import Piece, pitch_label
 
 #: Colours of parts 0, 1, 2, ... (matplotlib's colour-blind-friendly "tab10" order).
-PART_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-               "#7f7f7f", "#bcbd22", "#17becf")
+PART_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 
 def _pyplot():
@@ -38,14 +48,22 @@ def _bar_length(time_signature: str) -> float | None:
 
 def _check_piece(piece: Any, who: str) -> Piece:
     if not isinstance(piece, Piece):
-        raise MusicnbError(f"{who} needs a musicnb.Piece, got {type(piece).__name__}; decode "
-                           "tokens first (encoder.decode(tokens)) or load one with load_corpus.")
+        raise MusicnbError(
+            f"{who} needs a musicnb.Piece, got {type(piece).__name__}; decode "
+            "tokens first (encoder.decode(tokens)) or load one with load_corpus."
+        )
     return piece
 
 
-def piano_roll(piece: Piece, ax: Any = None, title: str | None = None, show_chords: bool = True,
-               pitch_range: tuple[int, int] | None = None, legend: bool = True,
-               bar_lines: bool = True) -> Any:
+def piano_roll(
+    piece: Piece,
+    ax: Any = None,
+    title: str | None = None,
+    show_chords: bool = True,
+    pitch_range: tuple[int, int] | None = None,
+    legend: bool = True,
+    bar_lines: bool = True,
+) -> Any:
     """Draw ``piece`` as a piano roll and return the ``Axes``.
 
     One horizontal bar per note (x: quarter notes, y: MIDI pitch with C's labelled), coloured
@@ -64,15 +82,27 @@ def piano_roll(piece: Piece, ax: Any = None, title: str | None = None, show_chor
                 continue
             alpha = 0.45 + 0.55 * piece.velocity[mask] / 127.0
             colors = [(*_rgb(PART_COLORS[part % len(PART_COLORS)]), a) for a in alpha]
-            label = (piece.part_names[part] if part < len(piece.part_names) else "") or f"part {part}"
-            ax.barh(piece.pitch[mask], piece.duration[mask], left=piece.start[mask], height=0.85,
-                    color=colors, edgecolor="black", linewidth=0.3, label=label)
+            label = (
+                piece.part_names[part] if part < len(piece.part_names) else ""
+            ) or f"part {part}"
+            ax.barh(
+                piece.pitch[mask],
+                piece.duration[mask],
+                left=piece.start[mask],
+                height=0.85,
+                color=colors,
+                edgecolor="black",
+                linewidth=0.3,
+                label=label,
+            )
         if legend and piece.n_parts > 1:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small",
-                      frameon=False)
+            ax.legend(
+                loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small", frameon=False
+            )
     else:
-        ax.text(0.5, 0.5, "no notes", transform=ax.transAxes, ha="center", va="center",
-                color="gray")
+        ax.text(
+            0.5, 0.5, "no notes", transform=ax.transAxes, ha="center", va="center", color="gray"
+        )
     low, high = pitch_range or piece.pitch_range
     if not piece.n_notes and pitch_range is None:
         low, high = 60, 72
@@ -93,8 +123,17 @@ def piano_roll(piece: Piece, ax: Any = None, title: str | None = None, show_chor
             if chord.start >= end:
                 continue
             ax.axvline(chord.start, color="purple", linewidth=0.6, linestyle=":", alpha=0.6)
-            ax.text(chord.start + 0.05, 1.01, chord.label, transform=transform, fontsize=8,
-                    color="purple", ha="left", va="bottom", clip_on=False)
+            ax.text(
+                chord.start + 0.05,
+                1.01,
+                chord.label,
+                transform=transform,
+                fontsize=8,
+                color="purple",
+                ha="left",
+                va="bottom",
+                clip_on=False,
+            )
     if title is None:
         title = piece.title
     if title:
@@ -112,11 +151,15 @@ def _pitch_ticks(low: int, high: int) -> list[int]:
 
 def _rgb(hex_color: str) -> tuple[float, float, float]:
     hex_color = hex_color.lstrip("#")
-    return tuple(int(hex_color[i:i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+    return tuple(int(hex_color[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def compare_piano_rolls(pieces: Sequence[Piece], titles: Sequence[str] | None = None,
-                        layout: str = "rows", show_chords: bool = True) -> Any:
+def compare_piano_rolls(
+    pieces: Sequence[Piece],
+    titles: Sequence[str] | None = None,
+    layout: str = "rows",
+    show_chords: bool = True,
+) -> Any:
     """Piano rolls of several pieces with one shared pitch axis; returns the ``Figure``.
 
     ``layout="rows"`` stacks them (same time axis too), ``"columns"`` puts them side by side.
@@ -128,8 +171,10 @@ def compare_piano_rolls(pieces: Sequence[Piece], titles: Sequence[str] | None = 
     for piece in pieces:
         _check_piece(piece, "compare_piano_rolls")
     if titles is not None and len(titles) != len(pieces):
-        raise MusicnbError(f"Got {len(titles)} titles for {len(pieces)} pieces; give one title "
-                           "per piece (or none).")
+        raise MusicnbError(
+            f"Got {len(titles)} titles for {len(pieces)} pieces; give one title "
+            "per piece (or none)."
+        )
     if layout not in ("rows", "columns"):
         raise MusicnbError(f"layout must be 'rows' or 'columns', got {layout!r}.")
     plt = _pyplot()
@@ -138,11 +183,19 @@ def compare_piano_rolls(pieces: Sequence[Piece], titles: Sequence[str] | None = 
     shared = (min(lows), max(highs)) if lows else (60, 72)
     n = len(pieces)
     if layout == "rows":
-        fig, axes = plt.subplots(n, 1, figsize=(12, 2.8 * n), sharex=True, sharey=True,
-                                 layout="constrained", squeeze=False)
+        fig, axes = plt.subplots(
+            n,
+            1,
+            figsize=(12, 2.8 * n),
+            sharex=True,
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
     else:
-        fig, axes = plt.subplots(1, n, figsize=(5 * n, 3.6), sharey=True, layout="constrained",
-                                 squeeze=False)
+        fig, axes = plt.subplots(
+            1, n, figsize=(5 * n, 3.6), sharey=True, layout="constrained", squeeze=False
+        )
     end = max(max(p.end for p in pieces), 1.0)
     for i, (piece, ax) in enumerate(zip(pieces, axes.ravel())):
         title = titles[i] if titles is not None else (piece.title or f"piece {i + 1}")
@@ -172,14 +225,17 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
     if hasattr(history, "to_dict") and not isinstance(history, Mapping):  # pandas DataFrame
         history = {k: list(v.values()) for k, v in history.to_dict().items()}
     if not isinstance(history, Mapping):
-        raise MusicnbError("training_curves needs a history: a dict of lists such as "
-                           "{'loss': [...], 'val_loss': [...]}, a Keras History, a TrainResult "
-                           f"or a history.csv path; got {type(history).__name__}.")
+        raise MusicnbError(
+            "training_curves needs a history: a dict of lists such as "
+            "{'loss': [...], 'val_loss': [...]}, a Keras History, a TrainResult "
+            f"or a history.csv path; got {type(history).__name__}."
+        )
     return {str(k): [float(x) for x in v] for k, v in history.items()}
 
 
-def training_curves(history: Any, metrics: Sequence[str] | None = None, title: str | None = None
-                    ) -> Any:
+def training_curves(
+    history: Any, metrics: Sequence[str] | None = None, title: str | None = None
+) -> Any:
     """Loss and metrics per epoch, training (solid) against validation (dashed); the ``Figure``.
 
     One panel per metric (``loss``, ``accuracy``, ...); the best validation epoch is marked,
@@ -187,18 +243,25 @@ def training_curves(history: Any, metrics: Sequence[str] | None = None, title: s
     rises while the training loss falls is over-fitting.
     """
     data = _history_dict(history)
-    names = [k for k in data if not k.startswith("val_") and k not in ("epoch", "lr",
-                                                                         "learning_rate")]
+    names = [
+        k for k in data if not k.startswith("val_") and k not in ("epoch", "lr", "learning_rate")
+    ]
     if metrics is not None:
         names = [m for m in metrics if m in data or f"val_{m}" in data]
-    names += [k[4:] for k in data if k.startswith("val_") and k[4:] not in names
-              and (metrics is None or k[4:] in metrics)]
+    names += [
+        k[4:]
+        for k in data
+        if k.startswith("val_") and k[4:] not in names and (metrics is None or k[4:] in metrics)
+    ]
     if not names:
-        raise MusicnbError(f"No metric to plot in the history (keys: {sorted(data)}); train for "
-                           "at least one epoch first.")
+        raise MusicnbError(
+            f"No metric to plot in the history (keys: {sorted(data)}); train for "
+            "at least one epoch first."
+        )
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 3.4), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(names), figsize=(4.6 * len(names), 3.4), layout="constrained", squeeze=False
+    )
     for name, ax in zip(names, axes.ravel()):
         for key, style, label in ((name, "-", "train"), (f"val_{name}", "--", "valid")):
             values = data.get(key)
@@ -210,8 +273,14 @@ def training_curves(history: Any, metrics: Sequence[str] | None = None, title: s
         if valid:
             lower_is_better = "loss" in name or "error" in name or "perplexity" in name
             best = int(np.nanargmin(valid) if lower_is_better else np.nanargmax(valid))
-            ax.plot(best + 1, valid[best], "*", color="crimson", markersize=12,
-                    label=f"best valid (epoch {best + 1})")
+            ax.plot(
+                best + 1,
+                valid[best],
+                "*",
+                color="crimson",
+                markersize=12,
+                label=f"best valid (epoch {best + 1})",
+            )
         ax.set_title(name)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
@@ -221,15 +290,21 @@ def training_curves(history: Any, metrics: Sequence[str] | None = None, title: s
     return fig
 
 
-def probability_bars(probs: Any, labels: Sequence[str], top: int = 12, ax: Any = None,
-                     title: str | None = None, order: Sequence[int] | None = None) -> Any:
+def probability_bars(
+    probs: Any,
+    labels: Sequence[str],
+    top: int = 12,
+    ax: Any = None,
+    title: str | None = None,
+    order: Sequence[int] | None = None,
+) -> Any:
     """The ``top`` most likely tokens of one distribution as horizontal bars, most likely at
     the top: token names stay horizontal and at the axes' normal font size however many
     panels share a figure (rotated size-6 tick labels are what a bar chart of 12 tokens
     otherwise needs). ``order``: the tokens to show, in order (to compare several
     distributions on the same rows)."""
     probs = np.asarray(probs, dtype=float).reshape(-1)
-    rows = list(order) if order is not None else list(np.argsort(probs)[::-1][:int(top)])
+    rows = list(order) if order is not None else list(np.argsort(probs)[::-1][: int(top)])
     if ax is None:
         _, ax = _pyplot().subplots(figsize=(4, 0.3 * len(rows) + 1), layout="constrained")
     y = np.arange(len(rows))
@@ -242,9 +317,15 @@ def probability_bars(probs: Any, labels: Sequence[str], top: int = 12, ax: Any =
     return ax
 
 
-def probability_heatmap(probs: Any, labels: Sequence[str] | None = None, ax: Any = None,
-                        chosen: Sequence[int] | None = None, title: str | None = None,
-                        hide_unused: bool = False, threshold: float = 1e-3) -> Any:
+def probability_heatmap(
+    probs: Any,
+    labels: Sequence[str] | None = None,
+    ax: Any = None,
+    chosen: Sequence[int] | None = None,
+    title: str | None = None,
+    hide_unused: bool = False,
+    threshold: float = 1e-3,
+) -> Any:
     """Heat map of next-token probabilities: one column per step, one row per class.
 
     ``probs`` is ``(steps, classes)`` (rows sum to 1); ``labels`` names the classes (for
@@ -257,8 +338,10 @@ def probability_heatmap(probs: Any, labels: Sequence[str] | None = None, ax: Any
     if probs.ndim != 2 or probs.size == 0:
         raise MusicnbError(f"probs must be a (steps, classes) array, got shape {probs.shape}.")
     if labels is not None and len(labels) != probs.shape[1]:
-        raise MusicnbError(f"{len(labels)} labels for {probs.shape[1]} classes: give one label "
-                           "per class (e.g. encoder.vocabulary).")
+        raise MusicnbError(
+            f"{len(labels)} labels for {probs.shape[1]} classes: give one label "
+            "per class (e.g. encoder.vocabulary)."
+        )
     rows = np.arange(probs.shape[1])
     if hide_unused:
         rows = np.flatnonzero(probs.max(axis=0) >= threshold)
@@ -268,22 +351,29 @@ def probability_heatmap(probs: Any, labels: Sequence[str] | None = None, ax: Any
             rows = np.arange(probs.shape[1])
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(min(14, 3 + 0.25 * probs.shape[0]),
-                                      min(10, 1.5 + 0.18 * len(rows))), layout="constrained")
-    image = ax.imshow(probs[:, rows].T, aspect="auto", origin="lower", cmap="magma",
-                      vmin=0.0, vmax=1.0, interpolation="nearest")
+        _, ax = plt.subplots(
+            figsize=(min(14, 3 + 0.25 * probs.shape[0]), min(10, 1.5 + 0.18 * len(rows))),
+            layout="constrained",
+        )
+    image = ax.imshow(
+        probs[:, rows].T,
+        aspect="auto",
+        origin="lower",
+        cmap="magma",
+        vmin=0.0,
+        vmax=1.0,
+        interpolation="nearest",
+    )
     ax.figure.colorbar(image, ax=ax, label="probability")
     names = list(labels) if labels is not None else [str(i) for i in range(probs.shape[1])]
     every = max(1, len(rows) // 40)
-    ax.set_yticks(np.arange(0, len(rows), every), [names[r] for r in rows[::every]],
-                  fontsize=7)
+    ax.set_yticks(np.arange(0, len(rows), every), [names[r] for r in rows[::every]], fontsize=7)
     if chosen is not None:
         chosen = np.asarray(chosen, int)
         position = {int(r): i for i, r in enumerate(rows)}
-        xs = [t for t, c in enumerate(chosen[:probs.shape[0]]) if int(c) in position]
+        xs = [t for t, c in enumerate(chosen[: probs.shape[0]]) if int(c) in position]
         ys = [position[int(chosen[t])] for t in xs]
-        ax.scatter(xs, ys, marker="o", s=14, facecolors="none", edgecolors="cyan",
-                   label="sampled")
+        ax.scatter(xs, ys, marker="o", s=14, facecolors="none", edgecolors="cyan", label="sampled")
         ax.legend(loc="upper right", fontsize="small")
     ax.set_xlabel("step")
     ax.set_ylabel("class")
@@ -293,8 +383,17 @@ def probability_heatmap(probs: Any, labels: Sequence[str] | None = None, ax: Any
 
 
 #: Note lengths (quarter notes) named in the corpus-statistics plot.
-_LENGTH_NAMES = {0.25: "16th", 1 / 3: "triplet 8th", 0.5: "8th", 0.75: "dotted 8th", 1.0: "quarter",
-                 1.5: "dotted quarter", 2.0: "half", 3.0: "dotted half", 4.0: "whole"}
+_LENGTH_NAMES = {
+    0.25: "16th",
+    1 / 3: "triplet 8th",
+    0.5: "8th",
+    0.75: "dotted 8th",
+    1.0: "quarter",
+    1.5: "dotted quarter",
+    2.0: "half",
+    3.0: "dotted half",
+    4.0: "whole",
+}
 
 
 def corpus_statistics(pieces: Sequence[Piece], title: str | None = None) -> Any:
@@ -306,8 +405,9 @@ def corpus_statistics(pieces: Sequence[Piece], title: str | None = None) -> Any:
     """
     pieces = [_check_piece(p, "corpus_statistics") for p in pieces]
     if not pieces:
-        raise MusicnbError("corpus_statistics needs at least one piece; load some with "
-                           "musicnb.load_corpus first.")
+        raise MusicnbError(
+            "corpus_statistics needs at least one piece; load some with musicnb.load_corpus first."
+        )
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), layout="constrained")
     pitches = np.concatenate([p.pitch for p in pieces]).astype(int) if pieces else np.array([], int)
@@ -345,7 +445,9 @@ def corpus_statistics(pieces: Sequence[Piece], title: str | None = None) -> Any:
         name = next((n for q, n in _LENGTH_NAMES.items() if abs(q - value) < 1e-2), "other")
         lengths[name] += int(count)
     ax = axes[1, 1]
-    order = [n for n in _LENGTH_NAMES.values() if n in lengths] + (["other"] if "other" in lengths else [])
+    order = [n for n in _LENGTH_NAMES.values() if n in lengths] + (
+        ["other"] if "other" in lengths else []
+    )
     ax.bar(range(len(order)), [lengths[n] for n in order], color="#ff7f0e")
     ax.set_xticks(range(len(order)), order, rotation=35, ha="right")
     ax.set_title("note lengths")

@@ -54,17 +54,31 @@ _LOG_FLOOR = 1e-30  # probabilities below this count as impossible when turned i
 
 
 # ====================================================================== NumPy sampling rule
-def _check_knobs(temperature: Any, top_k: Any, top_p: Any) -> tuple[float, int | None,
-                                                                    float | None]:
+def _check_knobs(
+    temperature: Any, top_k: Any, top_p: Any
+) -> tuple[float, int | None, float | None]:
     """The sampling knobs checked and converted: ``(temperature, top_k, top_p)``."""
     from .validation import real_number, whole_number
 
-    temperature = real_number("temperature", temperature, 0.0,
-                              hint="0 = argmax, 1 = the model's own probabilities.")
-    top_k = whole_number("top_k", top_k, 1, allow_none=True,
-                         hint="None switches top-k off; k above the vocabulary keeps every token.")
-    top_p = real_number("top_p", top_p, 0.0, 1.0, above=True, allow_none=True,
-                        hint="None switches nucleus sampling off.")
+    temperature = real_number(
+        "temperature", temperature, 0.0, hint="0 = argmax, 1 = the model's own probabilities."
+    )
+    top_k = whole_number(
+        "top_k",
+        top_k,
+        1,
+        allow_none=True,
+        hint="None switches top-k off; k above the vocabulary keeps every token.",
+    )
+    top_p = real_number(
+        "top_p",
+        top_p,
+        0.0,
+        1.0,
+        above=True,
+        allow_none=True,
+        hint="None switches nucleus sampling off.",
+    )
     return temperature, top_k, top_p
 
 
@@ -75,11 +89,14 @@ def _as_logits(probs: Any) -> tuple[np.ndarray, bool]:
     if single:
         array = array[None, :]
     if array.ndim != 2 or array.shape[1] == 0:
-        raise MusicnbError(f"probs must be a vector (V,) or a matrix (streams, V), got shape "
-                           f"{array.shape}.")
+        raise MusicnbError(
+            f"probs must be a vector (V,) or a matrix (streams, V), got shape {array.shape}."
+        )
     if not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise MusicnbError("probs must be finite and >= 0 (the model's softmax output); got "
-                           "negative or non-finite values. Pass probabilities, not logits.")
+        raise MusicnbError(
+            "probs must be finite and >= 0 (the model's softmax output); got "
+            "negative or non-finite values. Pass probabilities, not logits."
+        )
     sums = array.sum(axis=1, keepdims=True)
     if np.any(sums <= 0):
         raise MusicnbError("A row of probs sums to 0; there is nothing to sample from.")
@@ -93,14 +110,18 @@ def _mask_array(allowed: Any, vocab_size: int) -> np.ndarray | None:
     array = np.asarray(allowed)
     if array.dtype == bool:
         if array.shape != (vocab_size,):
-            raise MusicnbError(f"A boolean allowed-token mask needs one entry per token "
-                               f"({vocab_size}), got shape {array.shape}.")
+            raise MusicnbError(
+                f"A boolean allowed-token mask needs one entry per token "
+                f"({vocab_size}), got shape {array.shape}."
+            )
         mask = array.copy()
     else:
         ids = array.reshape(-1)
         if ids.size and (ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= vocab_size):
-            raise MusicnbError(f"allowed_tokens must be token ids in 0..{vocab_size - 1} (or a "
-                               f"boolean mask), got {list(ids[:8])}...")
+            raise MusicnbError(
+                f"allowed_tokens must be token ids in 0..{vocab_size - 1} (or a "
+                f"boolean mask), got {list(ids[:8])}..."
+            )
         mask = np.zeros(vocab_size, dtype=bool)
         mask[ids.astype(np.int64)] = True
     if not mask.any():
@@ -108,8 +129,13 @@ def _mask_array(allowed: Any, vocab_size: int) -> np.ndarray | None:
     return mask
 
 
-def _filter_logits(logits: np.ndarray, temperature: float, top_k: int | None,
-                   top_p: float | None, mask: np.ndarray | None) -> np.ndarray:
+def _filter_logits(
+    logits: np.ndarray,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    mask: np.ndarray | None,
+) -> np.ndarray:
     """Mask, temperature, top-k and top-p on rows of logits (the rule of the module docstring).
 
     Returns the tempered logits with removed tokens at ``-inf``. With ``temperature == 0``
@@ -137,8 +163,13 @@ def _filter_logits(logits: np.ndarray, temperature: float, top_k: int | None,
     return np.where(z >= threshold[:, None], z, -np.inf)
 
 
-def adjust_probs(probs: Any, temperature: float = 1.0, top_k: int | None = None,
-                 top_p: float | None = None, allowed: Any = None) -> np.ndarray:
+def adjust_probs(
+    probs: Any,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    allowed: Any = None,
+) -> np.ndarray:
     """The distribution the sampler actually draws from, after mask, temperature, top-k, top-p.
 
     ``probs`` is ``(V,)`` or ``(streams, V)``; the result has the same shape and rows that sum
@@ -157,9 +188,14 @@ def adjust_probs(probs: Any, temperature: float = 1.0, top_k: int | None = None,
     return out[0] if single else out
 
 
-def sample_from_probs(probs: Any, temperature: float = 1.0, top_k: int | None = None,
-                      top_p: float | None = None, rng: np.random.Generator | int | None = None,
-                      allowed: Any = None) -> np.ndarray | int:
+def sample_from_probs(
+    probs: Any,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    rng: np.random.Generator | int | None = None,
+    allowed: Any = None,
+) -> np.ndarray | int:
     """Draw one token per row of ``probs`` with temperature, top-k, top-p and a mask.
 
     ``probs``: ``(V,)`` (returns an ``int``) or ``(streams, V)`` (returns ``int64`` array
@@ -192,8 +228,10 @@ def key_mask(encoder: Any, key: str, vocab_size: int | None = None) -> np.ndarra
     from .harmony import scale_pitch_classes
 
     if encoder is None or not hasattr(encoder, "token_pitch"):
-        raise MusicnbError("key= needs an encoder that knows the pitch of each token (like "
-                           "EventEncoder); pass encoder= to the Sampler, or use allowed_tokens=.")
+        raise MusicnbError(
+            "key= needs an encoder that knows the pitch of each token (like "
+            "EventEncoder); pass encoder= to the Sampler, or use allowed_tokens=."
+        )
     scale = set(scale_pitch_classes(key))
     size = int(vocab_size if vocab_size is not None else encoder.vocab_size)
     mask = np.ones(size, dtype=bool)
@@ -264,8 +302,11 @@ def _uniform_tf(shape, seed, step):
     tf = _tf()
     rows = tf.cast(tf.range(shape[0])[:, None], tf.int64)
     cols = tf.cast(tf.range(shape[1])[None, :], tf.int64)
-    key = _mix32(tf.bitwise.bitwise_xor(_mix32(tf.cast(seed, tf.int64) + 0x9E3779B9),
-                                        tf.cast(step, tf.int64)))
+    key = _mix32(
+        tf.bitwise.bitwise_xor(
+            _mix32(tf.cast(seed, tf.int64) + 0x9E3779B9), tf.cast(step, tf.int64)
+        )
+    )
     h = _mix32(tf.bitwise.bitwise_xor(_mix32(key + rows), cols))
     bits = tf.cast(tf.bitwise.right_shift(h, 8), tf.float32)
     return (bits + 0.5) * (1.0 / 16777216.0)
@@ -286,8 +327,20 @@ def _draw_tf(probs_or_logits, is_probs: bool, temperature, top_k, top_p, mask, s
 
 
 # ====================================================================== model graph walking
-_TIME_MIXING = ("Conv", "Pool", "Flatten", "Attention", "Bidirectional", "Reshape", "Cropping",
-                "ZeroPadding", "UpSampling", "RepeatVector", "Permute", "Transformer")
+_TIME_MIXING = (
+    "Conv",
+    "Pool",
+    "Flatten",
+    "Attention",
+    "Bidirectional",
+    "Reshape",
+    "Cropping",
+    "ZeroPadding",
+    "UpSampling",
+    "RepeatVector",
+    "Permute",
+    "Transformer",
+)
 
 
 def _is_rnn(layer: Any) -> bool:
@@ -328,6 +381,7 @@ def _run_graph(model: Any, inputs: Any, rnn_fn: Callable[[Any, Any], Any]) -> An
             if accepts_training:
                 kwargs["training"] = False
             return layer(*args, **kwargs)
+
         return call
 
     if isinstance(model, keras.Sequential):
@@ -337,10 +391,13 @@ def _run_graph(model: Any, inputs: Any, rnn_fn: Callable[[Any, Any], Any]) -> An
         return x
     runner = getattr(model, "_run_through_graph", None)
     if runner is None:
-        raise MusicnbError(f"Cannot open up {type(model).__name__} layer by layer; build it with "
-                           "keras.Sequential or the functional API.")
-    outputs = runner(inputs if isinstance(inputs, (list, tuple)) else [inputs],
-                     operation_fn=call_layer)
+        raise MusicnbError(
+            f"Cannot open up {type(model).__name__} layer by layer; build it with "
+            "keras.Sequential or the functional API."
+        )
+    outputs = runner(
+        inputs if isinstance(inputs, (list, tuple)) else [inputs], operation_fn=call_layer
+    )
     if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
         return outputs[0]
     return outputs
@@ -384,8 +441,9 @@ class StepFunction:
 
     def __post_init__(self) -> None:
         tf = _tf()
-        self._step = tf.function(self.step_eager, jit_compile=self.jit_compile,
-                                 reduce_retracing=True)
+        self._step = tf.function(
+            self.step_eager, jit_compile=self.jit_compile, reduce_retracing=True
+        )
         self._prime = tf.function(self.prime_eager, reduce_retracing=True)
 
     @property
@@ -440,8 +498,7 @@ class StepFunction:
         new_state: dict[int, list] = {}
 
         def rnn_sequence(layer, x):
-            _, outputs, states = layer.inner_loop(x, carried[id(layer)], mask=None,
-                                                  training=False)
+            _, outputs, states = layer.inner_loop(x, carried[id(layer)], mask=None, training=False)
             new_state[id(layer)] = list(states) if isinstance(states, (list, tuple)) else [states]
             return [outputs, *new_state[id(layer)]] if layer.return_state else outputs
 
@@ -480,17 +537,23 @@ def step_function(model: Any, jit_compile: bool = True) -> StepFunction:
         kind = type(layer).__name__
         if _is_rnn(layer):
             if layer.go_backwards:
-                raise MusicnbError(f"Layer {layer.name!r} reads time backwards; a model that "
-                                   "looks at the future cannot generate one step at a time.")
+                raise MusicnbError(
+                    f"Layer {layer.name!r} reads time backwards; a model that "
+                    "looks at the future cannot generate one step at a time."
+                )
             if not layer.return_sequences:
-                raise MusicnbError(f"Layer {layer.name!r} returns only its last output, so the "
-                                   "model is many-to-one: sample it as a window model "
-                                   "(Sampler does this when the output has no time axis).")
+                raise MusicnbError(
+                    f"Layer {layer.name!r} returns only its last output, so the "
+                    "model is many-to-one: sample it as a window model "
+                    "(Sampler does this when the output has no time axis)."
+                )
             rnn_layers.append(layer)
         elif any(word in kind for word in _TIME_MIXING):
-            raise MusicnbError(f"Layer {layer.name!r} ({kind}) mixes time steps, so the model "
-                               "cannot run one step at a time; sample it as a window model "
-                               "(a many-to-one model whose output has no time axis).")
+            raise MusicnbError(
+                f"Layer {layer.name!r} ({kind}) mixes time steps, so the model "
+                "cannot run one step at a time; sample it as a window model "
+                "(a many-to-one model whose output has no time axis)."
+            )
     return StepFunction(model=model, rnn_layers=rnn_layers, jit_compile=jit_compile)
 
 
@@ -532,38 +595,61 @@ class Sampler:
     >>> pieces = sampler.to_pieces(tokens)                                 # doctest: +SKIP
     """
 
-    def __init__(self, model: Any, encoder: Any = None, *, window: int | None = None,
-                 outputs: str = "auto", pad_token: int = 0, jit_compile: bool = True,
-                 chunk: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self,
+        model: Any,
+        encoder: Any = None,
+        *,
+        window: int | None = None,
+        outputs: str = "auto",
+        pad_token: int = 0,
+        jit_compile: bool = True,
+        chunk: int = DEFAULT_CHUNK,
+    ) -> None:
         import keras
 
         if not isinstance(model, keras.Model):
-            raise MusicnbError(f"Sampler needs a Keras model, got {type(model).__name__}. Load a "
-                               "trained run with Sampler.from_run(run_dir).")
+            raise MusicnbError(
+                f"Sampler needs a Keras model, got {type(model).__name__}. Load a "
+                "trained run with Sampler.from_run(run_dir)."
+            )
         try:
             model.inputs, model.outputs
         except (AttributeError, ValueError):
-            raise MusicnbError("The model has no defined inputs yet; start it with keras.Input("
-                               "shape=(None,), dtype='int32') (the course's builders do).") from None
+            raise MusicnbError(
+                "The model has no defined inputs yet; start it with keras.Input("
+                "shape=(None,), dtype='int32') (the course's builders do)."
+            ) from None
         if len(model.inputs) != 1 or len(model.outputs) != 1:
-            raise MusicnbError(f"Sampler handles models with one input and one output; this one "
-                               f"has {len(model.inputs)} input(s) and {len(model.outputs)} "
-                               "output(s). Build a custom loop on musicnb.sampling.step_function.")
+            raise MusicnbError(
+                f"Sampler handles models with one input and one output; this one "
+                f"has {len(model.inputs)} input(s) and {len(model.outputs)} "
+                "output(s). Build a custom loop on musicnb.sampling.step_function."
+            )
         if outputs not in ("auto", "probabilities", "logits"):
-            raise MusicnbError(f"outputs must be 'auto', 'probabilities' or 'logits', got {outputs!r}.")
+            raise MusicnbError(
+                f"outputs must be 'auto', 'probabilities' or 'logits', got {outputs!r}."
+            )
         from .validation import whole_number
 
         chunk = whole_number("chunk", chunk, 1)
-        window = whole_number("window", window, 1, allow_none=True,
-                              hint="window is how many past tokens a window model sees; None "
-                                   "uses the model's own input length.")
+        window = whole_number(
+            "window",
+            window,
+            1,
+            allow_none=True,
+            hint="window is how many past tokens a window model sees; None "
+            "uses the model's own input length.",
+        )
         pad_token = whole_number("pad_token", pad_token, 0)
         self.model = model
         self.encoder = encoder
         self.jit_compile = bool(jit_compile)
         self.chunk = int(chunk)
         self.pad_token = int(pad_token)
-        self.is_probs = _output_is_probabilities(model) if outputs == "auto" else outputs == "probabilities"
+        self.is_probs = (
+            _output_is_probabilities(model) if outputs == "auto" else outputs == "probabilities"
+        )
         out_shape = tuple(model.outputs[0].shape)
         in_shape = tuple(model.inputs[0].shape)
         self.vocab_size = int(out_shape[-1])
@@ -581,16 +667,25 @@ class Sampler:
             self.mode = "window"
             size = window if window is not None else (in_shape[1] if len(in_shape) > 1 else None)
             if size is None or int(size) != size or int(size) < 1:
-                raise MusicnbError("This model accepts any input length and cannot run one step at "
-                                   f"a time{why_not_steps}; say how many tokens it should see with "
-                                   "Sampler(model, window=...).")
+                raise MusicnbError(
+                    "This model accepts any input length and cannot run one step at "
+                    f"a time{why_not_steps}; say how many tokens it should see with "
+                    "Sampler(model, window=...)."
+                )
             self.window = int(size)
         else:
-            raise MusicnbError(f"The model's output has shape {out_shape}; a next-token model "
-                               "ends in (batch, vocab) or (batch, time, vocab) probabilities.")
-        if encoder is not None and getattr(encoder, "vocab_size", self.vocab_size) != self.vocab_size:
-            raise MusicnbError(f"The encoder has {encoder.vocab_size} tokens but the model outputs "
-                               f"{self.vocab_size}; use the encoder saved with this model's run.")
+            raise MusicnbError(
+                f"The model's output has shape {out_shape}; a next-token model "
+                "ends in (batch, vocab) or (batch, time, vocab) probabilities."
+            )
+        if (
+            encoder is not None
+            and getattr(encoder, "vocab_size", self.vocab_size) != self.vocab_size
+        ):
+            raise MusicnbError(
+                f"The encoder has {encoder.vocab_size} tokens but the model outputs "
+                f"{self.vocab_size}; use the encoder saved with this model's run."
+            )
         self.last_repairs: list[int] = []
         self._chunk_fn = None
 
@@ -614,8 +709,10 @@ class Sampler:
 
     def __repr__(self) -> str:
         extra = f", window={self.window}" if self.mode == "window" else ""
-        return (f"Sampler(mode={self.mode!r}, vocab_size={self.vocab_size}{extra}, "
-                f"encoder={type(self.encoder).__name__ if self.encoder is not None else None})")
+        return (
+            f"Sampler(mode={self.mode!r}, vocab_size={self.vocab_size}{extra}, "
+            f"encoder={type(self.encoder).__name__ if self.encoder is not None else None})"
+        )
 
     # ------------------------------------------------------------------ compiled loop
     def _build_chunk_fn(self):
@@ -645,9 +742,9 @@ class Sampler:
                 return i + 1, carry, tokens
 
             tokens = tf.TensorArray(tf.int32, size=n, element_shape=tf.TensorShape([None]))
-            _, carry, tokens = tf.while_loop(lambda i, *_: i < n, body,
-                                             (tf.constant(0), carry, tokens),
-                                             maximum_iterations=n)
+            _, carry, tokens = tf.while_loop(
+                lambda i, *_: i < n, body, (tf.constant(0), carry, tokens), maximum_iterations=n
+            )
             return tf.transpose(tokens.stack()), carry
 
         return tf.function(chunk_fn, jit_compile=self.jit_compile, reduce_retracing=True)
@@ -656,21 +753,28 @@ class Sampler:
         if primer is None:
             primer = [self.pad_token]
         if isinstance(primer, (str, bytes)):
-            raise MusicnbError(f"primer={primer!r} is text; the primer must be token ids. Encode "
-                               "notes first: primer = encoder.encode(piece), or read a MIDI file "
-                               "with musicnb.midi.read and encode that.")
+            raise MusicnbError(
+                f"primer={primer!r} is text; the primer must be token ids. Encode "
+                "notes first: primer = encoder.encode(piece), or read a MIDI file "
+                "with musicnb.midi.read and encode that."
+            )
         try:
             array = np.asarray(primer)
         except (ValueError, TypeError):
-            raise MusicnbError("The primer must be a 1-D list of tokens or a rectangular 2-D "
-                               "(streams, tokens) array; rows of different lengths cannot be "
-                               "stacked.") from None
+            raise MusicnbError(
+                "The primer must be a 1-D list of tokens or a rectangular 2-D "
+                "(streams, tokens) array; rows of different lengths cannot be "
+                "stacked."
+            ) from None
         if array.dtype.kind not in "iufb":
-            raise MusicnbError(f"The primer must be integer tokens (encode a piece first), got "
-                               f"values of type {array.dtype}.")
+            raise MusicnbError(
+                f"The primer must be integer tokens (encode a piece first), got "
+                f"values of type {array.dtype}."
+            )
         if array.size == 0:
-            raise MusicnbError("The primer is empty; give at least one token (e.g. [0] for a rest) "
-                               "or primer=None.")
+            raise MusicnbError(
+                "The primer is empty; give at least one token (e.g. [0] for a rest) or primer=None."
+            )
         if array.dtype.kind not in "iu":
             if not np.all(np.equal(np.mod(array, 1), 0)):
                 raise MusicnbError("The primer must be integer tokens (encode a piece first).")
@@ -679,15 +783,20 @@ class Sampler:
             array = np.tile(array[None, :], (streams, 1))
         elif array.ndim == 2:
             if streams not in (1, array.shape[0]):
-                raise MusicnbError(f"A 2-D primer gives one row per stream ({array.shape[0]}), "
-                                   f"but streams={streams}; pass a 1-D primer to share it.")
+                raise MusicnbError(
+                    f"A 2-D primer gives one row per stream ({array.shape[0]}), "
+                    f"but streams={streams}; pass a 1-D primer to share it."
+                )
         else:
-            raise MusicnbError(f"The primer must be 1-D tokens or 2-D (streams, tokens), got shape "
-                               f"{array.shape}.")
+            raise MusicnbError(
+                f"The primer must be 1-D tokens or 2-D (streams, tokens), got shape {array.shape}."
+            )
         if array.min() < 0 or array.max() >= self.vocab_size:
-            raise MusicnbError(f"Primer tokens must lie in 0..{self.vocab_size - 1}; got "
-                               f"{int(array.min())}..{int(array.max())}. Encode the primer with the "
-                               "model's own encoder.")
+            raise MusicnbError(
+                f"Primer tokens must lie in 0..{self.vocab_size - 1}; got "
+                f"{int(array.min())}..{int(array.max())}. Encode the primer with the "
+                "model's own encoder."
+            )
         return array.astype(np.int32)
 
     def allowed_mask(self, allowed_tokens: Any = None, key: str | None = None) -> np.ndarray:
@@ -709,17 +818,27 @@ class Sampler:
             if primer.shape[1] > 1:
                 _, state = self.steps.prime(tf.constant(primer[:, :-1]), state)
             return (tf.constant(primer[:, -1]), state)
-        window = primer[:, -self.window:]
+        window = primer[:, -self.window :]
         if window.shape[1] < self.window:
-            pad = np.full((primer.shape[0], self.window - window.shape[1]), self.pad_token, np.int32)
+            pad = np.full(
+                (primer.shape[0], self.window - window.shape[1]), self.pad_token, np.int32
+            )
             window = np.concatenate([pad, window], axis=1)
         dtype = self.model.inputs[0].dtype
         return tf.cast(tf.constant(window), dtype if isinstance(dtype, str) else "int32")
 
-    def generate(self, primer: Any = None, length: int = 256, temperature: float = 1.0,
-                 top_k: int | None = None, top_p: float | None = None, streams: int = 1,
-                 seed: int | None = None, allowed_tokens: Any = None,
-                 key: str | None = None) -> np.ndarray:
+    def generate(
+        self,
+        primer: Any = None,
+        length: int = 256,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        streams: int = 1,
+        seed: int | None = None,
+        allowed_tokens: Any = None,
+        key: str | None = None,
+    ) -> np.ndarray:
         """Generate ``length`` tokens after ``primer`` for each of ``streams`` streams.
 
         ``primer``: 1-D tokens shared by all streams, or 2-D ``(streams, T)`` one per stream;
@@ -734,8 +853,12 @@ class Sampler:
         tf = _tf()
         length = whole_number("length", length, 1)
         streams = whole_number("streams", streams, 1)
-        seed = whole_number("seed", seed, allow_none=True,
-                            hint="The same whole number gives the same music; None a new one.")
+        seed = whole_number(
+            "seed",
+            seed,
+            allow_none=True,
+            hint="The same whole number gives the same music; None a new one.",
+        )
         temperature, top_k, top_p = _check_knobs(temperature, top_k, top_p)
         if top_k is not None:
             top_k = min(top_k, self.vocab_size)  # keeps every token, as a larger k does
@@ -747,16 +870,19 @@ class Sampler:
             self._chunk_fn = self._build_chunk_fn()
         carry = self._initial_carry(primer_array)
         knobs = (tf.constant(int(seed) % (2**31 - 1), tf.int32),)
-        params = (tf.constant(float(temperature), tf.float32),
-                  tf.constant(int(top_k or 0), tf.int32),
-                  tf.constant(float(top_p) if top_p is not None else 1.0, tf.float32), mask)
+        params = (
+            tf.constant(float(temperature), tf.float32),
+            tf.constant(int(top_k or 0), tf.int32),
+            tf.constant(float(top_p) if top_p is not None else 1.0, tf.float32),
+            mask,
+        )
         pieces = []
         done = 0
         while done < length:
             tokens, carry = self._chunk_fn(carry, knobs[0], tf.constant(done, tf.int32), *params)
             pieces.append(tokens.numpy())
             done += self.chunk
-        return np.concatenate(pieces, axis=1)[:, :int(length)].astype(np.int32)
+        return np.concatenate(pieces, axis=1)[:, : int(length)].astype(np.int32)
 
     def next_probabilities(self, primer: Any) -> np.ndarray:
         """The model's distribution over the token after ``primer`` (``(V,)`` or ``(B, V)``)."""
@@ -775,8 +901,9 @@ class Sampler:
         return out[0] if np.ndim(primer) == 1 or primer is None else out
 
     # ------------------------------------------------------------------ decoding
-    def to_pieces(self, tokens: Any, tempo: float = 120.0, title: str = "generated",
-                  primer: Any = None) -> list[Any]:
+    def to_pieces(
+        self, tokens: Any, tempo: float = 120.0, title: str = "generated", primer: Any = None
+    ) -> list[Any]:
         """Decode generated tokens (``(streams, length)`` or 1-D) to pieces, one per stream.
 
         Impossible sequences never crash: the encoder repairs them (e.g. a hold after a rest
@@ -784,8 +911,10 @@ class Sampler:
         With ``primer`` given, each piece starts with it.
         """
         if self.encoder is None or not hasattr(self.encoder, "decode_with_repairs"):
-            raise MusicnbError("to_pieces needs the encoder the model was trained with: "
-                               "Sampler(model, encoder) or Sampler.from_run(run_dir).")
+            raise MusicnbError(
+                "to_pieces needs the encoder the model was trained with: "
+                "Sampler(model, encoder) or Sampler.from_run(run_dir)."
+            )
         array = np.atleast_2d(np.asarray(tokens))
         if primer is not None:
             array = np.concatenate([self._primer_array(primer, len(array)), array], axis=1)
@@ -810,14 +939,26 @@ def check_apply_temperature(apply_temperature: Callable[[np.ndarray, float], np.
     Expected: ``softmax(logits / t)``; ``t == 0`` → one-hot at the argmax; stable for huge logits.
     """
     cases = [
-        ("t = 1 is plain softmax", np.array([1.0, 2.0, 3.0]), 1.0,
-         "divide the logits by t, then softmax"),
+        (
+            "t = 1 is plain softmax",
+            np.array([1.0, 2.0, 3.0]),
+            1.0,
+            "divide the logits by t, then softmax",
+        ),
         ("t = 0.5 sharpens", np.array([1.0, 2.0, 3.0]), 0.5, "smaller t → larger gaps"),
         ("t = 10 flattens", np.array([1.0, 2.0, 3.0]), 10.0, "large t → nearly uniform"),
-        ("huge logits", np.array([1000.0, 1001.0, 999.0]), 1.0,
-         "subtract the maximum before exp, or exp overflows to inf/nan"),
-        ("t = 0 is argmax", np.array([0.2, 3.0, -1.0]), 0.0,
-         "t = 0 cannot divide; return a one-hot vector at the largest logit"),
+        (
+            "huge logits",
+            np.array([1000.0, 1001.0, 999.0]),
+            1.0,
+            "subtract the maximum before exp, or exp overflows to inf/nan",
+        ),
+        (
+            "t = 0 is argmax",
+            np.array([0.2, 3.0, -1.0]),
+            0.0,
+            "t = 0 cannot divide; return a one-hot vector at the largest logit",
+        ),
     ]
     for name, logits, t, hint in cases:
         z = logits - logits.max()
@@ -835,8 +976,12 @@ def check_top_k_filter(top_k_filter: Callable[[np.ndarray, int], np.ndarray]) ->
         ("k = 1 is argmax", np.array([0.2, 0.3, 0.5]), 1, "only the largest survives"),
         ("k larger than the vocabulary", np.array([0.6, 0.4]), 5, "k > V keeps everything"),
         ("k = V keeps everything", np.array([0.25, 0.25, 0.5]), 3, "nothing to remove"),
-        ("unnormalised input", np.array([2.0, 6.0, 2.0]), 1, "normalise before or after, the "
-         "result must sum to 1"),
+        (
+            "unnormalised input",
+            np.array([2.0, 6.0, 2.0]),
+            1,
+            "normalise before or after, the result must sum to 1",
+        ),
     ]
     for name, probs, k, hint in cases:
         expected = adjust_probs(probs, top_k=k)
@@ -846,5 +991,14 @@ def check_top_k_filter(top_k_filter: Callable[[np.ndarray, int], np.ndarray]) ->
     return f"All {len(cases)} checks passed."
 
 
-__all__ = ["Sampler", "StepFunction", "step_function", "sample_from_probs", "adjust_probs",
-           "key_mask", "check_apply_temperature", "check_top_k_filter", "DEFAULT_CHUNK"]
+__all__ = [
+    "Sampler",
+    "StepFunction",
+    "step_function",
+    "sample_from_probs",
+    "adjust_probs",
+    "key_mask",
+    "check_apply_temperature",
+    "check_top_k_filter",
+    "DEFAULT_CHUNK",
+]

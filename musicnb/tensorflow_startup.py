@@ -33,7 +33,8 @@ _NOISE = re.compile(
     r"|^[IWE]\d{4} [\d:.]+\s+\d+ device_compiler\.h:\d+\] Compiled cluster using XLA"
     r"|^To enable the following instructions: .*rebuild TensorFlow"
     r"|^Unable to register cu(DNN|FFT|BLAS) factory"
-    r"|TF-TRT Warning: Could not find TensorRT")
+    r"|TF-TRT Warning: Could not find TensorRT"
+)
 
 
 def is_startup_noise(line: str) -> bool:

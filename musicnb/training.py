@@ -39,13 +39,28 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .atomic import (atomic_path, clean_stale_temporaries, json_default, report_cleaned,
-                     write_json, write_text)
+from .atomic import (
+    atomic_path,
+    clean_stale_temporaries,
+    json_default,
+    report_cleaned,
+    write_json,
+    write_text,
+)
 from .errors import MusicnbError
 from .settings import runs_dir
 
-__all__ = ["train", "TrainResult", "Run", "load_run", "list_runs", "read_history", "training_device",
-           "in_notebook", "save_model_atomic"]
+__all__ = [
+    "train",
+    "TrainResult",
+    "Run",
+    "load_run",
+    "list_runs",
+    "read_history",
+    "training_device",
+    "in_notebook",
+    "save_model_atomic",
+]
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
@@ -57,6 +72,7 @@ PENDING_DIR = ".pending"
 
 
 # ---------------------------------------------------------------- small file helpers
+
 
 def save_model_atomic(model: Any, path: Path) -> Path:
     """``model.save`` to a temporary ``.keras`` file beside ``path``, then rename it into place.
@@ -94,7 +110,9 @@ def read_history(path: str | Path) -> dict[str, list[float]]:
         for key, value in row.items():
             if key == "epoch":
                 continue
-            history.setdefault(key, []).append(float(value) if value not in ("", None) else math.nan)
+            history.setdefault(key, []).append(
+                float(value) if value not in ("", None) else math.nan
+            )
     return history
 
 
@@ -105,8 +123,9 @@ def _write_history(path: Path, history: dict[str, list[float]]) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["epoch", *keys])
     for i in range(n):
-        writer.writerow([i + 1, *(repr(float(history[k][i])) if i < len(history[k]) else ""
-                                  for k in keys)])
+        writer.writerow(
+            [i + 1, *(repr(float(history[k][i])) if i < len(history[k]) else "" for k in keys)]
+        )
     write_text(path, buffer.getvalue())
 
 
@@ -168,6 +187,7 @@ def in_notebook() -> bool:
 
 # ---------------------------------------------------------------- callbacks
 
+
 def _callback_base() -> type:
     import keras
 
@@ -179,8 +199,14 @@ class _RunKeeper:
     history.csv, last.keras, best.keras, run.json, and early stopping (state saved)."""
 
     @staticmethod
-    def make(run_dir: Path, record: dict[str, Any], history: dict[str, list[float]],
-             monitor: str, patience: int | None, min_delta: float) -> Any:
+    def make(
+        run_dir: Path,
+        record: dict[str, Any],
+        history: dict[str, list[float]],
+        monitor: str,
+        patience: int | None,
+        min_delta: float,
+    ) -> Any:
         Base = _callback_base()
 
         class RunKeeper(Base):  # type: ignore[misc, valid-type]
@@ -198,7 +224,8 @@ class _RunKeeper:
                 if self.monitor not in logs:
                     raise MusicnbError(
                         f"monitor={self.monitor!r} is not a value this model logs; use one of "
-                        f"{', '.join(sorted(logs))}.")
+                        f"{', '.join(sorted(logs))}."
+                    )
                 try:
                     logs["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
                 except Exception:  # noqa: BLE001 - a schedule has no single value
@@ -273,8 +300,12 @@ def _live_plot_callback(history: dict[str, list[float]], title: str) -> Any:
                 ax.clear()
             n = max((len(v) for v in history.values()), default=0)
             epochs = np.arange(1, n + 1)
-            for key, ax in (("loss", loss_ax), ("val_loss", loss_ax),
-                            ("accuracy", acc_ax), ("val_accuracy", acc_ax)):
+            for key, ax in (
+                ("loss", loss_ax),
+                ("val_loss", loss_ax),
+                ("accuracy", acc_ax),
+                ("val_accuracy", acc_ax),
+            ):
                 if history.get(key):
                     ax.plot(epochs[: len(history[key])], history[key], marker="o", label=key)
             loss_ax.set(xlabel="epoch", ylabel="cross-entropy", title=f"{title}: loss")
@@ -291,6 +322,7 @@ def _live_plot_callback(history: dict[str, list[float]], title: str) -> Any:
 
 
 # ---------------------------------------------------------------- results
+
 
 @dataclass
 class TrainResult:
@@ -309,8 +341,11 @@ class TrainResult:
 
     def __repr__(self) -> str:
         best = self.info.get("best_value")
-        best_text = f", best {self.info.get('monitor')}={best:.4f} @ epoch {self.info.get('best_epoch')}" \
-            if best is not None else ""
+        best_text = (
+            f", best {self.info.get('monitor')}={best:.4f} @ epoch {self.info.get('best_epoch')}"
+            if best is not None
+            else ""
+        )
         return f"TrainResult({self.run_dir.name}: {self.epochs_done} epochs{best_text})"
 
 
@@ -328,11 +363,14 @@ class Run:
         return read_history(self.run_dir / HISTORY_FILE)
 
     def __repr__(self) -> str:
-        return (f"Run({self.run_dir.name}: {self.info.get('builder') or self.info.get('kind')}, "
-                f"{self.info.get('epochs_done', 0)} epochs)")
+        return (
+            f"Run({self.run_dir.name}: {self.info.get('builder') or self.info.get('kind')}, "
+            f"{self.info.get('epochs_done', 0)} epochs)"
+        )
 
 
 # ---------------------------------------------------------------- train
+
 
 def _is_keras_model(obj: Any) -> bool:
     import keras
@@ -349,15 +387,24 @@ def _as_dataset(data: Any, batch_size: int, shuffle: bool, seed: int, what: str)
         X, y = data
         from .windowing import make_dataset
 
-        return make_dataset(np.asarray(X), y if isinstance(y, dict) else
-                            (tuple(np.asarray(v) for v in y) if isinstance(y, (tuple, list))
-                             else np.asarray(y)),
-                            batch_size=batch_size, shuffle=shuffle, seed=seed)
+        return make_dataset(
+            np.asarray(X),
+            y
+            if isinstance(y, dict)
+            else (
+                tuple(np.asarray(v) for v in y) if isinstance(y, (tuple, list)) else np.asarray(y)
+            ),
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+        )
     if hasattr(data, "X") and hasattr(data, "y"):  # a WindowSet
         return _as_dataset((data.X, data.y), batch_size, shuffle, seed, what)
-    raise MusicnbError(f"{what} must be an (X, y) tuple of arrays or a tf.data.Dataset, got "
-                       f"{type(data).__name__}. Build it with musicnb.windows(...) or "
-                       "musicnb.windowing.sequence_chunks(...).")
+    raise MusicnbError(
+        f"{what} must be an (X, y) tuple of arrays or a tf.data.Dataset, got "
+        f"{type(data).__name__}. Build it with musicnb.windows(...) or "
+        "musicnb.windowing.sequence_chunks(...)."
+    )
 
 
 def _arrays(data: Any) -> tuple[Any, Any] | None:
@@ -376,13 +423,16 @@ def _check_examples(data: Any, what: str) -> None:
     X, y = pair
     n = len(X) if hasattr(X, "__len__") else None
     if n == 0:
-        raise MusicnbError(f"{what} holds no examples: the corpus or the windowing gave nothing "
-                           "to train on (pieces shorter than the window? a limit too small?).")
+        raise MusicnbError(
+            f"{what} holds no examples: the corpus or the windowing gave nothing "
+            "to train on (pieces shorter than the window? a limit too small?)."
+        )
     targets = list(y.values()) if isinstance(y, dict) else [y] if isinstance(y, np.ndarray) else []
     for target in targets:
         if n is not None and len(target) != n:
-            raise MusicnbError(f"{what}: X has {n} examples but y has {len(target)}; they must "
-                               "match one to one.")
+            raise MusicnbError(
+                f"{what}: X has {n} examples but y has {len(target)}; they must match one to one."
+            )
 
 
 def _check_targets(model: Any, data: Any, what: str) -> None:
@@ -395,10 +445,12 @@ def _check_targets(model: Any, data: Any, what: str) -> None:
     if y.dtype.kind not in "iu" or not y.size or not vocab or vocab < 2:
         return
     if int(y.min()) < 0 or int(y.max()) >= int(vocab):
-        raise MusicnbError(f"{what}: the targets run from {int(y.min())} to {int(y.max())}, but "
-                           f"the model outputs {vocab} classes (0..{int(vocab) - 1}). Build the "
-                           "model with the encoder's vocab_size, or encode the data with the "
-                           "encoder the model was built for.")
+        raise MusicnbError(
+            f"{what}: the targets run from {int(y.min())} to {int(y.max())}, but "
+            f"the model outputs {vocab} classes (0..{int(vocab) - 1}). Build the "
+            "model with the encoder's vocab_size, or encode the data with the "
+            "encoder the model was built for."
+        )
 
 
 def _clear_run(run_dir: Path) -> None:
@@ -468,14 +520,31 @@ def _load_model(path: Path) -> Any:
     return keras.models.load_model(path)
 
 
-def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Path | None = None,
-          epochs: int = 10, batch_size: int = 64, *, name: str | None = None,
-          monitor: str | None = None, patience: int | None = 5, min_delta: float = 0.0,
-          reduce_lr_patience: int | None = 2, reduce_lr_factor: float = 0.5,
-          min_learning_rate: float = 1e-5, encoder: Any = None, info: dict[str, Any] | None = None,
-          strategy: Any = None, seed: int = 0, live_plot: bool | None = None,
-          verbose: int | None = None, resume: bool = True, shuffle: bool = True,
-          callbacks: Sequence[Any] = ()) -> TrainResult:
+def train(
+    model: Any,
+    train_data: Any,
+    valid_data: Any = None,
+    run_dir: str | Path | None = None,
+    epochs: int = 10,
+    batch_size: int = 64,
+    *,
+    name: str | None = None,
+    monitor: str | None = None,
+    patience: int | None = 5,
+    min_delta: float = 0.0,
+    reduce_lr_patience: int | None = 2,
+    reduce_lr_factor: float = 0.5,
+    min_learning_rate: float = 1e-5,
+    encoder: Any = None,
+    info: dict[str, Any] | None = None,
+    strategy: Any = None,
+    seed: int = 0,
+    live_plot: bool | None = None,
+    verbose: int | None = None,
+    resume: bool = True,
+    shuffle: bool = True,
+    callbacks: Sequence[Any] = (),
+) -> TrainResult:
     """Train ``model`` for up to ``epochs`` epochs, keeping a run folder (see module docs).
 
     Parameters
@@ -519,24 +588,34 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
 
     epochs = whole_number("epochs", epochs, 1, hint="the total number of epochs of the run.")
     batch_size = whole_number("batch_size", batch_size, 1)
-    patience = whole_number("patience", patience, 1, allow_none=True,
-                            hint="epochs without improvement before stopping; None = never stop.")
-    reduce_lr_patience = whole_number("reduce_lr_patience", reduce_lr_patience, 1,
-                                      allow_none=True)
+    patience = whole_number(
+        "patience",
+        patience,
+        1,
+        allow_none=True,
+        hint="epochs without improvement before stopping; None = never stop.",
+    )
+    reduce_lr_patience = whole_number("reduce_lr_patience", reduce_lr_patience, 1, allow_none=True)
     min_delta = real_number("min_delta", min_delta, 0.0)
     seed = whole_number("seed", seed)
     if monitor is not None and not isinstance(monitor, str):
-        raise MusicnbError(f"monitor={monitor!r}: give the name of a logged value, such as "
-                           "'val_loss', 'loss' or 'val_accuracy'.")
+        raise MusicnbError(
+            f"monitor={monitor!r}: give the name of a logged value, such as "
+            "'val_loss', 'loss' or 'val_accuracy'."
+        )
     if monitor is not None and monitor.startswith("val_") and valid_data is None:
-        raise MusicnbError(f"monitor={monitor!r} needs validation data: pass valid_data=..., or "
-                           f"monitor={monitor[4:]!r} to follow the training value.")
+        raise MusicnbError(
+            f"monitor={monitor!r} needs validation data: pass valid_data=..., or "
+            f"monitor={monitor[4:]!r} to follow the training value."
+        )
     _check_examples(train_data, "train_data")
     if valid_data is not None:
         _check_examples(valid_data, "valid_data")
     if not (_is_keras_model(model) or callable(model)):
-        raise MusicnbError(f"train() needs a Keras model or a function that builds one, got "
-                           f"{type(model).__name__}.")
+        raise MusicnbError(
+            f"train() needs a Keras model or a function that builds one, got "
+            f"{type(model).__name__}."
+        )
     keras.utils.set_random_seed(int(seed))
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     builder_fn = None if _is_keras_model(model) else model
@@ -544,8 +623,12 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
     # ---- the run folder and what it already holds
     info = dict(info or {})
     if run_dir is None:
-        default = name or info.get("name") or (model.name if builder_fn is None else
-                                               _builder_name(builder_fn)) or "run"
+        default = (
+            name
+            or info.get("name")
+            or (model.name if builder_fn is None else _builder_name(builder_fn))
+            or "run"
+        )
         run_dir = runs_dir() / str(default)
     from .validation import writable_folder
 
@@ -564,12 +647,16 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
         if builder_fn is not None:
             model = builder_fn()
             if not _is_keras_model(model):
-                raise MusicnbError(f"The builder passed to train() returned {type(model).__name__}, "
-                                   "not a Keras model.")
+                raise MusicnbError(
+                    f"The builder passed to train() returned {type(model).__name__}, "
+                    "not a Keras model."
+                )
         elif strategy is not None and not _built_in_scope(model, strategy):
-            raise MusicnbError("With a strategy the model must be built inside strategy.scope(). "
-                               "Pass a builder instead: train(lambda: models.onehot_lstm(...), "
-                               "data, strategy=strategy).")
+            raise MusicnbError(
+                "With a strategy the model must be built inside strategy.scope(). "
+                "Pass a builder instead: train(lambda: models.onehot_lstm(...), "
+                "data, strategy=strategy)."
+            )
         from .models.next_note import build_record
 
         record = build_record(model)
@@ -577,13 +664,17 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
             # a run folder of another model or other data is not resumed, but started over
             why = ""
             if previous.get("parameters") != int(model.count_params()):
-                why = (f"it holds a model with {previous.get('parameters')} parameters, this one "
-                       f"has {model.count_params():,}")
+                why = (
+                    f"it holds a model with {previous.get('parameters')} parameters, this one "
+                    f"has {model.count_params():,}"
+                )
             elif fingerprint and previous.get("data") and previous["data"] != fingerprint:
                 why = "it was trained on other data"
             if why:
-                print(f"{run_dir.name}: starting a new run ({why}); the old checkpoints are "
-                      "replaced. Use another run_dir to keep them.")
+                print(
+                    f"{run_dir.name}: starting a new run ({why}); the old checkpoints are "
+                    "replaced. Use another run_dir to keep them."
+                )
                 _clear_run(run_dir)
                 previous = {}
             else:
@@ -595,11 +686,14 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
                         f"records {expected} after {previous.get('epochs_done')} epoch(s), so "
                         "resuming would train some batches twice or skip them. The folder's "
                         "files do not belong together (copied in parts?): pass resume=False to "
-                        "start over, or use another run_dir.")
-        if not previous and (getattr(model, "optimizer", None) is None
-                             or not getattr(model, "compiled", True)):
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                          metrics=["accuracy"])
+                        "start over, or use another run_dir."
+                    )
+        if not previous and (
+            getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True)
+        ):
+            model.compile(
+                optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+            )
 
     initial_epoch = int(previous.get("epochs_done", 0))
     history = read_history(run_dir / HISTORY_FILE) if previous else {}
@@ -607,14 +701,21 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
     monitor = monitor or ("val_loss" if valid_data is not None else "loss")
     run_record: dict[str, Any] = {
         "kind": info.pop("kind", previous.get("kind", "next_event" if record else "model")),
-        "builder": record.get("builder") or previous.get("builder") or
-        (_builder_name(builder_fn) if builder_fn else ""),
+        "builder": record.get("builder")
+        or previous.get("builder")
+        or (_builder_name(builder_fn) if builder_fn else ""),
         "params": record.get("params") or previous.get("params", {}),
-        "model_name": model.name, "parameters": int(model.count_params()),
-        "epochs_requested": int(epochs), "batch_size": int(batch_size), "seed": int(seed),
-        "monitor": monitor, "patience": patience,
-        "best_value": previous.get("best_value"), "best_epoch": previous.get("best_epoch"),
-        "wait": int(previous.get("wait", 0)), "epochs_done": initial_epoch,
+        "model_name": model.name,
+        "parameters": int(model.count_params()),
+        "epochs_requested": int(epochs),
+        "batch_size": int(batch_size),
+        "seed": int(seed),
+        "monitor": monitor,
+        "patience": patience,
+        "best_value": previous.get("best_value"),
+        "best_epoch": previous.get("best_epoch"),
+        "wait": int(previous.get("wait", 0)),
+        "epochs_done": initial_epoch,
         "iterations": previous.get("iterations", _iterations(model)),
         "stopped_early": bool(previous.get("stopped_early", False)),
         "has_encoder": encoder is not None or bool(previous.get("has_encoder")),
@@ -631,17 +732,22 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
         _write_json(run_dir / RUN_FILE, run_record)
         with scope:
             best = _load_model(run_dir / BEST_FILE) if (run_dir / BEST_FILE).exists() else model
-        print(f"{run_dir.name}: already trained ({initial_epoch} epochs"
-              f"{', stopped early' if run_record['stopped_early'] else ''}); loaded the best "
-              f"checkpoint. Pass more epochs to continue, or resume=False to start over.")
+        print(
+            f"{run_dir.name}: already trained ({initial_epoch} epochs"
+            f"{', stopped early' if run_record['stopped_early'] else ''}); loaded the best "
+            f"checkpoint. Pass more epochs to continue, or resume=False to start over."
+        )
         return TrainResult(best, history, run_dir, run_record, initial_epoch)
 
     _check_targets(model, train_data, "train_data")
     if valid_data is not None:
         _check_targets(model, valid_data, "valid_data")
     train_ds = _as_dataset(train_data, batch_size, shuffle, seed, "train_data")
-    valid_ds = None if valid_data is None else _as_dataset(valid_data, batch_size, False, seed,
-                                                           "valid_data")
+    valid_ds = (
+        None
+        if valid_data is None
+        else _as_dataset(valid_data, batch_size, False, seed, "valid_data")
+    )
     notebook = in_notebook()
     live_plot = notebook if live_plot is None else bool(live_plot)
     if verbose is None:  # the live plot shows progress; otherwise a bar (terminal) or one line
@@ -650,20 +756,35 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
     keeper = _RunKeeper.make(run_dir, run_record, history, monitor, patience, min_delta)
     all_callbacks = [keeper]
     if reduce_lr_patience is not None:
-        all_callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, factor=reduce_lr_factor, patience=reduce_lr_patience,
-            min_lr=min_learning_rate, verbose=0))
+        all_callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor,
+                factor=reduce_lr_factor,
+                patience=reduce_lr_patience,
+                min_lr=min_learning_rate,
+                verbose=0,
+            )
+        )
     if live_plot:
         all_callbacks.append(_live_plot_callback(history, run_dir.name))
     all_callbacks.extend(callbacks)
     _write_json(run_dir / RUN_FILE, run_record)
     try:
-        model.fit(train_ds, validation_data=valid_ds, epochs=int(epochs),
-                  initial_epoch=initial_epoch, callbacks=all_callbacks, verbose=verbose,
-                  shuffle=False)  # the dataset is already shuffled (seeded)
+        model.fit(
+            train_ds,
+            validation_data=valid_ds,
+            epochs=int(epochs),
+            initial_epoch=initial_epoch,
+            callbacks=all_callbacks,
+            verbose=verbose,
+            shuffle=False,
+        )  # the dataset is already shuffled (seeded)
     except KeyboardInterrupt:
-        print(f"\nInterrupted after epoch {run_record['epochs_done']}: {run_dir} keeps the "
-              "checkpoints. Call train() again with the same run_dir to resume.", file=sys.stderr)
+        print(
+            f"\nInterrupted after epoch {run_record['epochs_done']}: {run_dir} keeps the "
+            "checkpoints. Call train() again with the same run_dir to resume.",
+            file=sys.stderr,
+        )
         raise
     run_record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     _write_json(run_dir / RUN_FILE, run_record)
@@ -674,6 +795,7 @@ def train(model: Any, train_data: Any, valid_data: Any = None, run_dir: str | Pa
 
 
 # ---------------------------------------------------------------- reading runs back
+
 
 def load_run(run_dir: str | Path, which: str = "best") -> Run:
     """Read a run folder back: the model (``which="best"`` or ``"last"``), its encoder (or
@@ -688,8 +810,10 @@ def load_run(run_dir: str | Path, which: str = "best") -> Run:
     model_file = path / (BEST_FILE if which == "best" else LAST_FILE)
     if not model_file.exists():
         known = ", ".join(p.name for p in list_runs()) or "none yet"
-        raise MusicnbError(f"No trained model at {model_file}. Train one with musicnb.train(..., "
-                           f"run_dir={str(path)!r}) first; runs found in {runs_dir()}: {known}.")
+        raise MusicnbError(
+            f"No trained model at {model_file}. Train one with musicnb.train(..., "
+            f"run_dir={str(path)!r}) first; runs found in {runs_dir()}: {known}."
+        )
     info = json.loads((path / RUN_FILE).read_text()) if (path / RUN_FILE).exists() else {}
     encoder = None
     if (path / ENCODER_FILE).exists():
@@ -704,9 +828,17 @@ def list_runs(root: str | Path | None = None, pretrained: bool | None = None) ->
     ``musicnb.runs_dir()``), sorted by name. Without ``root`` (or with ``pretrained=True``)
     the course's ready-trained runs (``musicnb.pretrained``) follow the student's own."""
     folder = runs_dir() if root is None else Path(root)
-    runs = [] if not folder.is_dir() else sorted(
-        p for p in folder.iterdir() if p.is_dir() and (p / RUN_FILE).exists() and
-        ((p / BEST_FILE).exists() or (p / LAST_FILE).exists()))
+    runs = (
+        []
+        if not folder.is_dir()
+        else sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_dir()
+            and (p / RUN_FILE).exists()
+            and ((p / BEST_FILE).exists() or (p / LAST_FILE).exists())
+        )
+    )
     if pretrained if pretrained is not None else root is None:
         from .pretrained import pretrained_dir
 

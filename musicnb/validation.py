@@ -35,8 +35,15 @@ def _range_text(minimum: float | None, maximum: float | None) -> str:
     return ""
 
 
-def whole_number(name: str, value: Any, minimum: int | None = None, maximum: int | None = None,
-                 *, allow_none: bool = False, hint: str = "") -> int | None:
+def whole_number(
+    name: str,
+    value: Any,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    *,
+    allow_none: bool = False,
+    hint: str = "",
+) -> int | None:
     """``value`` as an ``int`` in ``minimum..maximum`` (inclusive), or a :class:`MusicnbError`.
 
     Accepts Python and NumPy integers and floats without a fractional part; rejects ``bool``,
@@ -62,15 +69,26 @@ def whole_number(name: str, value: Any, minimum: int | None = None, maximum: int
     return number
 
 
-def real_number(name: str, value: Any, minimum: float | None = None,
-                maximum: float | None = None, *, above: bool = False, allow_none: bool = False,
-                hint: str = "") -> float | None:
+def real_number(
+    name: str,
+    value: Any,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    above: bool = False,
+    allow_none: bool = False,
+    hint: str = "",
+) -> float | None:
     """``value`` as a finite ``float`` in range (``above=True``: strictly above ``minimum``)."""
     low = "" if minimum is None else (f" > {minimum}" if above else f" >= {minimum}")
     high = "" if maximum is None else f" <= {maximum}"
     what = f"a finite number{low}{' and' if low and high else ''}{high}"
-    message = (f"{name}={value!r}: give {what}" + (" or None" if allow_none else "") + "."
-               + (f" {hint}" if hint else ""))
+    message = (
+        f"{name}={value!r}: give {what}"
+        + (" or None" if allow_none else "")
+        + "."
+        + (f" {hint}" if hint else "")
+    )
     if value is None:
         if allow_none:
             return None
@@ -92,8 +110,9 @@ def one_of(name: str, value: Any, choices: Iterable[Any], hint: str = "") -> Any
     options = list(choices)
     if value not in options:
         listed = ", ".join(repr(c) for c in options)
-        raise MusicnbError(f"{name}={value!r} is not known: use one of {listed}."
-                           + (f" {hint}" if hint else ""))
+        raise MusicnbError(
+            f"{name}={value!r} is not known: use one of {listed}." + (f" {hint}" if hint else "")
+        )
     return value
 
 
@@ -105,15 +124,21 @@ def writable_folder(path: str | os.PathLike, what: str = "folder") -> Path:
     """
     folder = Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise MusicnbError(f"The {what} {folder} is an existing file, not a folder: give a folder "
-                           "path (it is created if missing), or move the file away.")
+        raise MusicnbError(
+            f"The {what} {folder} is an existing file, not a folder: give a folder "
+            "path (it is created if missing), or move the file away."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise MusicnbError(f"Cannot create the {what} {folder} ({exc.strerror or exc}): choose a "
-                           "folder you can write to (for example one under your home "
-                           "folder).") from None
+        raise MusicnbError(
+            f"Cannot create the {what} {folder} ({exc.strerror or exc}): choose a "
+            "folder you can write to (for example one under your home "
+            "folder)."
+        ) from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise MusicnbError(f"The {what} {folder} is not writable: choose a folder you can write "
-                           "to, or change its permissions.")
+        raise MusicnbError(
+            f"The {what} {folder} is not writable: choose a folder you can write "
+            "to, or change its permissions."
+        )
     return folder

@@ -56,8 +56,10 @@ def _as_sequences(sequences: Sequence[Any]) -> list[np.ndarray]:
     for i, seq in enumerate(sequences):
         array = np.asarray(seq)
         if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-            raise MusicnbError(f"Sequence {i} must be a 1-D array of integer tokens, got "
-                               f"shape {array.shape} dtype {array.dtype}; encode pieces first.")
+            raise MusicnbError(
+                f"Sequence {i} must be a 1-D array of integer tokens, got "
+                f"shape {array.shape} dtype {array.dtype}; encode pieces first."
+            )
         out.append(array.astype(np.int32, copy=False))
     return out
 
@@ -84,8 +86,10 @@ def windows(sequences: Sequence[Any], size: int, step: int = 1) -> WindowSet:
         idx.append(np.full(len(view), i, np.int32))
     if not xs:
         longest = max((len(s) for s in seqs), default=0)
-        raise MusicnbError(f"No sequence is longer than the window ({size} steps; the longest has "
-                           f"{longest}). Use a smaller window or longer pieces.")
+        raise MusicnbError(
+            f"No sequence is longer than the window ({size} steps; the longest has "
+            f"{longest}). Use a smaller window or longer pieces."
+        )
     if len(xs) == 1:  # a single piece: keep the strided view itself
         X, y = xs[0], ys[0]
     else:
@@ -93,8 +97,9 @@ def windows(sequences: Sequence[Any], size: int, step: int = 1) -> WindowSet:
     return WindowSet(X, y, np.concatenate(idx))
 
 
-def sequence_chunks(sequences: Sequence[Any], length: int, step: int | None = None,
-                    keep_short: bool = False) -> WindowSet:
+def sequence_chunks(
+    sequences: Sequence[Any], length: int, step: int | None = None, keep_short: bool = False
+) -> WindowSet:
     """Sequence-training examples: ``X[i] = seq[t : t+length]``, ``Y[i] = seq[t+1 : t+length+1]``.
 
     Chunks start every ``step`` tokens (default ``length``: no overlap). A piece shorter than
@@ -117,8 +122,10 @@ def sequence_chunks(sequences: Sequence[Any], length: int, step: int | None = No
         ys.append(view[:, 1:])
         idx.append(np.full(len(view), i, np.int32))
     if not xs:
-        raise MusicnbError(f"No sequence has more than {length} tokens; use a shorter chunk length "
-                           "or keep_short=True.")
+        raise MusicnbError(
+            f"No sequence has more than {length} tokens; use a shorter chunk length "
+            "or keep_short=True."
+        )
     return WindowSet(np.concatenate(xs), np.concatenate(ys), np.concatenate(idx))
 
 
@@ -138,8 +145,9 @@ class Split(Generic[T]):
         return f"Split(train={len(self.train)}, valid={len(self.valid)}, test={len(self.test)})"
 
 
-def split_by_piece(items: Sequence[T], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
-                   seed: int = 0) -> Split[T]:
+def split_by_piece(
+    items: Sequence[T], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0
+) -> Split[T]:
     """Shuffle whole pieces with ``seed`` and cut them into train/valid/test by ``fractions``.
 
     Every split with a non-zero fraction gets at least one piece (so at least three pieces
@@ -147,13 +155,17 @@ def split_by_piece(items: Sequence[T], fractions: tuple[float, float, float] = (
     """
     fractions = tuple(float(f) for f in fractions)
     if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-6:
-        raise MusicnbError(f"fractions must be three non-negative numbers adding up to 1 "
-                           f"(train, valid, test), got {fractions}.")
+        raise MusicnbError(
+            f"fractions must be three non-negative numbers adding up to 1 "
+            f"(train, valid, test), got {fractions}."
+        )
     items = list(items)
     needed = sum(1 for f in fractions if f > 0)
     if len(items) < needed:
-        raise MusicnbError(f"Splitting by piece needs at least {needed} pieces, got {len(items)}; "
-                           "load more pieces (a larger `limit`).")
+        raise MusicnbError(
+            f"Splitting by piece needs at least {needed} pieces, got {len(items)}; "
+            "load more pieces (a larger `limit`)."
+        )
     order = np.random.default_rng(seed).permutation(len(items))
     counts = [int(round(f * len(items))) for f in fractions]
     for k in (2, 1):  # make sure valid and test get one piece each when asked for
@@ -163,14 +175,21 @@ def split_by_piece(items: Sequence[T], fractions: tuple[float, float, float] = (
     if fractions[0] > 0 and counts[0] < 1:
         raise MusicnbError(f"Too few pieces ({len(items)}) to leave any for training.")
     bounds = np.cumsum([0] + counts)
-    parts = {name: sorted(order[bounds[k]:bounds[k + 1]].tolist())
-             for k, name in enumerate(("train", "valid", "test"))}
-    return Split([items[i] for i in parts["train"]], [items[i] for i in parts["valid"]],
-                 [items[i] for i in parts["test"]], parts)
+    parts = {
+        name: sorted(order[bounds[k] : bounds[k + 1]].tolist())
+        for k, name in enumerate(("train", "valid", "test"))
+    }
+    return Split(
+        [items[i] for i in parts["train"]],
+        [items[i] for i in parts["valid"]],
+        [items[i] for i in parts["test"]],
+        parts,
+    )
 
 
-def make_dataset(X: Any, y: Any, batch_size: int = 64, shuffle: bool = True, seed: int = 0,
-                 repeat: bool = False) -> Any:
+def make_dataset(
+    X: Any, y: Any, batch_size: int = 64, shuffle: bool = True, seed: int = 0, repeat: bool = False
+) -> Any:
     """A ``tf.data.Dataset`` of ``(X, y)`` batches: shuffled (seeded), batched, prefetched.
 
     ``y`` may be an array or a dict of arrays (multi-output models). Tokens stay integers;
@@ -192,8 +211,9 @@ def make_dataset(X: Any, y: Any, batch_size: int = 64, shuffle: bool = True, see
     return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
 
 
-def window_dataset(sequences: Sequence[Any], size: int, batch_size: int = 64,
-                   shuffle: bool = True, seed: int = 0) -> Any:
+def window_dataset(
+    sequences: Sequence[Any], size: int, batch_size: int = 64, shuffle: bool = True, seed: int = 0
+) -> Any:
     """Many-to-one windows gathered batch by batch inside ``tf.data``: memory holds the
     tokens once plus one start index per window, never the windows themselves."""
     import tensorflow as tf
@@ -201,9 +221,14 @@ def window_dataset(sequences: Sequence[Any], size: int, batch_size: int = 64,
     seqs = _as_sequences(sequences)
     flat = np.concatenate(seqs) if seqs else np.zeros(0, np.int32)
     offsets = np.cumsum([0] + [len(s) for s in seqs])
-    starts = np.concatenate([np.arange(o, o + len(s) - size, dtype=np.int64)
-                             for o, s in zip(offsets, seqs) if len(s) > size] or
-                            [np.zeros(0, np.int64)])
+    starts = np.concatenate(
+        [
+            np.arange(o, o + len(s) - size, dtype=np.int64)
+            for o, s in zip(offsets, seqs)
+            if len(s) > size
+        ]
+        or [np.zeros(0, np.int64)]
+    )
     if len(starts) == 0:
         raise MusicnbError(f"No sequence is longer than the window ({size} steps).")
     tokens = tf.constant(flat)

@@ -30,8 +30,11 @@ PENDING = re.compile(r"^$")  # every notebook with exercises has solution region
 
 def _exercise_headings(notebook: Path) -> int:
     nb = nbformat.read(str(notebook), as_version=4)
-    return sum(1 for c in nb.cells if c.cell_type == "markdown"
-               and re.search(r"^#+ .*Exercise", c.source, re.MULTILINE))
+    return sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "markdown" and re.search(r"^#+ .*Exercise", c.source, re.MULTILINE)
+    )
 
 
 def _stub():
@@ -40,11 +43,17 @@ def _stub():
 
 def _notebook(*sources: str, kind: str = "code"):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
-                                 "display_name": "Python 3"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
     for i, source in enumerate(sources):
-        cell = (nbformat.v4.new_code_cell(source) if kind == "code"
-                else nbformat.v4.new_markdown_cell(source))
+        cell = (
+            nbformat.v4.new_code_cell(source)
+            if kind == "code"
+            else nbformat.v4.new_markdown_cell(source)
+        )
         cell["id"] = f"c{i}"
         nb.cells.append(cell)
     return nb
@@ -57,7 +66,8 @@ def test_the_first_notebooks_have_exercises_with_solution_regions():
     for notebook in NOTEBOOKS:
         if _exercise_headings(notebook) and not PENDING.search(notebook.stem):
             assert assignments.solution_regions(notebook), (
-                f"{notebook.name} has exercises but no ### BEGIN SOLUTION regions")
+                f"{notebook.name} has exercises but no ### BEGIN SOLUTION regions"
+            )
 
 
 @pytest.mark.parametrize("notebook", WITH_EXERCISES, ids=[n.stem for n in WITH_EXERCISES])
@@ -69,26 +79,35 @@ def test_student_version_removes_every_solution(notebook: Path):
     secret = assignments.solution_only_lines(instructor)
     assert secret, "the solutions should have lines of their own"
     student_lines = {line.strip() for line in text.split("\n")}
-    assert not secret & student_lines, f"answer lines left in the student notebook: {secret & student_lines}"
+    assert not secret & student_lines, (
+        f"answer lines left in the student notebook: {secret & student_lines}"
+    )
     for index in assignments.exercise_cell_indices(instructor):
         assert "raise NotImplementedError" in student.cells[index].source
     # everything outside the exercise cells is unchanged, and the instructor copy untouched
     for index, (a, b) in enumerate(zip(instructor.cells, student.cells)):
         if index not in assignments.exercise_cell_indices(instructor):
             assert a.source == b.source
-    assert nbformat.read(str(notebook), as_version=4).cells[
-        assignments.exercise_cell_indices(instructor)[0]].source.count(assignments.BEGIN) >= 1
+    assert (
+        nbformat.read(str(notebook), as_version=4)
+        .cells[assignments.exercise_cell_indices(instructor)[0]]
+        .source.count(assignments.BEGIN)
+        >= 1
+    )
 
 
 @pytest.mark.parametrize("notebook", WITH_EXERCISES, ids=[n.stem for n in WITH_EXERCISES])
 def test_exercise_cells_carry_nbgrader_metadata(notebook: Path):
     assert assignments.unmarked_solution_cells(notebook) == [], (
-        f"run `python -m musicnb.assignments mark notebooks/{notebook.name}`")
+        f"run `python -m musicnb.assignments mark notebooks/{notebook.name}`"
+    )
 
 
 def test_stub_keeps_the_indentation_of_the_markers_and_the_code_around():
-    nb = _notebook("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\n"
-                   "print(check(f))")
+    nb = _notebook(
+        "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\n"
+        "print(check(f))"
+    )
     student = assignments.student_version(nb)
     lines = student.cells[0].source.split("\n")
     assert lines[0] == "def f(x):"
@@ -98,14 +117,17 @@ def test_stub_keeps_the_indentation_of_the_markers_and_the_code_around():
     exec(student.cells[0].source.replace("print(check(f))", ""), namespace)
     with pytest.raises(NotImplementedError, match="write this"):
         namespace["f"](1)
-    assert "return x + 1" in nb.cells[0].source          # the instructor copy is untouched
+    assert "return x + 1" in nb.cells[0].source  # the instructor copy is untouched
 
 
-@pytest.mark.parametrize("source, match", [
-    ("### BEGIN SOLUTION\nx = 1", "never closed"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "second"),
-    ("x = 1\n### END SOLUTION", "without"),
-])
+@pytest.mark.parametrize(
+    "source, match",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "second"),
+        ("x = 1\n### END SOLUTION", "without"),
+    ],
+)
 def test_broken_regions_are_named_with_their_cell(source, match):
     with pytest.raises(MusicnbError, match=match):
         assignments.solution_regions(_notebook("y = 0", source))
@@ -115,19 +137,23 @@ def test_broken_regions_are_named_with_their_cell(source, match):
 
 def test_a_region_in_markdown_is_refused():
     with pytest.raises(MusicnbError, match="markdown"):
-        assignments.solution_regions(_notebook("### BEGIN SOLUTION\nan answer\n### END SOLUTION",
-                                               kind="md"))
+        assignments.solution_regions(
+            _notebook("### BEGIN SOLUTION\nan answer\n### END SOLUTION", kind="md")
+        )
 
 
 def test_checking_notebook_runs_each_stub_then_the_answer_and_stops_after_the_last():
-    nb = _notebook("a = 1", "def f():\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION",
-                   "b = 3")
+    nb = _notebook(
+        "a = 1", "def f():\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION", "b = 3"
+    )
     assignments.mark_solution_cells(nb)
     checking = assignments.checking_notebook(nb)
     ids = [c["id"] for c in checking.cells]
     assert ids == ["c0", "c1-student", "c1"]
     assert "raises-exception" in checking.cells[1].metadata["tags"]
-    assert "NotImplementedError" in checking.cells[1].source and "return 2" in checking.cells[2].source
+    assert (
+        "NotImplementedError" in checking.cells[1].source and "return 2" in checking.cells[2].source
+    )
 
 
 def test_write_student_notebooks_writes_clean_copies(tmp_path):
@@ -165,45 +191,65 @@ def _reference_answers():
         end = max((s + d for _, s, d in notes), default=0)
         events = [0] * int(round(end * steps_per_quarter))
         for pitch, start, duration in notes:
-            first, last = int(round(start * steps_per_quarter)), int(round((start + duration) * steps_per_quarter))
+            first, last = (
+                int(round(start * steps_per_quarter)),
+                int(round((start + duration) * steps_per_quarter)),
+            )
             events[first] = pitch - 48 + 2
             for step in range(first + 1, last):
                 events[step] = 1
         return events
 
     def make_windows(sequences, size):
-        X = [s[t:t + size] for s in sequences for t in range(len(s) - size)]
+        X = [s[t : t + size] for s in sequences for t in range(len(s) - size)]
         y = [s[t + size] for s in sequences for t in range(len(s) - size)]
         return np.array(X).reshape(-1, size), np.array(y)
 
     def ngram_overlap(generated, training, n):
-        grams = {tuple(t[i:i + n]) for t in training for i in range(len(t) - n + 1)}
-        mine = [tuple(generated[i:i + n]) for i in range(len(generated) - n + 1)]
+        grams = {tuple(t[i : i + n]) for t in training for i in range(len(t) - n + 1)}
+        mine = [tuple(generated[i : i + n]) for i in range(len(generated) - n + 1)]
         return sum(g in grams for g in mine) / len(mine) if mine else float("nan")
 
     def binomial_p_value(correct, trials):
-        return sum(math.comb(trials, k) for k in range(correct, trials + 1)) / 2 ** trials
+        return sum(math.comb(trials, k) for k in range(correct, trials + 1)) / 2**trials
 
-    return {checkers.check_notes_per_part: notes_per_part, checkers.check_part_ranges: part_ranges,
-            checkers.check_to_events: to_events, checkers.check_make_windows: make_windows,
-            checkers.check_ngram_overlap: ngram_overlap,
-            checkers.check_binomial_p_value: binomial_p_value}
+    return {
+        checkers.check_notes_per_part: notes_per_part,
+        checkers.check_part_ranges: part_ranges,
+        checkers.check_to_events: to_events,
+        checkers.check_make_windows: make_windows,
+        checkers.check_ngram_overlap: ngram_overlap,
+        checkers.check_binomial_p_value: binomial_p_value,
+    }
 
 
 WRONG = {
-    checkers.check_notes_per_part: (lambda piece: [piece.n_notes] if piece.n_notes else [],
-                                    "two parts"),
-    checkers.check_part_ranges: (lambda piece: [(int(piece.pitch.min()), int(piece.pitch.max()))]
-                                 if piece.n_notes else [], "two parts"),
+    checkers.check_notes_per_part: (
+        lambda piece: [piece.n_notes] if piece.n_notes else [],
+        "two parts",
+    ),
+    checkers.check_part_ranges: (
+        lambda piece: [(int(piece.pitch.min()), int(piece.pitch.max()))] if piece.n_notes else [],
+        "two parts",
+    ),
     checkers.check_to_events: (lambda notes, spq=4: [n[0] - 46 for n in notes], "one quarter note"),
-    checkers.check_make_windows: (lambda seqs, size: (
-        np.lib.stride_tricks.sliding_window_view(np.concatenate(seqs), size)[:-1],
-        np.concatenate(seqs)[size:]), "two sequences"),
-    checkers.check_ngram_overlap: (lambda g, training, n: ev_overlap(g, [np.concatenate(training)], n)
-                                   if len(g) >= n else float("nan"),
-                                   "an n-gram across two training tunes"),
-    checkers.check_binomial_p_value: (lambda correct, trials: math.comb(trials, correct) / 2 ** trials,
-                                      "none right"),
+    checkers.check_make_windows: (
+        lambda seqs, size: (
+            np.lib.stride_tricks.sliding_window_view(np.concatenate(seqs), size)[:-1],
+            np.concatenate(seqs)[size:],
+        ),
+        "two sequences",
+    ),
+    checkers.check_ngram_overlap: (
+        lambda g, training, n: (
+            ev_overlap(g, [np.concatenate(training)], n) if len(g) >= n else float("nan")
+        ),
+        "an n-gram across two training tunes",
+    ),
+    checkers.check_binomial_p_value: (
+        lambda correct, trials: math.comb(trials, correct) / 2**trials,
+        "none right",
+    ),
 }
 
 
@@ -276,4 +322,6 @@ def test_student_notebook_runs_to_each_exercise_and_every_stub_is_caught(noteboo
     reports = assignments.verify(notebook, out / notebook.name)
     assert len(reports) == len(assignments.exercise_cell_indices(notebook))
     for report in reports:
-        assert report.readable, f"{notebook.name} {report.cell_id}: {report.error_name}: {report.message}"
+        assert report.readable, (
+            f"{notebook.name} {report.cell_id}: {report.error_name}: {report.message}"
+        )

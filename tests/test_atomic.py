@@ -26,7 +26,7 @@ def test_new_files_get_ordinary_permissions_and_replaced_ones_keep_theirs(tmp_pa
     umask = os.umask(0)
     os.umask(umask)
     fresh = write_text(tmp_path / "export.mid", "x")
-    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask   # as open() would, not mkstemp's 0o600
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would, not mkstemp's 0o600
     kept = tmp_path / "shared.json"
     kept.write_text("{}")
     kept.chmod(0o640)
@@ -47,8 +47,9 @@ def test_a_failed_write_keeps_the_old_file_and_removes_the_temporary(tmp_path):
 
 
 def test_json_converts_numpy_values(tmp_path):
-    path = write_json(tmp_path / "r.json", {"acc": np.float32(0.5), "n": np.int64(3),
-                                            "rows": np.arange(3)})
+    path = write_json(
+        tmp_path / "r.json", {"acc": np.float32(0.5), "n": np.int64(3), "rows": np.arange(3)}
+    )
     assert json.loads(path.read_text()) == {"acc": 0.5, "n": 3, "rows": [0, 1, 2]}
     with pytest.raises(TypeError, match="not JSON serialisable"):
         write_json(tmp_path / "bad.json", {"x": object()})

@@ -40,17 +40,17 @@ def test_render_is_normalised_float32_of_the_right_length():
 @pytest.mark.parametrize("pitch,hz", [(69, 440.0), (57, 220.0), (81, 880.0), (60, 261.63)])
 def test_note_sounds_at_its_equal_tempered_frequency(pitch, hz):
     samples = audio.render(Piece.from_notes([(pitch, 0, 2)], tempo=60), SR)
-    middle = samples[int(0.5 * SR):int(1.5 * SR)]
+    middle = samples[int(0.5 * SR) : int(1.5 * SR)]
     assert _dominant_frequency(middle, SR) == pytest.approx(hz, abs=1.5)
 
 
 def test_silence_before_the_onset_and_after_the_release():
     piece = Piece.from_notes([(69, 1, 1)], tempo=60)  # sounds from 1 s to 2 s
     samples = audio.render(piece, SR)
-    assert np.all(samples[:SR - 1] == 0)
+    assert np.all(samples[: SR - 1] == 0)
     release_end = int((2 + audio.DEFAULT_ENVELOPE.release) * SR) + 2
     assert np.all(samples[release_end:] == 0)
-    assert np.abs(samples[int(1.2 * SR):int(1.8 * SR)]).max() > 0.3
+    assert np.abs(samples[int(1.2 * SR) : int(1.8 * SR)]).max() > 0.3
 
 
 def test_velocity_sets_amplitude_quadratically():
@@ -59,14 +59,14 @@ def test_velocity_sets_amplitude_quadratically():
     assert np.abs(soft).max() / np.abs(loud).max() == pytest.approx((64 / 127) ** 2, rel=1e-3)
     # normalisation removes the overall level but keeps the ratio between notes
     both = audio.render(Piece.from_notes([(69, 0, 1, 127), (69, 4, 1, 64)], tempo=60), SR)
-    first, second = np.abs(both[:2 * SR]).max(), np.abs(both[4 * SR:6 * SR]).max()
+    first, second = np.abs(both[: 2 * SR]).max(), np.abs(both[4 * SR : 6 * SR]).max()
     assert second / first == pytest.approx((64 / 127) ** 2, rel=1e-3)
 
 
 def test_attack_ramps_up_from_zero():
     samples = audio.render_numpy(Piece.from_notes([(69, 0, 2)], tempo=60), SR)
     attack = int(audio.DEFAULT_ENVELOPE.attack * SR)
-    assert np.abs(samples[:attack // 4]).max() < np.abs(samples[attack:2 * attack]).max()
+    assert np.abs(samples[: attack // 4]).max() < np.abs(samples[attack : 2 * attack]).max()
 
 
 def test_empty_piece_renders_silence_without_nan():
@@ -81,8 +81,15 @@ def test_a_minute_of_four_part_music_renders_whole_and_normalised():
         t = 0.0
         while t < 120:  # 120 quarter notes at 120 per minute = one minute
             length = float(rng.choice([0.5, 1.0, 1.5, 2.0]))
-            notes.append((int(rng.integers(40 + 8 * part, 60 + 8 * part)), t, length,
-                          int(rng.integers(40, 120)), part))
+            notes.append(
+                (
+                    int(rng.integers(40 + 8 * part, 60 + 8 * part)),
+                    t,
+                    length,
+                    int(rng.integers(40, 120)),
+                    part,
+                )
+            )
             t += length
     piece = Piece.from_notes(notes, tempo=120)
     samples = audio.render(piece, SR)
@@ -142,7 +149,9 @@ def _fake_fluidsynth(folder, body: str) -> None:
 def test_fluidsynth_program_is_used_when_a_soundfont_is_found(tmp_path, monkeypatch):
     font = tmp_path / "gm.sf2"
     font.write_bytes(b"RIFF fake soundfont")
-    _fake_fluidsynth(tmp_path, """
+    _fake_fluidsynth(
+        tmp_path,
+        """
 import sys, wave
 args = sys.argv[1:]
 out, rate = args[args.index("-F") + 1], int(args[args.index("-r") + 1])
@@ -150,7 +159,8 @@ assert args[-2].endswith("gm.sf2") and args[-1].endswith(".mid")
 with wave.open(out, "wb") as w:
     w.setnchannels(2); w.setsampwidth(2); w.setframerate(rate)
     w.writeframes(b"\\x00\\x10\\x00\\x10" * 1000)
-""")
+""",
+    )
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("MUSICNB_SOUNDFONT", str(font))
     assert audio.backend() == "fluidsynth"
@@ -226,7 +236,15 @@ def test_pyfluidsynth_binding_gets_notes_in_time_order(tmp_path, monkeypatch):
     samples = audio.render(piece, 1000)
     assert ("program", 1, 33) in calls
     events = [c for c in calls if c[0] in ("on", "off", "samples")]
-    assert events == [("on", 0, 60, 80), ("samples", 500), ("on", 1, 48, 70), ("samples", 500),
-                      ("off", 0, 60), ("samples", 500), ("off", 1, 48), ("samples", 1000)]
+    assert events == [
+        ("on", 0, 60, 80),
+        ("samples", 500),
+        ("on", 1, 48, 70),
+        ("samples", 500),
+        ("off", 0, 60),
+        ("samples", 500),
+        ("off", 1, 48),
+        ("samples", 1000),
+    ]
     assert calls[-1] == ("delete",)
     assert len(samples) == 2500 and np.allclose(samples, audio.PEAK)

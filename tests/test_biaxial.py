@@ -25,8 +25,7 @@ def random_roll(shape, seed=0, density=0.4):
 @pytest.fixture(scope="module")
 def model():
     keras.utils.set_random_seed(0)
-    m = biaxial(N, time_units=(8, 8), note_units=(6, 4), dropout=0.0, low=LOW,
-                steps_per_quarter=4)
+    m = biaxial(N, time_units=(8, 8), note_units=(6, 4), dropout=0.0, low=LOW, steps_per_quarter=4)
     X = random_roll((4, 8, N))
     m.fit(X, X, epochs=1, batch_size=4, verbose=0)
     return m
@@ -48,17 +47,23 @@ def test_teacher_forcing_sees_the_past_and_the_notes_below_only(model):
     changed[0, t, n] = 1 - changed[0, t, n, 0], 0  # flip the note's play (no articulate)
     after = model.predict(changed, verbose=0)[0]
     moved = ~np.isclose(base, after, atol=1e-7).all(axis=-1)  # (T, N)
-    assert not moved[:t].any()                      # earlier steps: untouched
-    assert not moved[t, :n + 1].any()               # same step, this note and those below
-    assert moved[t, n + 1:].any()                   # same step, notes above: see it
-    assert moved[t + 1:].any()                      # later steps: see it
+    assert not moved[:t].any()  # earlier steps: untouched
+    assert not moved[t, : n + 1].any()  # same step, this note and those below
+    assert moved[t, n + 1 :].any()  # same step, notes above: see it
+    assert moved[t + 1 :].any()  # later steps: see it
 
 
 def test_loss_is_the_bernoulli_nll_with_articulate_only_where_playing():
     y = np.array([[[[1, 1], [1, 0], [0, 0], [0, 1]]]], np.float32)  # (1, 1, 4, 2)
     p = np.array([[[[0.9, 0.8], [0.6, 0.3], [0.2, 0.7], [0.1, 0.5]]]], np.float32)
-    expected = -(math.log(0.9) + math.log(0.8) + math.log(0.6) + math.log(0.7)
-                 + math.log(0.8) + math.log(0.9))  # silent notes: their articulate is not scored
+    expected = -(
+        math.log(0.9)
+        + math.log(0.8)
+        + math.log(0.6)
+        + math.log(0.7)
+        + math.log(0.8)
+        + math.log(0.9)
+    )  # silent notes: their articulate is not scored
     assert float(np.asarray(biaxial_nll(y, p))[0, 0]) == pytest.approx(expected, rel=1e-5)
     assert float(BiaxialNLL()(y, p)) == pytest.approx(expected, rel=1e-5)
     play_only = -(math.log(0.9) + math.log(0.6) + math.log(0.8) + math.log(0.9))
@@ -79,8 +84,9 @@ def test_saved_model_reloads_with_the_same_predictions(model, tmp_path):
 def test_generation_samples_from_the_models_own_probabilities(model):
     gen = BiaxialGenerator(model)
     primer = random_roll((3, N), seed=4)
-    rolls, probs = gen.generate(5, streams=2, primer=primer, min_notes=0, seed=7,
-                                return_probabilities=True)
+    rolls, probs = gen.generate(
+        5, streams=2, primer=primer, min_notes=0, seed=7, return_probabilities=True
+    )
     assert rolls.shape == (2, 5, N, 2) and rolls.dtype == np.uint8
     assert np.all(rolls[..., 1] <= rolls[..., 0])
     # the probabilities it sampled from are the teacher-forced ones on what it sampled

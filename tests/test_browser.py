@@ -30,9 +30,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "08_generation_studio.ipynb"
 CHROMIUM = Path(os.environ.get("MUSICNB_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = ROOT / "build" / "browser"
 
 pytestmark = pytest.mark.browser
@@ -45,8 +52,10 @@ def _in_ci() -> bool:
 def _require_chromium() -> None:
     if CHROMIUM.exists():
         return
-    message = (f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
-               "to run the browser test")
+    message = (
+        f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
+        "to run the browser test"
+    )
     if _in_ci():
         pytest.fail(message + " (CI=true: .ci/run should have installed it)")
     pytest.skip(message)
@@ -69,8 +78,9 @@ def _wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: fl
                     return
         except OSError:
             time.sleep(0.5)
-    raise AssertionError(f"JupyterLab did not answer at {url} within {timeout} s:\n"
-                         f"{log.read_text()[-4000:]}")
+    raise AssertionError(
+        f"JupyterLab did not answer at {url} within {timeout} s:\n{log.read_text()[-4000:]}"
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -90,46 +100,74 @@ def _stop(process: subprocess.Popen) -> None:
 
 def test_notebook_07_studio_in_chromium(tmp_path):
     _require_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="the playwright package is missing: run `make test` "
-                                          "(it installs the dev dependencies)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="the playwright package is missing: run `make test` "
+        "(it installs the dev dependencies)",
+    )
     workdir = tmp_path / "lab"
     workdir.mkdir()
     shutil.copy(NOTEBOOK, workdir / NOTEBOOK.name)
     SHOTS.mkdir(parents=True, exist_ok=True)
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, MUSICNB_QUICK="1", TF_CPP_MIN_LOG_LEVEL="2",
-               MUSICNB_RUNS_DIR=str(tmp_path / "runs"), MUSICNB_EXPORT_DIR=str(tmp_path / "exports"),
-               JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    env = dict(
+        os.environ,
+        MUSICNB_QUICK="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        MUSICNB_RUNS_DIR=str(tmp_path / "runs"),
+        MUSICNB_EXPORT_DIR=str(tmp_path / "exports"),
+        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+    )
     env.setdefault("MUSICNB_CACHE_DIR", str(ROOT / "build" / "test-cache"))
     # a fresh settings folder: no "get Jupyter news?" pop-up over the screenshot
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
     env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp_path / "lab-settings")
     log = tmp_path / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={workdir}", "--LabApp.expose_app_in_browser=True",
-               f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-               "--ServerApp.terminals_enabled=False", "--allow-root", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--port-retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={workdir}",
+        "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        "--ServerApp.terminals_enabled=False",
+        "--allow-root",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     with open(log, "w") as log_file:
-        server = subprocess.Popen(command, cwd=workdir, env=env, stdout=log_file,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     screenshot = SHOTS / "08_generation_studio.png"
     try:
         _wait_for_server(f"{base}/api/status?token={token}", server, log)
         with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                 args=CHROMIUM_FLAGS)
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+            )
             try:
-                context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                              accept_downloads=True)
+                context = browser.new_context(
+                    viewport={"width": 1400, "height": 1000}, accept_downloads=True
+                )
                 page = context.new_page()
                 try:
                     _drive_the_studio(page, base, token, tmp_path)
@@ -146,13 +184,18 @@ def test_notebook_07_studio_in_chromium(tmp_path):
 def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
     page.set_default_timeout(60_000)
     page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.context "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=60_000)
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext"
-                           ".session.kernel.status === 'idle'", timeout=60_000)
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+        "&& window.jupyterapp.shell.currentWidget.context "
+        "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
+        "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+        timeout=60_000,
+    )
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext"
+        ".session.kernel.status === 'idle'",
+        timeout=60_000,
+    )
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
     # the studio appears when the cells above it (loading, a quick training run) have run
@@ -161,8 +204,9 @@ def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
     # the cell after the studio drives it once from code; wait for that result to show
     message = studio.locator(".musicnb-message")
     message.filter(has_text="at temperature 0.90").wait_for(timeout=60_000)
-    error = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] "
-                         ":text('Traceback')")
+    error = page.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] :text('Traceback')"
+    )
     assert error.count() == 0, "a notebook cell raised an error"
 
     # move the temperature slider with the mouse
@@ -176,8 +220,9 @@ def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + 40, box["y"] + box["height"] / 2, steps=8)
     page.mouse.up()
-    page.wait_for_function("([el, old]) => el.textContent.trim() !== old",
-                           arg=[readout.element_handle(), before])
+    page.wait_for_function(
+        "([el, old]) => el.textContent.trim() !== old", arg=[readout.element_handle(), before]
+    )
     after = float(readout.inner_text())
     assert after > float(before)
 
@@ -194,9 +239,12 @@ def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
     player = studio.locator("audio.musicnb-audio").first
     player.wait_for(state="attached")
     assert (player.get_attribute("src") or "").startswith(("blob:", "data:audio"))
-    page.wait_for_function("el => { if (el.readyState === 0) el.load(); "
-                           "return el.readyState >= 1 && el.duration > 0.5; }",
-                           arg=player.element_handle(), timeout=30_000)
+    page.wait_for_function(
+        "el => { if (el.readyState === 0) el.load(); "
+        "return el.readyState >= 1 && el.duration > 0.5; }",
+        arg=player.element_handle(),
+        timeout=30_000,
+    )
 
     # export: a working MIDI download link
     studio.locator("button", has_text="Export MIDI").click()
@@ -216,8 +264,10 @@ def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
     length.scroll_into_view_if_needed()
     length.locator(".noUi-handle").focus()
     page.keyboard.press("End")
-    page.wait_for_function("el => el.textContent.trim() === '2048'",
-                           arg=length.locator(".widget-readout").element_handle())
+    page.wait_for_function(
+        "el => el.textContent.trim() === '2048'",
+        arg=length.locator(".widget-readout").element_handle(),
+    )
     generate = studio.locator("button", has_text="Generate")
     cancel = studio.locator("button", has_text="Cancel")
     # click Generate, then Cancel as soon as the kernel has enabled it (inside the page, so no
@@ -233,20 +283,25 @@ def _drive_the_studio(page, base: str, token: str, tmp_path: Path) -> None:
                const disabled = generate.disabled;
                cancel.click();
                return disabled;
-           }""", [generate.element_handle(), cancel.element_handle()])
+           }""",
+        [generate.element_handle(), cancel.element_handle()],
+    )
     assert generate_was_disabled is True, "Generate was not disabled while a generation ran"
     message.filter(has_text="Cancelled").wait_for(timeout=60_000)
     page.wait_for_function("el => !el.disabled", arg=generate.element_handle(), timeout=10_000)
-    roll.scroll_into_view_if_needed()                    # for the screenshot
+    roll.scroll_into_view_if_needed()  # for the screenshot
 
     _every_family(page, studio, tmp_path)
     _large_result_latency(page, studio)
 
 
 FAMILIES = {  # ready-trained run -> words of its "Generated ..." message
-    "02_logistic_regression": "steps at temperature", "04_conv1d_lstm": "steps at temperature",
-    "05_melody_harmony": "steps at temperature", "05_pitch_regression": "notes each with noise",
-    "06_biaxial": "bars each"}
+    "02_logistic_regression": "steps at temperature",
+    "04_conv1d_lstm": "steps at temperature",
+    "05_melody_harmony": "steps at temperature",
+    "05_pitch_regression": "notes each with noise",
+    "06_biaxial": "bars each",
+}
 
 
 def _choose_run(page, studio, name: str) -> None:
@@ -259,9 +314,12 @@ def _choose_run(page, studio, name: str) -> None:
                select.value = option.value;
                select.dispatchEvent(new Event("change", {bubbles: true}));
                return option.text.replace(/\s/g, " ");
-           }""", name)
+           }""",
+        name,
+    )
     assert chosen and chosen.startswith(name) and "ready-trained" in chosen, (
-        f"{name} is not offered by the studio: {chosen}")
+        f"{name} is not offered by the studio: {chosen}"
+    )
 
 
 def _set_slider_end(page, studio, label: str, home: bool = False) -> None:
@@ -279,10 +337,13 @@ def _every_family(page, studio, tmp_path: Path) -> None:
     blind = studio.locator(".widget-checkbox", has=page.locator("label", has_text="blind"))
     for index, (name, words) in enumerate(FAMILIES.items()):
         _choose_run(page, studio, name)
-        page.wait_for_function("box => !box.querySelector('.musicnb-message')",
-                               arg=studio.element_handle())   # the run change cleared it
-        if name == "02_logistic_regression":        # a short one, after the 2048-step cancel
-            length = studio.locator(".widget-slider", has=page.locator("label", has_text="length (16ths)"))
+        page.wait_for_function(
+            "box => !box.querySelector('.musicnb-message')", arg=studio.element_handle()
+        )  # the run change cleared it
+        if name == "02_logistic_regression":  # a short one, after the 2048-step cancel
+            length = studio.locator(
+                ".widget-slider", has=page.locator("label", has_text="length (16ths)")
+            )
             length.locator(".noUi-handle").focus()
             page.keyboard.press("Home")
             for _ in range(7):
@@ -291,9 +352,12 @@ def _every_family(page, studio, tmp_path: Path) -> None:
         message.filter(has_text=words).filter(has_text="Generated").wait_for(timeout=120_000)
         player = studio.locator("audio.musicnb-audio").first
         player.wait_for(state="attached")
-        page.wait_for_function("el => { if (el.readyState === 0) el.load(); "
-                               "return el.readyState >= 1 && el.duration > 0; }",
-                               arg=player.element_handle(), timeout=30_000)
+        page.wait_for_function(
+            "el => { if (el.readyState === 0) el.load(); "
+            "return el.readyState >= 1 && el.duration > 0; }",
+            arg=player.element_handle(),
+            timeout=30_000,
+        )
         if index == 0:
             blind.locator("input").check()
         sides = studio.locator("audio.musicnb-ab-audio")
@@ -307,15 +371,18 @@ def _every_family(page, studio, tmp_path: Path) -> None:
                        await new Promise(r => setTimeout(r, 100));
                    }
                    return null;
-               }""", [sides.nth(0).element_handle(), sides.nth(1).element_handle()])
+               }""",
+            [sides.nth(0).element_handle(), sides.nth(1).element_handle()],
+        )
         assert durations, f"{name}: the A/B players never loaded"
         assert abs(durations[0] - durations[1]) < 0.05, f"{name}: A/B durations {durations}"
         assert studio.inner_text().count("(?)") == 2, f"{name}: the blind labels are not hidden"
         before = len(list(exports.glob("*.mid")))
         for turn in (1, 2):
             studio.locator("button", has_text="Export MIDI").click()
-            message.filter(has_text="Exported" if turn == 1 else "nothing was overwritten"
-                           ).wait_for(timeout=60_000)
+            message.filter(
+                has_text="Exported" if turn == 1 else "nothing was overwritten"
+            ).wait_for(timeout=60_000)
             deadline = time.monotonic() + 30
             while len(list(exports.glob("*.mid"))) < before + turn and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -331,9 +398,12 @@ def _large_result_latency(page, studio) -> None:
     _set_slider_end(page, studio, "length (16ths)")
     _set_slider_end(page, studio, "streams")
     status = studio.locator(".musicnb-status")
-    page.wait_for_function("el => el.textContent.trim() === '8'",
-                           arg=studio.locator(".widget-slider", has=page.locator(
-                               "label", has_text="streams")).locator(".widget-readout").element_handle())
+    page.wait_for_function(
+        "el => el.textContent.trim() === '8'",
+        arg=studio.locator(".widget-slider", has=page.locator("label", has_text="streams"))
+        .locator(".widget-readout")
+        .element_handle(),
+    )
     seconds = page.evaluate(
         """async ([generate, status, box]) => {
                generate.click();
@@ -356,16 +426,26 @@ def _large_result_latency(page, studio) -> None:
                    if (performance.now() - done > 60000) return [999, (done - began) / 1000, 0];
                    await new Promise(r => setTimeout(r, 10));
                }
-           }""", [studio.locator("button", has_text="Generate").element_handle(),
-                  status.element_handle(), studio.element_handle()])
+           }""",
+        [
+            studio.locator("button", has_text="Generate").element_handle(),
+            status.element_handle(),
+            studio.element_handle(),
+        ],
+    )
     assert seconds is not None, "the 8 x 2048 generation did not finish"
     seconds, generating, _ = seconds
     rows = studio.locator("img.musicnb-piano-roll")
-    assert rows.count() == 8 and "8 streams of 2048 steps" in studio.locator(
-        ".musicnb-message").inner_text()
+    assert (
+        rows.count() == 8
+        and "8 streams of 2048 steps" in studio.locator(".musicnb-message").inner_text()
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / "latency.json").write_text(json.dumps({"visible_after_done_s": seconds,
-                                                    "click_to_done_s": generating}))
-    print(f"8 streams x 2048 steps: generated in {generating:.1f} s, visible {seconds:.2f} s "
-          "after 'done'")
+    (SHOTS / "latency.json").write_text(
+        json.dumps({"visible_after_done_s": seconds, "click_to_done_s": generating})
+    )
+    print(
+        f"8 streams x 2048 steps: generated in {generating:.1f} s, visible {seconds:.2f} s "
+        "after 'done'"
+    )
     assert seconds <= 3.0, f"the large result took {seconds:.1f} s to appear after 'done'"

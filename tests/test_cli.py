@@ -52,13 +52,41 @@ def test_train_then_generate_writes_midi(run_folders, midi_corpus, capsys):
     from musicnb import midi
 
     run_dir = run_folders / "runs" / "cli_lstm"
-    code = cli.main(["train", "--model", "onehot_lstm", "--corpus", str(midi_corpus), "--limit", "6",
-                     "--units", "8", "--epochs", "1", "--batch-size", "8", "--chunk-length", "16",
-                     "--low", "55", "--high", "79", "--run-dir", str(run_dir)])
+    code = cli.main(
+        [
+            "train",
+            "--model",
+            "onehot_lstm",
+            "--corpus",
+            str(midi_corpus),
+            "--limit",
+            "6",
+            "--units",
+            "8",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--chunk-length",
+            "16",
+            "--low",
+            "55",
+            "--high",
+            "79",
+            "--run-dir",
+            str(run_dir),
+        ]
+    )
     assert code == 0
     assert "6 pieces loaded" in capsys.readouterr().out
-    assert {"best.keras", "last.keras", "run.json", "encoder.json", "history.csv",
-            "test_scores.json"} <= {p.name for p in run_dir.iterdir()}
+    assert {
+        "best.keras",
+        "last.keras",
+        "run.json",
+        "encoder.json",
+        "history.csv",
+        "test_scores.json",
+    } <= {p.name for p in run_dir.iterdir()}
     record = json.loads((run_dir / "run.json").read_text())
     assert record["params"]["sequence"] is True and record["params"]["units"] == 8
     assert record["info"]["corpus"] == str(midi_corpus) and record["info"]["chunk_length"] == 16
@@ -67,8 +95,23 @@ def test_train_then_generate_writes_midi(run_folders, midi_corpus, capsys):
     assert "bigram (previous event)" in scores and "onehot_lstm" in scores
 
     out = run_folders / "midi"
-    args = ["generate", "--run", str(run_dir), "--length", "48", "--streams", "2", "--seed", "1",
-            "--top-p", "0.95", "--key", "C major", "--out", str(out)]
+    args = [
+        "generate",
+        "--run",
+        str(run_dir),
+        "--length",
+        "48",
+        "--streams",
+        "2",
+        "--seed",
+        "1",
+        "--top-p",
+        "0.95",
+        "--key",
+        "C major",
+        "--out",
+        str(out),
+    ]
     assert cli.main(args) == 0
     files = sorted(out.glob("*.mid"))
     assert [f.name for f in files] == ["cli_lstm_01.mid", "cli_lstm_02.mid"]
@@ -83,9 +126,30 @@ def test_train_then_generate_writes_midi(run_folders, midi_corpus, capsys):
     assert all(a.same_notes(b) for a, b in zip(first, again))
 
     # the opening of the run's first test piece as primer: the file starts with it
-    assert cli.main(["generate", "--run", "cli_lstm", "--primer", "test", "--primer-steps", "16",
-                     "--length", "16", "--seed", "2", "--out", str(out), "--name", "primed",
-                     "--jit", "on"]) == 0
+    assert (
+        cli.main(
+            [
+                "generate",
+                "--run",
+                "cli_lstm",
+                "--primer",
+                "test",
+                "--primer-steps",
+                "16",
+                "--length",
+                "16",
+                "--seed",
+                "2",
+                "--out",
+                str(out),
+                "--name",
+                "primed",
+                "--jit",
+                "on",
+            ]
+        )
+        == 0
+    )
     primed = midi.read(out / "primed_01.mid")
     assert primed.end <= 32 / 4 + 1e-9
 

@@ -17,9 +17,15 @@ from musicnb.corpus import load as load_module
 from musicnb.corpus.cache import PieceCache
 
 
-def write_midi(path: Path, tracks: list[list[tuple]], ticks_per_beat: int = 480,
-               tempo_bpm: float | None = 100.0, time_signature: tuple[int, int] | None = (3, 4),
-               midi_type: int = 1, title: str = "") -> Path:
+def write_midi(
+    path: Path,
+    tracks: list[list[tuple]],
+    ticks_per_beat: int = 480,
+    tempo_bpm: float | None = 100.0,
+    time_signature: tuple[int, int] | None = (3, 4),
+    midi_type: int = 1,
+    title: str = "",
+) -> Path:
     """tracks: lists of (pitch, start_quarters, duration_quarters[, channel[, velocity]])."""
     midi = mido.MidiFile(type=midi_type, ticks_per_beat=ticks_per_beat)
     meta = mido.MidiTrack()
@@ -28,8 +34,11 @@ def write_midi(path: Path, tracks: list[list[tuple]], ticks_per_beat: int = 480,
     if tempo_bpm:
         meta.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm)))
     if time_signature:
-        meta.append(mido.MetaMessage("time_signature", numerator=time_signature[0],
-                                     denominator=time_signature[1]))
+        meta.append(
+            mido.MetaMessage(
+                "time_signature", numerator=time_signature[0], denominator=time_signature[1]
+            )
+        )
     midi.tracks.append(meta)
     for notes in tracks:
         events = []
@@ -37,10 +46,20 @@ def write_midi(path: Path, tracks: list[list[tuple]], ticks_per_beat: int = 480,
             pitch, start, duration = note[:3]
             channel = note[3] if len(note) > 3 else 0
             velocity = note[4] if len(note) > 4 else 80
-            events.append((round(start * ticks_per_beat), 1, mido.Message(
-                "note_on", note=pitch, velocity=velocity, channel=channel)))
-            events.append((round((start + duration) * ticks_per_beat), 0, mido.Message(
-                "note_off", note=pitch, velocity=0, channel=channel)))
+            events.append(
+                (
+                    round(start * ticks_per_beat),
+                    1,
+                    mido.Message("note_on", note=pitch, velocity=velocity, channel=channel),
+                )
+            )
+            events.append(
+                (
+                    round((start + duration) * ticks_per_beat),
+                    0,
+                    mido.Message("note_off", note=pitch, velocity=0, channel=channel),
+                )
+            )
         track = mido.MidiTrack()
         now = 0
         for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
@@ -113,8 +132,7 @@ def test_folk_collections_give_melodies(name):
 
 def test_multi_tune_files_are_cut_into_tunes_in_order():
     pieces, report = load_corpus("oneill_1850", limit=3)
-    assert [p.title for p in pieces] == ["The Enchanted Valley", "Fare You Well",
-                                         pieces[2].title]
+    assert [p.title for p in pieces] == ["The Enchanted Valley", "Fare You Well", pieces[2].title]
     assert report.loaded[0].file.endswith("0001-0050.abc #1")
     assert report.loaded[1].file.endswith("#2")
 
@@ -149,8 +167,12 @@ def test_folder_of_midi_abc_and_musicxml(tmp_path, own_cache):
     score.write("musicxml", fp=str(folder / "sub" / "c.musicxml"))
     (folder / "notes.txt").write_text("not music")
     pieces, report = load_corpus(folder)
-    assert [item.file for item in report.loaded] == ["a.mid", "sub/b.abc #1", "sub/b.abc #2",
-                                                    "sub/c.musicxml"]
+    assert [item.file for item in report.loaded] == [
+        "a.mid",
+        "sub/b.abc #1",
+        "sub/b.abc #2",
+        "sub/c.musicxml",
+    ]
     assert report.n_skipped == 0
     assert [p.n_notes for p in pieces] == [3, 8, 3, 5]
     xml = pieces[3]
@@ -170,10 +192,15 @@ def test_midi_times_come_from_the_files_own_resolution(tmp_path):
 
 
 def test_midi_tracks_and_channels_become_parts_and_drums_are_dropped(tmp_path):
-    path = write_midi(tmp_path / "band.mid", [
-        [(72, 0, 1, 0), (74, 1, 1, 0)],
-        [(48, 0, 2, 1), (36, 0, 1, 9), (38, 1, 1, 9)],  # bass on channel 2, drums on 10
-    ], tempo_bpm=None, time_signature=None)
+    path = write_midi(
+        tmp_path / "band.mid",
+        [
+            [(72, 0, 1, 0), (74, 1, 1, 0)],
+            [(48, 0, 2, 1), (36, 0, 1, 9), (38, 1, 1, 9)],  # bass on channel 2, drums on 10
+        ],
+        tempo_bpm=None,
+        time_signature=None,
+    )
     piece = read_file(path)[0]
     assert piece.n_parts == 2
     assert sorted(piece.pitch[piece.part == 0].tolist()) == [72, 74]
@@ -195,7 +222,10 @@ def test_abc_ties_grace_notes_chords_key_tempo_and_chord_symbols(tmp_path):
     assert first.tempo == pytest.approx(90.0)
     assert first.time_signature == "4/4" and first.title == "First Tune"
     assert [(c.start, c.duration, c.label) for c in first.chords] == [
-        (0.0, 4.0, "Am"), (4.0, 4.0, "G"), (8.0, 4.0, "C")]
+        (0.0, 4.0, "Am"),
+        (4.0, 4.0, "G"),
+        (8.0, 4.0, "C"),
+    ]
     # the grace note {a} is dropped
     assert second.n_notes == 3 and second.metadata["grace_notes_dropped"] == 1
     assert second.key == "G major" and second.time_signature == "6/8" and not second.chords
@@ -224,8 +254,10 @@ def test_second_load_comes_from_the_cache(tmp_path, own_cache):
     cold, cold_report = load_corpus(tmp_path)
     warm, warm_report = load_corpus(tmp_path)
     assert cold_report.from_cache == 0 and warm_report.from_cache == 3
-    assert all(a.same_notes(b) and a.title == b.title and a.chords == b.chords
-               and a.source == b.source for a, b in zip(cold, warm))
+    assert all(
+        a.same_notes(b) and a.title == b.title and a.chords == b.chords and a.source == b.source
+        for a, b in zip(cold, warm)
+    )
     entries = list(own_cache.rglob("*.pkl"))
     assert len(entries) == 3 and not list(own_cache.rglob("*.tmp"))
 
@@ -337,10 +369,16 @@ def test_a_load_that_yields_nothing_is_an_error(tmp_path, own_cache):
         load_corpus(tmp_path)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"limit": 0}, "limit"), ({"limit": 2.5}, "limit"), ({"min_notes": 0}, "min_notes"),
-    ({"workers": 0}, "workers"), ({"layout": "weird"}, "layout"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 2.5}, "limit"),
+        ({"min_notes": 0}, "min_notes"),
+        ({"workers": 0}, "workers"),
+        ({"layout": "weird"}, "layout"),
+    ],
+)
 def test_bad_options_say_what_to_do(kwargs, message):
     with pytest.raises(MusicnbError, match=message):
         load_corpus("bach", **kwargs)
@@ -353,8 +391,7 @@ def test_pickle_files_go_to_the_jsb_reader_and_keep_their_split(tmp_path, monkey
     def fake_reader(path):
         calls.append(Path(path))
         chorale = lambda p: Piece.from_notes([(p, 0, 1), (p - 12, 0, 1, 90, 1)])  # noqa: E731
-        return {"train": [chorale(60), chorale(62)], "valid": [chorale(64)],
-                "test": [chorale(65)]}
+        return {"train": [chorale(60), chorale(62)], "valid": [chorale(64)], "test": [chorale(65)]}
 
     fake = types.ModuleType("musicnb.corpus.jsb")
     fake.read_jsb_pickle = fake_reader
@@ -373,8 +410,11 @@ def test_pickle_files_go_to_the_jsb_reader_and_keep_their_split(tmp_path, monkey
 def test_a_real_jsb_style_pickle_loads_through_the_jsb_reader(tmp_path):
     import pickle as pickle_module
 
-    frames = {"train": [[(60, 64, 67), (60, 64, 67), (62, 65, 69)], [(55, 59)]],
-              "valid": [[(59, 62, 67)]], "test": [[(60, 64)]]}
+    frames = {
+        "train": [[(60, 64, 67), (60, 64, 67), (62, 65, 69)], [(55, 59)]],
+        "valid": [[(59, 62, 67)]],
+        "test": [[(60, 64)]],
+    }
     path = tmp_path / "tiny_jsb.pkl"
     path.write_bytes(pickle_module.dumps(frames))
     pieces, report = load_corpus(path)

@@ -18,8 +18,9 @@ from musicnb import MusicnbError
 from musicnb.corpus import load_corpus, read_file
 
 
-def midi_bytes(notes=((60, 0, 480), (64, 480, 480), (67, 960, 960)), channel: int = 0,
-               meta_only: bool = False) -> bytes:
+def midi_bytes(
+    notes=((60, 0, 480), (64, 480, 480), (67, 960, 960)), channel: int = 0, meta_only: bool = False
+) -> bytes:
     midi = mido.MidiFile(type=1, ticks_per_beat=480)
     meta = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000)])
     midi.tracks.append(meta)
@@ -27,8 +28,12 @@ def midi_bytes(notes=((60, 0, 480), (64, 480, 480), (67, 960, 960)), channel: in
         track = mido.MidiTrack()
         events = []
         for pitch, start, length in notes:
-            events.append((start, 1, mido.Message("note_on", note=pitch, velocity=80, channel=channel)))
-            events.append((start + length, 0, mido.Message("note_off", note=pitch, channel=channel)))
+            events.append(
+                (start, 1, mido.Message("note_on", note=pitch, velocity=80, channel=channel))
+            )
+            events.append(
+                (start + length, 0, mido.Message("note_off", note=pitch, channel=channel))
+            )
         now = 0
         for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
             track.append(message.copy(time=tick - now))
@@ -89,7 +94,8 @@ def test_an_unreadable_abc_tune_is_skipped_and_the_others_load(tmp_path, own_cac
         "X:1\nT:Good\nL:1/8\nK:D\nDEF GAB|\n\n"
         "X:2\nT:Broken\nL:1/8\nK:D\nAB [[[ CD\n\n"
         "X:3\nT:Silent\nL:1/8\nK:D\nz8|\n\n"
-        "X:4\nT:Also good\nK:G\nGAB c2|\n")
+        "X:4\nT:Also good\nK:G\nGAB c2|\n"
+    )
     pieces, report = load_corpus(tmp_path)
     assert [p.title for p in pieces] == ["Good", "Also good"]
     reasons = dict(report.skipped)
@@ -110,7 +116,9 @@ def _assert_only_musicnb_error(path: Path) -> None:
     assert pieces and all(p.n_notes > 0 for p in pieces)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=300))
 def test_random_bytes_raise_only_musicnb_error(tmp_path, data):
     path = tmp_path / "random.mid"
@@ -118,7 +126,9 @@ def test_random_bytes_raise_only_musicnb_error(tmp_path, data):
     _assert_only_musicnb_error(path)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=200))
 def test_bytes_after_a_valid_header_raise_only_musicnb_error(tmp_path, data):
     path = tmp_path / "header.mid"
@@ -126,9 +136,14 @@ def test_bytes_after_a_valid_header_raise_only_musicnb_error(tmp_path, data):
     _assert_only_musicnb_error(path)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cut=st.integers(min_value=0, max_value=len(GOOD)), flip=st.integers(0, 255),
-       where=st.integers(min_value=0, max_value=len(GOOD) - 1))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cut=st.integers(min_value=0, max_value=len(GOOD)),
+    flip=st.integers(0, 255),
+    where=st.integers(min_value=0, max_value=len(GOOD) - 1),
+)
 def test_truncated_or_damaged_midi_raises_only_musicnb_error(tmp_path, cut, flip, where):
     damaged = bytearray(GOOD)
     damaged[where] ^= flip
@@ -137,7 +152,9 @@ def test_truncated_or_damaged_midi_raises_only_musicnb_error(tmp_path, cut, flip
     _assert_only_musicnb_error(path)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(blobs=st.lists(st.binary(max_size=120), min_size=1, max_size=3))
 def test_random_files_never_stop_a_folder_load(tmp_path_factory, blobs):
     folder = tmp_path_factory.mktemp("random_folder")

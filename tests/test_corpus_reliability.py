@@ -23,19 +23,26 @@ ABC = "X:1\nT:Tune\nM:{meter}\nL:1/8\nK:G\nGABc dedB|cBAG FGAF|G4 z4|]\n"
 
 
 def musicxml(beats: str = "4", beat_type: str = "4", title: str = "Score") -> str:
-    notes = "".join(f"<note><pitch><step>{s}</step><octave>4</octave></pitch><duration>1</duration>"
-                    f"<type>quarter</type></note>" for s in "CDEF")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<score-partwise version="3.1">'
-            f"<work><work-title>{title}</work-title></work>"
-            '<part-list><score-part id="P1"><part-name>Voice</part-name></score-part></part-list>'
-            '<part id="P1"><measure number="1"><attributes><divisions>1</divisions>'
-            f"<time><beats>{beats}</beats><beat-type>{beat_type}</beat-type></time>"
-            "<clef><sign>G</sign><line>2</line></clef></attributes>"
-            f"{notes}</measure></part></score-partwise>")
+    notes = "".join(
+        f"<note><pitch><step>{s}</step><octave>4</octave></pitch><duration>1</duration>"
+        f"<type>quarter</type></note>"
+        for s in "CDEF"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<score-partwise version="3.1">'
+        f"<work><work-title>{title}</work-title></work>"
+        '<part-list><score-part id="P1"><part-name>Voice</part-name></score-part></part-list>'
+        '<part id="P1"><measure number="1"><attributes><divisions>1</divisions>'
+        f"<time><beats>{beats}</beats><beat-type>{beat_type}</beat-type></time>"
+        "<clef><sign>G</sign><line>2</line></clef></attributes>"
+        f"{notes}</measure></part></score-partwise>"
+    )
 
 
 # ---------------------------------------------------------------- item 1: meters and budget
-@pytest.mark.parametrize("meter", ["99999/1", "1000/4", "4000/4", "0/4", "4/99999", "(2+2+99999)/8"])
+@pytest.mark.parametrize(
+    "meter", ["99999/1", "1000/4", "4000/4", "0/4", "4/99999", "(2+2+99999)/8"]
+)
 def test_an_absurd_abc_meter_is_refused_quickly(tmp_path, meter):
     path = tmp_path / "h.abc"
     path.write_text(ABC.format(meter=meter))
@@ -181,8 +188,9 @@ def test_a_crafted_pickle_runs_no_code(tmp_path):
 def test_the_benchmark_pickle_format_still_reads(tmp_path):
     frames = [[tuple(np.int64(p) for p in (60, 64, 67)), (np.int64(62),)], [(55,), (57, 59)]]
     path = tmp_path / "jsb.pkl"
-    path.write_bytes(pickle.dumps({"train": frames, "valid": [frames[0]], "test": [frames[1]]},
-                                  protocol=2))
+    path.write_bytes(
+        pickle.dumps({"train": frames, "valid": [frames[0]], "test": [frames[1]]}, protocol=2)
+    )
     pieces, report = load_corpus(str(path))
     assert len(pieces) == 4 and pieces[0].metadata["frames"][0] == (60, 64, 67)
     bad = tmp_path / "float.pkl"
@@ -196,8 +204,12 @@ def test_a_midi_file_with_one_tick_per_beat_is_flagged(tmp_path):
     import mido
 
     midi = mido.MidiFile(type=1, ticks_per_beat=1)
-    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=80, time=0),
-                            mido.Message("note_off", note=60, time=50_000)])
+    track = mido.MidiTrack(
+        [
+            mido.Message("note_on", note=60, velocity=80, time=0),
+            mido.Message("note_off", note=60, time=50_000),
+        ]
+    )
     midi.tracks.append(track)
     midi.save(str(tmp_path / "long.mid"))
     (tmp_path / "short.abc").write_text(ABC.format(meter="4/4"))
@@ -226,9 +238,24 @@ def mutate_text(text: str, rng: random.Random) -> str:
     return "".join(chars)
 
 
-EXTREME_HEADERS = ["M:99999/1", "M:1/99999", "M:0/0", "M:-4/4", "L:1/99999", "L:0/1", "L:99999/1",
-                   "Q:1/4=0", "Q:1/4=99999999", "Q:-1", "K:H", "K:C clef=treble transpose=999",
-                   "M:18446744073709551617/4", "L:1/0", "K:none", "M:1/1"]
+EXTREME_HEADERS = [
+    "M:99999/1",
+    "M:1/99999",
+    "M:0/0",
+    "M:-4/4",
+    "L:1/99999",
+    "L:0/1",
+    "L:99999/1",
+    "Q:1/4=0",
+    "Q:1/4=99999999",
+    "Q:-1",
+    "K:H",
+    "K:C clef=treble transpose=999",
+    "M:18446744073709551617/4",
+    "L:1/0",
+    "K:none",
+    "M:1/1",
+]
 
 
 @pytest.mark.parametrize("header", EXTREME_HEADERS)
@@ -242,10 +269,20 @@ def test_extreme_abc_header_values_never_hang_or_crash(tmp_path, header):
             pass
 
 
-@pytest.mark.parametrize("tag,value", [("divisions", "0"), ("divisions", "99999999"),
-                                       ("duration", "99999999"), ("duration", "-5"),
-                                       ("octave", "99"), ("beats", "0"), ("beat-type", "0"),
-                                       ("alter", "99"), ("fifths", "999")])
+@pytest.mark.parametrize(
+    "tag,value",
+    [
+        ("divisions", "0"),
+        ("divisions", "99999999"),
+        ("duration", "99999999"),
+        ("duration", "-5"),
+        ("octave", "99"),
+        ("beats", "0"),
+        ("beat-type", "0"),
+        ("alter", "99"),
+        ("fifths", "999"),
+    ],
+)
 def test_extreme_musicxml_values_never_hang_or_crash(tmp_path, tag, value):
     import re
 

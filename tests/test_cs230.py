@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 from music21 import chord, note, stream
 
-from musicnb.corpus.cs230 import (dataset_folder, keras_validation_split, load_cs230,
-                                  shared_songs, song_windows, windows_by_song)
+from musicnb.corpus.cs230 import (
+    dataset_folder,
+    keras_validation_split,
+    load_cs230,
+    shared_songs,
+    song_windows,
+    windows_by_song,
+)
 from musicnb.encoders.cs230_tokens import CS230TokenEncoder, cs230_tokens
 from musicnb.errors import MusicnbError
 
@@ -29,8 +35,13 @@ def test_tokens_match_hand_written():
     # notes: str(pitch) + "_" + duration type; chords: normal order + "_" + type; no rests.
     # D7 = {2, 6, 9, 0}: its most compact rotation is 6-9-0-2 (spans 8 semitones); a dotted
     # quarter's type is "quarter" (the dot is not part of the type), as the report's tokens
-    assert cs230_tokens(small_score()) == ["C4_quarter", "0.4.7_half", "B-3_eighth", "F#4_16th",
-                                           "6.9.0.2_quarter"]
+    assert cs230_tokens(small_score()) == [
+        "C4_quarter",
+        "0.4.7_half",
+        "B-3_eighth",
+        "F#4_16th",
+        "6.9.0.2_quarter",
+    ]
 
 
 def test_encoder_vocabulary_from_training_only():
@@ -60,8 +71,9 @@ def test_loader_reads_folders_with_spaces_and_splits_by_song(tmp_path):
     assert len(data.dev) == 1 and len(data.test) == 1 and data.report.n_skipped == 0
     assert data.train[0].tokens[:2] == ["C4_quarter", "0.4.7_half"]
     enc = CS230TokenEncoder().fit(s.tokens for s in data.train)
-    train = song_windows([enc.encode(s.tokens) for s in data.train],
-                         [s.name for s in data.train], window=8)
+    train = song_windows(
+        [enc.encode(s.tokens) for s in data.train], [s.name for s in data.train], window=8
+    )
     dev = song_windows([enc.encode(s.tokens) for s in data.dev], [s.name for s in data.dev], 8)
     windows_by_song(train, dev)
     assert not shared_songs(train, dev)

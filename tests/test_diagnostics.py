@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from musicnb import MusicnbError, Piece
-from musicnb.diagnostics import (compare_to_training, generation_diagnostics, in_key_share,
-                                 longest_tandem_repeat, pitch_class_entropy, scale_consistency)
+from musicnb.diagnostics import (
+    compare_to_training,
+    generation_diagnostics,
+    in_key_share,
+    longest_tandem_repeat,
+    pitch_class_entropy,
+    scale_consistency,
+)
 from musicnb.encoders.events import EventEncoder
 
 ENC = EventEncoder()  # low 48: token = pitch - 46
@@ -19,11 +25,20 @@ def tok(pitch: int) -> int:
     return ENC.pitch_token(pitch)
 
 
-@pytest.mark.parametrize("tokens,expected", [
-    ([], 0), ([5], 0), ([1, 2, 3, 4], 0), ([7, 7], 1), ([1, 2, 1, 2], 2),
-    ([9, 1, 2, 3, 1, 2, 3, 8], 3), ([1, 2, 3, 1, 2, 4], 0), ([4] * 10, 5),
-    ([1, 2, 1, 2, 1, 2, 1], 2),  # blocks of 3 never repeat (121 then 212); blocks of 2 do
-])
+@pytest.mark.parametrize(
+    "tokens,expected",
+    [
+        ([], 0),
+        ([5], 0),
+        ([1, 2, 3, 4], 0),
+        ([7, 7], 1),
+        ([1, 2, 1, 2], 2),
+        ([9, 1, 2, 3, 1, 2, 3, 8], 3),
+        ([1, 2, 3, 1, 2, 4], 0),
+        ([4] * 10, 5),
+        ([1, 2, 1, 2, 1, 2, 1], 2),  # blocks of 3 never repeat (121 then 212); blocks of 2 do
+    ],
+)
 def test_longest_tandem_repeat(tokens, expected):
     assert longest_tandem_repeat(tokens) == expected
 
@@ -32,8 +47,15 @@ def test_longest_tandem_repeat_matches_brute_force():
     rng = np.random.default_rng(0)
     for _ in range(30):
         a = rng.integers(0, 3, rng.integers(0, 25)).tolist()
-        brute = max([L for L in range(1, len(a) // 2 + 1) for i in range(len(a) - 2 * L + 1)
-                     if a[i:i + L] == a[i + L:i + 2 * L]] or [0])
+        brute = max(
+            [
+                L
+                for L in range(1, len(a) // 2 + 1)
+                for i in range(len(a) - 2 * L + 1)
+                if a[i : i + L] == a[i + L : i + 2 * L]
+            ]
+            or [0]
+        )
         assert longest_tandem_repeat(a) == brute
 
 

@@ -15,8 +15,18 @@ doctor_module = importlib.import_module("musicnb.doctor")
 def test_report_has_the_rows_a_student_needs(run_folders):
     report = musicnb.doctor()
     names = [c.name for c in report.checks]
-    for wanted in ("Python", "TensorFlow", "Keras", "music21", "GPUs", "trains on", "corpus",
-                   "audio", "cache folder", "quick mode"):
+    for wanted in (
+        "Python",
+        "TensorFlow",
+        "Keras",
+        "music21",
+        "GPUs",
+        "trains on",
+        "corpus",
+        "audio",
+        "cache folder",
+        "quick mode",
+    ):
         assert wanted in names
     assert report["Keras"].status == "ok" and "backend tensorflow" in report["Keras"].found
     assert report["corpus"].status == "ok" and "Bach" in report["corpus"].found

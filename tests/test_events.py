@@ -62,7 +62,10 @@ def test_transposition_to_c_major_and_a_minor():
     g_major = Piece.from_notes([(67, 0, 1), (71, 1, 1), (74, 2, 1)], key="G major")
     encoder = EventEncoder(transpose=True)
     tokens = encoder.encode(g_major)
-    assert encoder.token_pitch(tokens[0]) in (60, 72) and encoder.last_report.transposed_by in (5, -7)
+    assert encoder.token_pitch(tokens[0]) in (60, 72) and encoder.last_report.transposed_by in (
+        5,
+        -7,
+    )
     unknown_key = Piece.from_notes([(64, 0, 1), (67, 1, 1), (71, 2, 1), (64, 3, 1)])  # E minor-ish
     encoder.encode(unknown_key)
     assert encoder.last_report.transposed_by == 5
@@ -84,7 +87,9 @@ def test_encode_of_decode_is_identity_on_valid_tokens(raw):
 
 def test_decode_repairs_impossible_sequences_and_counts_them():
     encoder = EventEncoder(low=48, high=84)
-    piece, repairs = encoder.decode_with_repairs([HOLD, REST, HOLD, 999, -3, encoder.pitch_token(60), HOLD])
+    piece, repairs = encoder.decode_with_repairs(
+        [HOLD, REST, HOLD, 999, -3, encoder.pitch_token(60), HOLD]
+    )
     assert repairs == 4
     assert piece.pitch.tolist() == [60] and piece.start.tolist() == [1.25]
     assert piece.duration.tolist() == [0.5]
@@ -101,13 +106,16 @@ def test_vocabulary_saves_and_loads(tmp_path):
         load_encoder(tmp_path / "missing.json")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"steps_per_quarter": 0}, "steps_per_quarter"),
-    ({"low": 80, "high": 60}, "low < high"),
-    ({"low": 60, "high": 65}, "octave"),
-    ({"out_of_range": "wrap"}, "fold"),
-    ({"part": -1}, "part"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"steps_per_quarter": 0}, "steps_per_quarter"),
+        ({"low": 80, "high": 60}, "low < high"),
+        ({"low": 60, "high": 65}, "octave"),
+        ({"out_of_range": "wrap"}, "fold"),
+        ({"part": -1}, "part"),
+    ],
+)
 def test_wrong_parameters_say_what_to_do(kwargs, message):
     with pytest.raises(MusicnbError, match=message):
         EventEncoder(**kwargs)
@@ -115,6 +123,7 @@ def test_wrong_parameters_say_what_to_do(kwargs, message):
 
 def _embedded_collections():
     from musicnb.corpus import COLLECTIONS
+
     return sorted(COLLECTIONS)
 
 

@@ -18,9 +18,17 @@ def _piece(pitch: int = 60) -> Piece:
     return Piece.from_notes([(pitch, 0, 1), (pitch + 4, 1, 1)], title="export me")
 
 
-@pytest.mark.parametrize("name,expected", [("my tune", "my_tune"), ("My tune: take 2!", "My_tune_take_2"),
-                                           ("../../etc/passwd", "etc_passwd"), ("song.mid", "song"),
-                                           ("näive", "naive"), ("a" * 300, "a" * 100)])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("my tune", "my_tune"),
+        ("My tune: take 2!", "My_tune_take_2"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("song.mid", "song"),
+        ("näive", "naive"),
+        ("a" * 300, "a" * 100),
+    ],
+)
 def test_names_are_sanitised(name, expected):
     assert sanitize_name(name) == expected
 

@@ -23,8 +23,11 @@ def write_pickle(path, data):
 
 @pytest.fixture
 def jsb_file(tmp_path):
-    data = {"train": [FRAMES, [(np.int64(55),), (np.int64(55),)]],
-            "valid": [[(72, 60)]], "test": [[(48, 52), (), (48,)]]}
+    data = {
+        "train": [FRAMES, [(np.int64(55),), (np.int64(55),)]],
+        "valid": [[(72, 60)]],
+        "test": [[(48, 52), (), (48,)]],
+    }
     return write_pickle(tmp_path / "jsb.pkl", data)
 
 
@@ -35,15 +38,24 @@ def test_reads_splits_keeps_frames_and_holds_runs(jsb_file):
     assert piece.metadata["frames"] == FRAMES
     assert piece.metadata["split"] == "train" and piece.metadata["index"] == 0
     notes = sorted((int(n.pitch), n.start, n.duration) for n in piece.notes())
-    assert notes == [(60, 0.0, 3.0), (62, 3.0, 1.0), (64, 0.0, 2.0), (65, 2.0, 2.0),
-                     (67, 0.0, 2.0), (69, 2.0, 1.0)]
+    assert notes == [
+        (60, 0.0, 3.0),
+        (62, 3.0, 1.0),
+        (64, 0.0, 2.0),
+        (65, 2.0, 2.0),
+        (67, 0.0, 2.0),
+        (69, 2.0, 1.0),
+    ]
     # numpy ints become plain ints; an empty frame is a rest
     assert splits["train"][1].metadata["frames"] == [(55,), (55,)]
     assert type(splits["train"][1].metadata["frames"][0][0]) is int
     assert splits["valid"][0].metadata["frames"] == [(72, 60)]  # the file's order is kept
     test = splits["test"][0]
     assert sorted((int(n.pitch), n.start, n.duration) for n in test.notes()) == [
-        (48, 0.0, 1.0), (48, 2.0, 1.0), (52, 0.0, 1.0)]
+        (48, 0.0, 1.0),
+        (48, 2.0, 1.0),
+        (52, 0.0, 1.0),
+    ]
     assert test.end == 3.0
 
 
@@ -62,14 +74,17 @@ def test_frames_to_roll_and_to_piano():
         frames_to_roll(FRAMES, low=61, high=69)
 
 
-@pytest.mark.parametrize("data, message", [
-    ([1, 2, 3], "not a dict with train/valid/test"),
-    ({"train": [], "valid": []}, "not a dict with train/valid/test"),
-    ({"train": "abc", "valid": [], "test": []}, "not a list of chorales"),
-    ({"train": [[(60, "x")]], "valid": [], "test": []}, "not a MIDI pitch"),
-    ({"train": [[(60, 200)]], "valid": [], "test": []}, "0-127"),
-    ({"train": [[60, 62]], "valid": [], "test": []}, "not a tuple of MIDI pitches"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ([1, 2, 3], "not a dict with train/valid/test"),
+        ({"train": [], "valid": []}, "not a dict with train/valid/test"),
+        ({"train": "abc", "valid": [], "test": []}, "not a list of chorales"),
+        ({"train": [[(60, "x")]], "valid": [], "test": []}, "not a MIDI pitch"),
+        ({"train": [[(60, 200)]], "valid": [], "test": []}, "0-127"),
+        ({"train": [[60, 62]], "valid": [], "test": []}, "not a tuple of MIDI pitches"),
+    ],
+)
 def test_malformed_pickles_say_what_is_wrong(tmp_path, data, message):
     path = write_pickle(tmp_path / "bad.pkl", data)
     with pytest.raises(MusicnbError, match=message):
@@ -96,8 +111,17 @@ def test_load_corpus_reads_the_pickle(jsb_file):
 def test_frame_nll_skips_first_frames_and_pools_over_pieces():
     truth = [np.array([[1, 0], [1, 0], [0, 1]]), np.array([[0, 0], [1, 1]])]
     probs = [np.array([[0.1, 0.1], [0.8, 0.3], [0.5, 0.9]]), np.array([[0.2, 0.2], [0.6, 0.4]])]
-    expected = -(math.log(0.8) + math.log(0.7) + math.log(0.5) + math.log(0.9)
-                 + math.log(0.6) + math.log(0.4)) / 3
+    expected = (
+        -(
+            math.log(0.8)
+            + math.log(0.7)
+            + math.log(0.5)
+            + math.log(0.9)
+            + math.log(0.6)
+            + math.log(0.4)
+        )
+        / 3
+    )
     result = frame_nll(probs, truth)
     assert result["frames"] == 3 and result["nll"] == pytest.approx(expected)
     all_frames = frame_nll(probs, truth, skip_first=False)

@@ -84,7 +84,9 @@ def test_fit_checks_its_targets():
     with pytest.raises(MusicnbError, match="must be 0"):
         losses.IntervalCost.fit({k: 1.0 for k in range(12)}, 3)
     custom = losses.IntervalCost.fit(losses.PAPER_INTERVAL_TARGETS | {2: 0.3}, 5)
-    assert custom.periodic_numpy(2.0) == pytest.approx(0.3, abs=1e-9) and custom.numpy(GRID).min() >= 0
+    assert (
+        custom.periodic_numpy(2.0) == pytest.approx(0.3, abs=1e-9) and custom.numpy(GRID).min() >= 0
+    )
 
 
 def test_pitch_regression_loss_weighs_mse_at_20_percent_of_the_amplitude():
@@ -98,8 +100,9 @@ def test_pitch_regression_loss_weighs_mse_at_20_percent_of_the_amplitude():
 
 
 def test_theory_losses_are_registered():
-    restored = keras.losses.deserialize(keras.losses.serialize(
-        losses.TheoryAwareCrossEntropy([-1, 60, 67], 0.3)))
+    restored = keras.losses.deserialize(
+        keras.losses.serialize(losses.TheoryAwareCrossEntropy([-1, 60, 67], 0.3))
+    )
     assert isinstance(restored, losses.TheoryAwareCrossEntropy)
     assert restored.token_pitches == [-1, 60, 67] and restored.weight == 0.3
     again = keras.losses.deserialize(keras.losses.serialize(losses.TheoryPitchLoss("course")))
@@ -110,9 +113,14 @@ def test_theory_aware_cross_entropy_adds_the_expected_cost():
     pitches = [-1, 60, 61, 67]  # rest, C4, C#4, G4
     loss = losses.TheoryAwareCrossEntropy(pitches, weight=1.0, reduction=None)
     y = np.array([1, 1, 0])
-    probs = np.array([[0.0, 0.5, 0.5, 0.0],    # half on a wrong semitone
-                      [0.0, 0.5, 0.0, 0.5],    # half on a wrong fifth
-                      [0.5, 0.0, 0.5, 0.0]], np.float32)  # rest target: no pitch, no cost
+    probs = np.array(
+        [
+            [0.0, 0.5, 0.5, 0.0],  # half on a wrong semitone
+            [0.0, 0.5, 0.0, 0.5],  # half on a wrong fifth
+            [0.5, 0.0, 0.5, 0.0],
+        ],
+        np.float32,
+    )  # rest target: no pitch, no cost
     out = np.asarray(loss(y, probs))
     ce = -np.log(np.array([0.5, 0.5, 0.5]))
     assert out[0] == pytest.approx(ce[0] + 0.5 * losses.interval_cost_numpy(1, "course"), rel=1e-4)
@@ -138,8 +146,11 @@ def test_weighted_two_head_loss_reference_on_fixed_tensors():
 
 
 def test_sampled_accuracy_metric_is_the_probability_of_the_truth():
-    value = np.asarray(losses.sampled_accuracy_metric(np.array([1, 0]),
-                                                      np.array([[0.3, 0.7], [0.9, 0.1]], np.float32)))
+    value = np.asarray(
+        losses.sampled_accuracy_metric(
+            np.array([1, 0]), np.array([[0.3, 0.7], [0.9, 0.1]], np.float32)
+        )
+    )
     assert np.allclose(value, [0.7, 0.9])
 
 
@@ -155,7 +166,10 @@ def test_exercise_checker_accepts_the_reference_and_rejects_a_wrong_weighting():
         losses.check_weighted_two_head_loss(swapped)
 
     def summed(ym, pm, yc, pc, alpha):  # sums instead of averaging over steps
-        pm, pc = np_.asarray(pm).reshape(-1, pm.shape[-1]), np_.asarray(pc).reshape(-1, pc.shape[-1])
+        pm, pc = (
+            np_.asarray(pm).reshape(-1, pm.shape[-1]),
+            np_.asarray(pc).reshape(-1, pc.shape[-1]),
+        )
         ym, yc = np_.asarray(ym).reshape(-1), np_.asarray(yc).reshape(-1)
         rows = np_.arange(len(ym))
         return -(alpha * np_.log(pm[rows, ym]).sum() + (1 - alpha) * np_.log(pc[rows, yc]).sum())

@@ -14,16 +14,24 @@ from musicnb.encoders.events import HOLD, REST
 def chorale() -> Piece:
     """Soprano C5 D5 E5(half) over C major then D minor in three lower voices."""
     soprano = [(72, 0, 1, 90, 0), (74, 1, 1, 90, 0), (76, 2, 2, 90, 0)]
-    lower = [(67, 0, 2, 90, 1), (64, 0, 2, 90, 2), (48, 0, 2, 90, 3),
-             (69, 2, 2, 90, 1), (65, 2, 2, 90, 2), (50, 2, 2, 90, 3)]
+    lower = [
+        (67, 0, 2, 90, 1),
+        (64, 0, 2, 90, 2),
+        (48, 0, 2, 90, 3),
+        (69, 2, 2, 90, 1),
+        (65, 2, 2, 90, 2),
+        (50, 2, 2, 90, 3),
+    ]
     return Piece.from_notes(soprano + lower, title="chorale")
 
 
 def lead_sheet() -> Piece:
     """A tune with chord symbols (as Nottingham/ABC pieces carry them)."""
-    return Piece.from_notes([(67, 0, 1), (67, 1, 1), (69, 2, 2), (71, 4, 2)], title="lead",
-                            chords=[ChordLabel(0, 2, "G7"), ChordLabel(2, 2, "D/F#"),
-                                    ChordLabel(4, 2, "Em")])
+    return Piece.from_notes(
+        [(67, 0, 1), (67, 1, 1), (69, 2, 2), (71, 4, 2)],
+        title="lead",
+        chords=[ChordLabel(0, 2, "G7"), ChordLabel(2, 2, "D/F#"), ChordLabel(4, 2, "Em")],
+    )
 
 
 def test_chords_detected_from_lower_voices_and_melody_from_soprano():
@@ -39,14 +47,24 @@ def test_chords_detected_from_lower_voices_and_melody_from_soprano():
 
 def test_detected_chords_are_read_once_per_beat_unless_asked_per_step():
     # C-E-G on the beat, then alto and tenor move to F and A (an F chord) for three 16ths
-    piece = Piece.from_notes([(72, 0, 4, 90, 0), (64, 0, 0.25, 90, 1), (65, 0.25, 0.75, 90, 1),
-                              (67, 0, 0.25, 90, 2), (69, 0.25, 0.75, 90, 2), (48, 0, 1, 90, 3)])
+    piece = Piece.from_notes(
+        [
+            (72, 0, 4, 90, 0),
+            (64, 0, 0.25, 90, 1),
+            (65, 0.25, 0.75, 90, 1),
+            (67, 0, 0.25, 90, 2),
+            (69, 0.25, 0.75, 90, 2),
+            (48, 0, 1, 90, 3),
+        ]
+    )
     per_beat = MelodyHarmonyEncoder(min_count=1).fit([piece])
     _, chords = per_beat.encode(piece)
     assert [per_beat.chord_vocabulary[c] for c in chords[:4]] == ["C"] * 4
     per_step = MelodyHarmonyEncoder(min_count=1, chord_every=1).fit([piece])
     _, chords = per_step.encode(piece)
-    assert per_step.chord_vocabulary[chords[0]] == "C" and per_step.chord_vocabulary[chords[1]] == "F"
+    assert (
+        per_step.chord_vocabulary[chords[0]] == "C" and per_step.chord_vocabulary[chords[1]] == "F"
+    )
 
 
 def test_chord_symbols_are_simplified_and_sevenths_configurable():
@@ -113,8 +131,13 @@ def test_without_hold_a_held_note_repeats_its_class():
 
 def test_zimmerman_representation(tmp_path):
     # melody: G4 held two beats then B4; chords: a Bdim bar, then G7 for three bars, an F once
-    tune = Piece([67, 71, 50], [0.0, 2.0, 20.0], [2.0, 2.0, 1.0], part=[0, 0, 0],
-                 chords=[ChordLabel(0, 4, "Bdim"), ChordLabel(4, 12, "G7"), ChordLabel(16, 1, "F")])
+    tune = Piece(
+        [67, 71, 50],
+        [0.0, 2.0, 20.0],
+        [2.0, 2.0, 1.0],
+        part=[0, 0, 0],
+        chords=[ChordLabel(0, 4, "Bdim"), ChordLabel(4, 12, "G7"), ChordLabel(16, 1, "F")],
+    )
     encoder = MelodyHarmonyEncoder.zimmerman(min_count=16).fit([tune])
     assert (encoder.low, encoder.high, encoder.hold, encoder.transpose) == (55, 88, False, False)
     assert encoder.n_melody == 35  # rest + MIDI 55..88, no hold class
@@ -147,8 +170,7 @@ def test_save_load_and_clear_errors(tmp_path):
 
 
 def test_transpose_moves_melody_and_chords_together():
-    tune = Piece.from_notes([(62, 0, 2), (66, 2, 2)], key="D major",
-                            chords=[ChordLabel(0, 4, "D")])
+    tune = Piece.from_notes([(62, 0, 2), (66, 2, 2)], key="D major", chords=[ChordLabel(0, 4, "D")])
     encoder = MelodyHarmonyEncoder(min_count=1, transpose=True).fit([tune])
     melody, chords = encoder.encode(tune)
     assert encoder.chord_vocabulary[chords[0]] == "C"
@@ -157,6 +179,7 @@ def test_transpose_moves_melody_and_chords_together():
 
 # ---------------------------------------------------------------- metrics and baselines
 
+
 def test_argmax_and_sampled_accuracy_and_overall():
     from musicnb.metrics import argmax_accuracy, melody_harmony_accuracies, sampled_accuracy
 
@@ -164,7 +187,9 @@ def test_argmax_and_sampled_accuracy_and_overall():
     probs = np.array([[0.6, 0.4], [0.7, 0.3]])
     assert argmax_accuracy(y, probs) == 0.5
     assert sampled_accuracy(y, probs) == pytest.approx((0.6 + 0.3) / 2)
-    figures = melody_harmony_accuracies(y, probs, np.array([1, 1]), np.array([[0.2, 0.8], [0.1, 0.9]]))
+    figures = melody_harmony_accuracies(
+        y, probs, np.array([1, 1]), np.array([[0.2, 0.8], [0.1, 0.9]])
+    )
     assert figures["joint_argmax"] == 0.5
     assert figures["joint_sampled"] == pytest.approx((0.6 * 0.8 + 0.3 * 0.9) / 2)
     assert figures["harmony_sampled"] == pytest.approx(0.85)
@@ -184,7 +209,9 @@ def test_sampled_accuracy_can_exceed_argmax_accuracy():
 def test_repeat_and_bigram_baselines():
     from musicnb.metrics import bigram_table, melody_harmony_baselines, repeat_previous_accuracy
 
-    assert repeat_previous_accuracy([np.array([1, 1, 2, 2]), np.array([3, 3])]) == pytest.approx(3 / 4)
+    assert repeat_previous_accuracy([np.array([1, 1, 2, 2]), np.array([3, 3])]) == pytest.approx(
+        3 / 4
+    )
     table = bigram_table([np.array([0, 1, 0, 1, 0])], 2, smoothing=0.0)
     assert table.tolist() == [[0.0, 1.0], [1.0, 0.0]]
     train = [np.array([0, 1, 0, 1, 0, 1])]
@@ -195,29 +222,39 @@ def test_repeat_and_bigram_baselines():
 
 # ---------------------------------------------------------------- model, training, sampling
 
+
 def test_model_trains_on_chunks_saves_alpha_and_samples(tmp_path):
     import keras
 
     from musicnb.models import melody_harmony_lstm
-    from musicnb.models.melody_harmony import (MelodyHarmonySampler, evaluate_melody_harmony,
-                                               melody_harmony_chunks, melody_harmony_dataset,
-                                               progression_labels)
+    from musicnb.models.melody_harmony import (
+        MelodyHarmonySampler,
+        evaluate_melody_harmony,
+        melody_harmony_chunks,
+        melody_harmony_dataset,
+        progression_labels,
+    )
 
     keras.utils.set_random_seed(0)
     encoder = MelodyHarmonyEncoder(min_count=1).fit([lead_sheet(), chorale()])
     pieces = [lead_sheet(), chorale()] * 8
     melodies, chords = encoder.encode_many(pieces)
     X, Y = melody_harmony_chunks(melodies, chords, length=8)
-    assert X["melody_in"].shape == Y["chord"].shape and np.array_equal(X["melody_in"][0, 1:], Y["melody"][0, :-1])
+    assert X["melody_in"].shape == Y["chord"].shape and np.array_equal(
+        X["melody_in"][0, 1:], Y["melody"][0, :-1]
+    )
     model = melody_harmony_lstm(encoder.n_melody, encoder.n_chords, units=16, alpha=0.25)
     history = model.fit(melody_harmony_dataset(X, Y, batch_size=8), epochs=3, verbose=0).history
     assert history["loss"][-1] < history["loss"][0]
     for name in ("melody_accuracy", "chord_accuracy", "melody_sampled_accuracy", "chord_loss"):
         assert name in history
     # the total loss is alpha * CE(melody) + (1 - alpha) * CE(chord)
-    result = model.evaluate(melody_harmony_dataset(X, Y, shuffle=False), return_dict=True, verbose=0)
-    assert result["loss"] == pytest.approx(0.25 * result["melody_loss"] + 0.75 * result["chord_loss"],
-                                           rel=1e-3)
+    result = model.evaluate(
+        melody_harmony_dataset(X, Y, shuffle=False), return_dict=True, verbose=0
+    )
+    assert result["loss"] == pytest.approx(
+        0.25 * result["melody_loss"] + 0.75 * result["chord_loss"], rel=1e-3
+    )
     model.save(tmp_path / "m.keras")
     again = keras.models.load_model(tmp_path / "m.keras")
     assert again._compile_config.config["loss_weights"] == {"melody": 0.25, "chord": 0.75}
@@ -241,8 +278,14 @@ def test_model_trains_on_chunks_saves_alpha_and_samples(tmp_path):
 def test_roman_numerals_in_major_and_minor_keys():
     from musicnb.models.melody_harmony import progression_labels, roman_to_chord
 
-    assert [roman_to_chord(r, "C major") for r in ("I", "vi", "IV", "V7", "vii°", "bVII")] == \
-        ["C", "Am", "F", "G7", "Bdim", "Bb"]
+    assert [roman_to_chord(r, "C major") for r in ("I", "vi", "IV", "V7", "vii°", "bVII")] == [
+        "C",
+        "Am",
+        "F",
+        "G7",
+        "Bdim",
+        "Bb",
+    ]
     assert roman_to_chord("i", "a minor") == "Am" and roman_to_chord("V", "a minor") == "E"
     assert progression_labels("C-Am", bars=3, steps_per_bar=1) == ["C", "Am", "C"]
     with pytest.raises(MusicnbError, match="progression"):
@@ -257,7 +300,12 @@ def test_carried_state_batches_continue_each_tune_across_chunks():
     groups = carried_state_batches(melodies, chords, batch_size=2, length=4)
     assert len(groups) == 2  # tunes sorted by length: (4, 7) then (10,) padded to 2 rows
     (x0, y0, w0), (x1, y1, w1) = groups[0]
-    assert x0["melody_in"][1].tolist() == [0, 1, 2, 3] and x1["melody_in"][1].tolist() == [4, 5, 0, 0]
+    assert x0["melody_in"][1].tolist() == [0, 1, 2, 3] and x1["melody_in"][1].tolist() == [
+        4,
+        5,
+        0,
+        0,
+    ]
     assert y0["melody"][1].tolist() == [1, 2, 3, 4]  # the next step, across the chunk boundary
     assert w1[1].tolist() == [1, 1, 0, 0] and w0[0].tolist() == [1, 1, 1, 0]
     assert groups[1][0][2][1].sum() == 0  # the filler row of the last group has no weight
@@ -267,8 +315,11 @@ def test_zimmerman_training_carries_state_and_keeps_the_best_epoch():
     import keras
 
     from musicnb.models import melody_harmony_lstm
-    from musicnb.models.melody_harmony import (melody_harmony_loss, train_carrying_state,
-                                               zimmerman_config)
+    from musicnb.models.melody_harmony import (
+        melody_harmony_loss,
+        train_carrying_state,
+        zimmerman_config,
+    )
 
     keras.utils.set_random_seed(0)
     melodies = [np.tile([1, 1, 2, 2, 3, 3, 0, 0], 12) for _ in range(4)]
@@ -278,8 +329,15 @@ def test_zimmerman_training_carries_state_and_keeps_the_best_epoch():
     model = melody_harmony_lstm(4, 4, **config)
     assert type(model.optimizer).__name__ == "RMSprop" and float(model.optimizer.rho) == 0.9
     before = melody_harmony_loss(model, melodies, chords)
-    result = train_carrying_state(model, (melodies, chords), (melodies, chords), epochs=3,
-                                  batch_size=2, length=32, verbose=False)
+    result = train_carrying_state(
+        model,
+        (melodies, chords),
+        (melodies, chords),
+        epochs=3,
+        batch_size=2,
+        length=32,
+        verbose=False,
+    )
     after = melody_harmony_loss(model, melodies, chords)
     assert result["epochs_done"] == 3 and after < before
     assert after == pytest.approx(min(h["val_loss"] for h in result["history"]), rel=1e-4)

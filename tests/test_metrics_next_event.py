@@ -8,9 +8,16 @@ import numpy as np
 import pytest
 
 from musicnb import MusicnbError
-from musicnb.metrics import (NextEventBaseline, compare_next_event, cross_entropy,
-                             evaluate_next_event, next_event_baselines, next_event_scores,
-                             perplexity, top_k_accuracy)
+from musicnb.metrics import (
+    NextEventBaseline,
+    compare_next_event,
+    cross_entropy,
+    evaluate_next_event,
+    next_event_baselines,
+    next_event_scores,
+    perplexity,
+    top_k_accuracy,
+)
 
 
 def test_top_k_accuracy_and_perplexity_exact():
@@ -76,10 +83,16 @@ def test_comparison_table_scores_models_beside_baselines():
     X = rng.integers(0, 5, (40, 3)).astype("int32")
     y = ((X[:, -1] + 1) % 5).astype("int32")
     model = logistic_regression(5, window=3)
-    table = compare_next_event({"logistic regression": model}, X, y, train,
-                               extra={"published (Dorsey)": {"top1": 0.0621}})
-    assert table.names == ["most frequent event", "repeat the previous event",
-                           "bigram (previous event)", "logistic regression", "published (Dorsey)"]
+    table = compare_next_event(
+        {"logistic regression": model}, X, y, train, extra={"published (Dorsey)": {"top1": 0.0621}}
+    )
+    assert table.names == [
+        "most frequent event",
+        "repeat the previous event",
+        "bigram (previous event)",
+        "logistic regression",
+        "published (Dorsey)",
+    ]
     scores = evaluate_next_event(model, X, y)
     assert table["logistic regression"]["top1"] == pytest.approx(scores["top1"])
     assert table["repeat the previous event"]["top1"] == 0.0  # y never repeats here

@@ -12,11 +12,24 @@ from musicnb import ChordLabel, MusicnbError, Piece, midi
 
 def _quartet() -> Piece:
     return Piece.from_notes(
-        [(72, 0, 1, 100, 0), (74, 1, 0.5, 90, 0), (76, 1.5, 0.5, 80, 0), (76, 2, 2, 70, 0),
-         (67, 0, 2, 60, 1), (64, 2, 2, 61, 1), (55, 0, 4, 50, 2), (48, 0, 1, 40, 3),
-         (43, 1, 3, 45, 3)],
-        title="quartet", tempo=93.5, time_signature="3/4", key="B- major",
-        part_names=("Soprano", "Alto", "Tenor", "Bass"), programs=(73, 71, 70, 32))
+        [
+            (72, 0, 1, 100, 0),
+            (74, 1, 0.5, 90, 0),
+            (76, 1.5, 0.5, 80, 0),
+            (76, 2, 2, 70, 0),
+            (67, 0, 2, 60, 1),
+            (64, 2, 2, 61, 1),
+            (55, 0, 4, 50, 2),
+            (48, 0, 1, 40, 3),
+            (43, 1, 3, 45, 3),
+        ],
+        title="quartet",
+        tempo=93.5,
+        time_signature="3/4",
+        key="B- major",
+        part_names=("Soprano", "Alto", "Tenor", "Bass"),
+        programs=(73, 71, 70, 32),
+    )
 
 
 def test_round_trip_keeps_everything(tmp_path):
@@ -39,8 +52,7 @@ def test_file_layout_is_type_1_with_one_track_per_part(tmp_path):
     file = mido.MidiFile(str(path))
     assert file.type == 1 and file.ticks_per_beat == 480
     assert len(file.tracks) == 5  # conductor + 4 parts
-    channels = {msg.channel for track in file.tracks[1:] for msg in track
-                if msg.type == "note_on"}
+    channels = {msg.channel for track in file.tracks[1:] for msg in track if msg.type == "note_on"}
     assert channels == {0, 1, 2, 3}
     tempos = [m.tempo for m in file.tracks[0] if m.type == "set_tempo"]
     assert tempos == [round(60e6 / 93.5)]
@@ -50,8 +62,9 @@ def test_file_layout_is_type_1_with_one_track_per_part(tmp_path):
 
 def test_chords_become_a_block_chord_track_and_come_back_as_labels(tmp_path):
     chords = (ChordLabel(0, 2, "G"), ChordLabel(2, 1, "D7"), ChordLabel(3, 1, "Em"))
-    piece = Piece.from_notes([(67, 0, 1), (71, 1, 1), (69, 2, 1), (67, 3, 1)], chords=chords,
-                             key="G major")
+    piece = Piece.from_notes(
+        [(67, 0, 1), (71, 1, 1), (69, 2, 1), (67, 3, 1)], chords=chords, key="G major"
+    )
     path = midi.write(piece, tmp_path / "tune.mid")
     file = mido.MidiFile(str(path))
     assert file.tracks[-1].name == midi.CHORD_TRACK_NAME
@@ -110,7 +123,9 @@ def test_read_general_midi_type_0_with_drums_and_other_resolution(tmp_path):
     piece = midi.read(path)
     assert piece.tempo == 120.0 and piece.time_signature == "4/4"
     assert [(n.pitch, n.start, n.duration, n.velocity) for n in piece.notes()] == [
-        (64, 0.0, 1.0, 77), (48, 0.5, 1.5, 50)]
+        (64, 0.0, 1.0, 77),
+        (48, 0.5, 1.5, 50),
+    ]
     assert piece.n_parts == 2 and piece.programs == (0, 40)  # channel 0 first, then channel 2
     with_drums = midi.read(path, drums=True)
     assert 36 in with_drums.pitch.tolist()
@@ -118,15 +133,21 @@ def test_read_general_midi_type_0_with_drums_and_other_resolution(tmp_path):
 
 def test_notes_never_switched_off_end_with_the_track(tmp_path):
     file = mido.MidiFile(type=1, ticks_per_beat=480)
-    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=90, time=0),
-                            mido.Message("note_on", note=62, velocity=90, time=480),
-                            mido.MetaMessage("end_of_track", time=960)])
+    track = mido.MidiTrack(
+        [
+            mido.Message("note_on", note=60, velocity=90, time=0),
+            mido.Message("note_on", note=62, velocity=90, time=480),
+            mido.MetaMessage("end_of_track", time=960),
+        ]
+    )
     file.tracks.append(track)
     path = tmp_path / "hanging.mid"
     file.save(str(path))
     piece = midi.read(path)
-    assert [(n.pitch, n.start, n.duration) for n in piece.notes()] == [(60, 0.0, 3.0),
-                                                                        (62, 1.0, 2.0)]
+    assert [(n.pitch, n.start, n.duration) for n in piece.notes()] == [
+        (60, 0.0, 3.0),
+        (62, 1.0, 2.0),
+    ]
 
 
 @pytest.mark.parametrize("content", [b"", b"not a midi file", b"MThd\x00\x00\x00\x06\x00\x01"])
@@ -150,8 +171,17 @@ def test_odd_time_signature_and_modal_key_are_left_out_not_crashing(tmp_path):
     assert back.time_signature == "4/4" and back.key is None and back.same_notes(piece)
 
 
-notes = st.lists(st.tuples(st.integers(0, 127), st.integers(0, 4 * 480), st.integers(1, 4 * 480),
-                           st.integers(1, 127), st.integers(0, 5)), min_size=1, max_size=30)
+notes = st.lists(
+    st.tuples(
+        st.integers(0, 127),
+        st.integers(0, 4 * 480),
+        st.integers(1, 4 * 480),
+        st.integers(1, 127),
+        st.integers(0, 5),
+    ),
+    min_size=1,
+    max_size=30,
+)
 
 
 @settings(max_examples=30, deadline=None)
@@ -168,22 +198,35 @@ def test_round_trip_property_on_the_tick_grid(tmp_path_factory, rows):
     back = midi.read(midi.write(piece, path))
     used = sorted(set(piece.part.tolist()))
     renumber = {old: new for new, old in enumerate(used)}  # empty parts are not tracks on read
-    expected = piece.with_notes(piece.pitch, piece.start, piece.duration, piece.velocity,
-                                [renumber[p] for p in piece.part.tolist()])
+    expected = piece.with_notes(
+        piece.pitch,
+        piece.start,
+        piece.duration,
+        piece.velocity,
+        [renumber[p] for p in piece.part.tolist()],
+    )
     assert back.same_notes(expected)
     order = np.lexsort((-back.pitch.astype(int), back.part, back.start))
     assert np.array_equal(back.velocity[order], expected.velocity)
 
 
 def test_with_chord_notes_adds_block_chords_as_a_last_part():
-    piece = Piece.from_notes([(72, 0, 2, 100, 0)], chords=(ChordLabel(0, 1, "C"), ChordLabel(1, 1, "N.C."),
-                                                           ChordLabel(1.5, 0.5, "Am")),
-                             part_names=("melody",), programs=(73,))
+    piece = Piece.from_notes(
+        [(72, 0, 2, 100, 0)],
+        chords=(ChordLabel(0, 1, "C"), ChordLabel(1, 1, "N.C."), ChordLabel(1.5, 0.5, "Am")),
+        part_names=("melody",),
+        programs=(73,),
+    )
     voiced = midi.with_chord_notes(piece)
     chord_part = voiced.part_piece(1)
     assert [(n.pitch, n.start, n.duration) for n in chord_part.notes()] == [
-        (55, 0.0, 1.0), (52, 0.0, 1.0), (48, 0.0, 1.0),
-        (64, 1.5, 0.5), (60, 1.5, 0.5), (57, 1.5, 0.5)]
+        (55, 0.0, 1.0),
+        (52, 0.0, 1.0),
+        (48, 0.0, 1.0),
+        (64, 1.5, 0.5),
+        (60, 1.5, 0.5),
+        (57, 1.5, 0.5),
+    ]
     assert set(chord_part.velocity.tolist()) == {midi.CHORD_VELOCITY}
     assert voiced.part_names == ("melody", "chords") and voiced.programs == (73, 0)
     plain = Piece.from_notes([(60, 0, 1)])

@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 
 from musicnb.corpus.lakh import load_midi_rnn_folder, split_files, split_files_as_published
-from musicnb.encoders.midi_rnn import (MidiRnnEncoder, is_monophonic, midi_rnn_windows,
-                                       read_instruments)
+from musicnb.encoders.midi_rnn import (
+    MidiRnnEncoder,
+    is_monophonic,
+    midi_rnn_windows,
+    read_instruments,
+)
 from musicnb.errors import MusicnbError
 
 TPB = 480
@@ -37,8 +41,14 @@ def _notes(notes: list[tuple[int, int, int]], channel: int = 0) -> list:
 def write_tempo_change_file(path: Path) -> Path:
     """120 BPM for two beats, then 60 BPM; notes at ticks 240-480, 960-1440, 1440-1680."""
     midi = mido.MidiFile(ticks_per_beat=TPB)
-    midi.tracks.append(_track([(0, mido.MetaMessage("set_tempo", tempo=500000)),
-                               (960, mido.MetaMessage("set_tempo", tempo=1000000))]))
+    midi.tracks.append(
+        _track(
+            [
+                (0, mido.MetaMessage("set_tempo", tempo=500000)),
+                (960, mido.MetaMessage("set_tempo", tempo=1000000)),
+            ]
+        )
+    )
     midi.tracks.append(_track(_notes([(60, 240, 480), (62, 960, 1440), (64, 1440, 1680)])))
     midi.save(path)
     return path

@@ -9,8 +9,14 @@ keras = pytest.importorskip("keras")
 
 from musicnb import MusicnbError  # noqa: E402
 from musicnb.models import next_note  # noqa: E402
-from musicnb.models.next_note import (OneHot, build_record, conv1d_lstm,  # noqa: E402
-                                      logistic_regression, onehot_lstm, stacked_lstm)
+from musicnb.models.next_note import (
+    OneHot,
+    build_record,
+    conv1d_lstm,  # noqa: E402
+    logistic_regression,
+    onehot_lstm,
+    stacked_lstm,
+)
 
 V = 11
 
@@ -26,13 +32,20 @@ def test_one_hot_layer_encodes_inside_the_model():
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")  # unfitted: no state
-@pytest.mark.parametrize("build, shape, fit", [
-    (lambda: logistic_regression(V, window=10), (None, V), True),
-    (lambda: onehot_lstm(V, window=12, units=8, sequence=False), (None, V), True),
-    (lambda: onehot_lstm(V, window=None, units=8, layers=2, sequence=True), (None, None, V), True),
-    (lambda: stacked_lstm(V, layers=4, window=12, units=4), (None, V), False),
-    (lambda: conv1d_lstm(V, window=12, filters=4, units=4), (None, V), False),
-])
+@pytest.mark.parametrize(
+    "build, shape, fit",
+    [
+        (lambda: logistic_regression(V, window=10), (None, V), True),
+        (lambda: onehot_lstm(V, window=12, units=8, sequence=False), (None, V), True),
+        (
+            lambda: onehot_lstm(V, window=None, units=8, layers=2, sequence=True),
+            (None, None, V),
+            True,
+        ),
+        (lambda: stacked_lstm(V, layers=4, window=12, units=4), (None, V), False),
+        (lambda: conv1d_lstm(V, window=12, filters=4, units=4), (None, V), False),
+    ],
+)
 def test_builders_give_probabilities_and_reload_from_keras_file(build, shape, fit, tmp_path):
     model = build()
     assert model.output_shape == shape
@@ -46,8 +59,11 @@ def test_builders_give_probabilities_and_reload_from_keras_file(build, shape, fi
     path = tmp_path / "m.keras"
     model.save(path)
     again = keras.models.load_model(path)
-    np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), probs_after := np.asarray(
-        model.predict(x, verbose=0)), atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(again.predict(x, verbose=0)),
+        probs_after := np.asarray(model.predict(x, verbose=0)),
+        atol=1e-6,
+    )
     assert again.optimizer is not None and probs_after.shape[-1] == V
     assert again.get_config()["name"] == model.name
     assert any(isinstance(layer, OneHot) for layer in again.layers)
@@ -57,8 +73,9 @@ def test_lstm_layers_keep_the_cudnn_settings():
     model = conv1d_lstm(V, window=8, filters=4, units=4)
     lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
     assert len(lstms) == 2
-    for layer in lstms + [l for l in stacked_lstm(V, window=8, units=4).layers
-                          if isinstance(l, keras.layers.LSTM)]:
+    for layer in lstms + [
+        l for l in stacked_lstm(V, window=8, units=4).layers if isinstance(l, keras.layers.LSTM)
+    ]:
         assert layer.cell.activation is keras.activations.tanh
         assert layer.cell.recurrent_activation is keras.activations.sigmoid
         assert layer.cell.recurrent_dropout == 0 and not layer.unroll and layer.cell.use_bias
@@ -66,8 +83,10 @@ def test_lstm_layers_keep_the_cudnn_settings():
 
 def test_sequence_model_is_causal():
     """Changing a later token never changes the prediction at an earlier step."""
-    for model in (onehot_lstm(V, window=None, units=8, layers=2),
-                  conv1d_lstm(V, window=None, filters=4, units=4, sequence=True)):
+    for model in (
+        onehot_lstm(V, window=None, units=8, layers=2),
+        conv1d_lstm(V, window=None, filters=4, units=4, sequence=True),
+    ):
         x = _tokens(1, 10)
         y = x.copy()
         y[0, 6:] = (y[0, 6:] + 1) % V
@@ -83,8 +102,12 @@ def test_layer_count_and_build_record():
     record = build_record(model)
     assert record["builder"] == "stacked_lstm" and record["params"]["layers"] == 3
     assert build_record(keras.Sequential()) == {}
-    assert set(next_note.BUILDERS) == {"logistic_regression", "onehot_lstm", "stacked_lstm",
-                                       "conv1d_lstm"}
+    assert set(next_note.BUILDERS) == {
+        "logistic_regression",
+        "onehot_lstm",
+        "stacked_lstm",
+        "conv1d_lstm",
+    }
 
 
 def test_mixed_precision_keeps_float32_probabilities():
@@ -94,13 +117,16 @@ def test_mixed_precision_keeps_float32_probabilities():
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: onehot_lstm(V, window=None, sequence=False), "window"),
-    (lambda: onehot_lstm(1), "vocab_size"),
-    (lambda: onehot_lstm(V, dropout=1.0), "dropout"),
-    (lambda: logistic_regression(V, window=0), "window"),
-    (lambda: conv1d_lstm(V, units=2.5), "units"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: onehot_lstm(V, window=None, sequence=False), "window"),
+        (lambda: onehot_lstm(1), "vocab_size"),
+        (lambda: onehot_lstm(V, dropout=1.0), "dropout"),
+        (lambda: logistic_regression(V, window=0), "window"),
+        (lambda: conv1d_lstm(V, units=2.5), "units"),
+    ],
+)
 def test_bad_parameters_explain_themselves(call, words):
     with pytest.raises(MusicnbError, match=words):
         call()

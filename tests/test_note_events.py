@@ -10,8 +10,9 @@ from musicnb.encoders import NoteEventEncoder, load_encoder
 
 
 def test_encode_top_line_with_velocities_and_onset_gaps():
-    piece = Piece.from_notes([(60, 0, 1, 80, 0), (64, 0, 1, 70, 1), (67, 1, 0.5, 100, 0),
-                              (62, 1.5, 0.5, 50, 1)])
+    piece = Piece.from_notes(
+        [(60, 0, 1, 80, 0), (64, 0, 1, 70, 1), (67, 1, 0.5, 100, 0), (62, 1.5, 0.5, 50, 1)]
+    )
     events = NoteEventEncoder().encode(piece)
     assert events.tolist() == [[64, 70, 0.0], [67, 100, 1.0], [62, 50, 0.5]]
     part0 = NoteEventEncoder(part=0).encode(piece)
@@ -20,7 +21,9 @@ def test_encode_top_line_with_velocities_and_onset_gaps():
 
 
 def test_round_trip_of_a_legato_line():
-    piece = Piece.from_notes([(60, 0, 1, 80), (62, 1, 0.5, 90), (64, 1.5, 0.5, 100), (65, 2, 2, 60)])
+    piece = Piece.from_notes(
+        [(60, 0, 1, 80), (62, 1, 0.5, 90), (64, 1.5, 0.5, 100), (65, 2, 2, 60)]
+    )
     encoder = NoteEventEncoder(max_duration=2.0)
     back = encoder.decode(encoder.encode(piece))
     assert back.same_notes(piece)
@@ -32,7 +35,10 @@ def test_decode_rounds_clips_and_caps_durations():
     piece = encoder.decode([[59.6, 200, 0.0], [130, -5, 3.0], [61, 64, -1.0]])
     notes = sorted(piece.notes(), key=lambda n: (n.start, n.pitch))
     assert [(n.pitch, n.start, n.duration, n.velocity) for n in notes] == [
-        (60, 0.0, 1.0, 127), (61, 3.0, 1.0, 64), (127, 3.0, 1.0, 1)]
+        (60, 0.0, 1.0, 127),
+        (61, 3.0, 1.0, 64),
+        (127, 3.0, 1.0, 1),
+    ]
     with pytest.raises(MusicnbError, match="shape"):
         encoder.decode(np.zeros((3, 2)))
     with pytest.raises(MusicnbError, match="NaN"):

@@ -13,16 +13,22 @@ from musicnb.notebooks import inject_parameters, parse_assignments, write_notebo
 
 
 def _notebook(tmp_path):
-    return write_notebook(tmp_path / "demo.ipynb", [
-        ("md", "# demo"),
-        ("params", "EPOCHS = 40\nNAME = 'full'"),
-        ("code", "print(f'epochs={EPOCHS} name={NAME}')"),
-    ])
+    return write_notebook(
+        tmp_path / "demo.ipynb",
+        [
+            ("md", "# demo"),
+            ("params", "EPOCHS = 40\nNAME = 'full'"),
+            ("code", "print(f'epochs={EPOCHS} name={NAME}')"),
+        ],
+    )
 
 
 def test_assignments_are_checked_before_any_kernel_starts():
     assert parse_assignments(["EPOCHS=1", "SIZES=(8, 8)", "LIMIT=None"]) == {
-        "EPOCHS": "1", "SIZES": "(8, 8)", "LIMIT": "None"}
+        "EPOCHS": "1",
+        "SIZES": "(8, 8)",
+        "LIMIT": "None",
+    }
     with pytest.raises(MusicnbError, match="NAME=VALUE"):
         parse_assignments(["EPOCHS"])
     with pytest.raises(MusicnbError, match="not a Python literal; quote strings"):
@@ -47,16 +53,40 @@ def test_the_command_line_runs_with_overrides_and_keeps_the_executed_copy(tmp_pa
     path = _notebook(tmp_path)
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "musicnb.notebooks", "run", str(path), "--out", str(out),
-         "--set", "EPOCHS=1", "--set", "NAME='smoke'"], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "musicnb.notebooks",
+            "run",
+            str(path),
+            "--out",
+            str(out),
+            "--set",
+            "EPOCHS=1",
+            "--set",
+            "NAME='smoke'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     executed = json.loads((out / "demo.ipynb").read_text())
-    printed = "".join("".join(o.get("text", "")) for c in executed["cells"]
-                      if c["cell_type"] == "code" for o in c.get("outputs", []))
+    printed = "".join(
+        "".join(o.get("text", ""))
+        for c in executed["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+    )
     assert "epochs=1 name=smoke" in printed
-    stored = json.loads(path.read_text())     # the source notebook is left as it was
-    assert not any("injected-parameters" in c.get("metadata", {}).get("tags", [])
-                   for c in stored["cells"])
-    bad = subprocess.run([sys.executable, "-m", "musicnb.notebooks", "run", str(path),
-                          "--set", "EPOCHS"], capture_output=True, text=True, timeout=120)
+    stored = json.loads(path.read_text())  # the source notebook is left as it was
+    assert not any(
+        "injected-parameters" in c.get("metadata", {}).get("tags", []) for c in stored["cells"]
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "musicnb.notebooks", "run", str(path), "--set", "EPOCHS"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr

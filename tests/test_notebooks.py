@@ -25,12 +25,32 @@ def test_the_course_has_notebooks():
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_notebook_runs_in_quick_mode(notebook: Path):
-    env = dict(os.environ, MUSICNB_QUICK="1", MPLBACKEND="Agg",
-               MUSICNB_RUNS_DIR=str(OUT / "runs"), MUSICNB_EXPORT_DIR=str(OUT / "exports"))
+    env = dict(
+        os.environ,
+        MUSICNB_QUICK="1",
+        MPLBACKEND="Agg",
+        MUSICNB_RUNS_DIR=str(OUT / "runs"),
+        MUSICNB_EXPORT_DIR=str(OUT / "exports"),
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "musicnb.notebooks", "run", str(notebook), "--quick",
-         "--out", str(OUT), "--timeout", "1200"],
-        cwd=ROOT, env=env, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "musicnb.notebooks",
+            "run",
+            str(notebook),
+            "--quick",
+            "--out",
+            str(OUT),
+            "--timeout",
+            "1200",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, (
         f"{notebook.name} failed in quick mode; executed copy in {OUT / notebook.name}\n"
-        f"{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
+        f"{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
+    )

@@ -16,22 +16,47 @@ from musicnb.corpus.nottingham import chord_labels_from_notes
 TPB = 1024  # the cleaned two-track copy's resolution
 
 # melody: one bar of quarter notes per chord; chords: G, D7, Em, G as block chords (4 quarters)
-MELODY = [(67, 0, 1), (71, 1, 1), (74, 2, 1), (71, 3, 1),
-          (69, 4, 1), (72, 5, 1), (66, 6, 2),
-          (64, 8, 2), (67, 10, 2),
-          (67, 12, 4)]
-CHORDS = [(pitch, start, 4) for start, tones in ((0, (55, 59, 62)), (4, (50, 54, 57, 60)),
-                                                 (8, (52, 55, 59)), (12, (55, 59, 62)))
-          for pitch in tones]
+MELODY = [
+    (67, 0, 1),
+    (71, 1, 1),
+    (74, 2, 1),
+    (71, 3, 1),
+    (69, 4, 1),
+    (72, 5, 1),
+    (66, 6, 2),
+    (64, 8, 2),
+    (67, 10, 2),
+    (67, 12, 4),
+]
+CHORDS = [
+    (pitch, start, 4)
+    for start, tones in (
+        (0, (55, 59, 62)),
+        (4, (50, 54, 57, 60)),
+        (8, (52, 55, 59)),
+        (12, (55, 59, 62)),
+    )
+    for pitch in tones
+]
 
 
 def _track(notes, channel=0, name="", tpb=TPB):
     events = []
     for pitch, start, length in notes:
-        events.append((round(start * tpb), 1, mido.Message("note_on", note=pitch, velocity=100,
-                                                           channel=channel)))
-        events.append((round((start + length) * tpb), 0, mido.Message("note_off", note=pitch,
-                                                                      channel=channel)))
+        events.append(
+            (
+                round(start * tpb),
+                1,
+                mido.Message("note_on", note=pitch, velocity=100, channel=channel),
+            )
+        )
+        events.append(
+            (
+                round((start + length) * tpb),
+                0,
+                mido.Message("note_off", note=pitch, channel=channel),
+            )
+        )
     track = mido.MidiTrack()
     if name:
         track.append(mido.MetaMessage("track_name", name=name))
@@ -54,11 +79,16 @@ def two_track_file(path: Path) -> Path:
 def three_track_file(path: Path, tempo_bpm: float = 110.0) -> Path:
     """The 2012 benchmark copy's layout: meta track, melody track, harmony track."""
     midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
-    midi.tracks.append(mido.MidiTrack([
-        mido.MetaMessage("track_name", name="ashover_simple_chords_1"),
-        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm)),
-        mido.MetaMessage("time_signature", numerator=4, denominator=4),
-        mido.MetaMessage("key_signature", key="G")]))
+    midi.tracks.append(
+        mido.MidiTrack(
+            [
+                mido.MetaMessage("track_name", name="ashover_simple_chords_1"),
+                mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm)),
+                mido.MetaMessage("time_signature", numerator=4, denominator=4),
+                mido.MetaMessage("key_signature", key="G"),
+            ]
+        )
+    )
     midi.tracks.append(_track(MELODY, name="melody"))
     midi.tracks.append(_track(CHORDS, channel=1, name="harmony"))
     midi.save(str(path))
@@ -123,7 +153,8 @@ def test_nottingham_folder_with_all_three_forms(tmp_path, monkeypatch):
     three_track_file(folder / "b_three.mid")
     (folder / "c_reels.abc").write_text(
         "X: 1\nT:Test Reel\n% Nottingham Music Database\nM:4/4\nL:1/4\nK:G\n"
-        "\"G\"GBdB|\"D7\"AcF2|\"Em\"E2G2|\"G\"G4|]\n")
+        '"G"GBdB|"D7"AcF2|"Em"E2G2|"G"G4|]\n'
+    )
     pieces, report = load_corpus(f"nottingham:{folder}")
     assert report.n_skipped == 0 and len(pieces) == 3
     for piece in pieces:
@@ -194,6 +225,7 @@ def test_download_is_pinned_to_one_place():
 
 
 # ---------------------------------------------------------------- the jukedeck folder layout
+
 
 def one_track_file(path: Path, notes, channel=0) -> Path:
     midi = mido.MidiFile(type=1, ticks_per_beat=TPB)

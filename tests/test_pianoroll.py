@@ -9,8 +9,14 @@ import pytest
 
 from musicnb import MusicnbError, Piece
 from musicnb.encoders import PianoRollEncoder, load_encoder
-from musicnb.encoders.pianoroll import (FEATURE_LAYOUT, N_FEATURES, beat_features,
-                                        note_features, note_features_ops, play_to_roll)
+from musicnb.encoders.pianoroll import (
+    FEATURE_LAYOUT,
+    N_FEATURES,
+    beat_features,
+    note_features,
+    note_features_ops,
+    play_to_roll,
+)
 
 
 def test_encode_marks_play_and_articulate_and_repeats_differ_from_holds():
@@ -47,16 +53,19 @@ def test_decode_of_a_play_matrix_starts_notes_where_they_start_to_sound():
     play = np.array([[1, 0], [1, 1], [0, 1], [1, 1]])
     piece = enc.decode(play)
     assert sorted((int(n.pitch), n.start, n.duration) for n in piece.notes()) == [
-        (60, 0.0, 2.0), (60, 3.0, 1.0), (61, 1.0, 3.0)]
+        (60, 0.0, 2.0),
+        (60, 3.0, 1.0),
+        (61, 1.0, 3.0),
+    ]
     assert play_to_roll(play)[..., 1].tolist() == [[1, 0], [0, 1], [0, 0], [1, 0]]
 
 
 def test_a_hand_made_roll_gives_each_feature():
     low = 60  # notes C4..B4 + C5 (13 notes)
     roll = np.zeros((3, 13, 2), np.uint8)
-    roll[0, 0] = (1, 1)    # step 0: C4 struck
-    roll[0, 12] = (1, 0)   # step 0: C5 held
-    roll[1, 4] = (1, 1)    # step 1: E4 struck
+    roll[0, 0] = (1, 1)  # step 0: C4 struck
+    roll[0, 12] = (1, 0)  # step 0: C5 held
+    roll[1, 4] = (1, 1)  # step 1: E4 struck
     f = note_features(roll, low=low, steps_per_quarter=4)
     assert f.shape == (3, 13, N_FEATURES) == (3, 13, 79)
     s = {name: slice(*span) for name, span in FEATURE_LAYOUT.items()}
@@ -91,7 +100,12 @@ def test_a_hand_made_roll_gives_each_feature():
 
 def test_beat_on_a_quarter_note_grid_counts_in_16ths():
     assert beat_features(np.arange(5), 1).tolist() == [
-        [-1, -1, -1, -1], [-1, -1, 1, -1], [-1, -1, -1, 1], [-1, -1, 1, 1], [-1, -1, -1, -1]]
+        [-1, -1, -1, -1],
+        [-1, -1, 1, -1],
+        [-1, -1, -1, 1],
+        [-1, -1, 1, 1],
+        [-1, -1, -1, -1],
+    ]
     assert beat_features([15, 16], 4).tolist() == [[1, 1, 1, 1], [-1, -1, -1, -1]]
 
 
@@ -142,7 +156,7 @@ def test_exercise_checkers_accept_answers_and_catch_the_classic_mistakes():
         check_articulate_from_play(lambda play: play)  # every sounding step "struck"
 
     def right(play, n):
-        return np.pad(play, 12)[n:n + 25]
+        return np.pad(play, 12)[n : n + 25]
 
     def wrapping(play, n):  # Johnson's original indexing: play[-1] is the top note
         return np.array([play[n + k] if n + k < len(play) else 0 for k in range(-12, 13)])
@@ -159,5 +173,7 @@ def test_encoder_saves_loads_and_refuses_another_kind(tmp_path):
     path = encoder.save(tmp_path / "encoder.json")
     assert load_encoder(path) == encoder and PianoRollEncoder.load(path) == encoder
     assert PianoRollEncoder.load(path) != PianoRollEncoder(low=40, high=81, steps_per_quarter=2)
-    with pytest.raises(MusicnbError, match="holds a PianoRollEncoder, not the EventEncoder asked for"):
+    with pytest.raises(
+        MusicnbError, match="holds a PianoRollEncoder, not the EventEncoder asked for"
+    ):
         EventEncoder.load(path)

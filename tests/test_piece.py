@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 
 from musicnb import MusicnbError, Piece
-from musicnb.harmony import (detect_chord, parse_chord_label, semitones_to_c_or_a,
-                             simplify_chord_label, transpose_key_name)
+from musicnb.harmony import (
+    detect_chord,
+    parse_chord_label,
+    semitones_to_c_or_a,
+    simplify_chord_label,
+    transpose_key_name,
+)
 
 
 def test_notes_are_sorted_by_time_then_part_then_highest_pitch():
@@ -17,13 +22,16 @@ def test_notes_are_sorted_by_time_then_part_then_highest_pitch():
     assert piece.end == 2.0 and piece.n_parts == 2
 
 
-@pytest.mark.parametrize("notes, message", [
-    ([(130, 0, 1)], "0-127"),
-    ([(60, 0, 0)], "> 0"),
-    ([(60, -1, 1)], ">= 0"),
-    ([(60, 0, 1, 0)], "1-127"),
-    ([(60,)], "pitch, start, duration"),
-])
+@pytest.mark.parametrize(
+    "notes, message",
+    [
+        ([(130, 0, 1)], "0-127"),
+        ([(60, 0, 0)], "> 0"),
+        ([(60, -1, 1)], ">= 0"),
+        ([(60, 0, 1, 0)], "1-127"),
+        ([(60,)], "pitch, start, duration"),
+    ],
+)
 def test_bad_notes_raise_a_clear_error(notes, message):
     with pytest.raises(MusicnbError, match=message):
         Piece.from_notes(notes)
@@ -39,7 +47,9 @@ def test_transpose_moves_notes_key_and_chords():
 
 
 def test_slice_and_round_trip_through_dict():
-    piece = Piece.from_notes([(60, 0, 2), (62, 2, 2), (64, 4, 2)], chords=[(0, 4, "C"), (4, 2, "G")])
+    piece = Piece.from_notes(
+        [(60, 0, 2), (62, 2, 2), (64, 4, 2)], chords=[(0, 4, "C"), (4, 2, "G")]
+    )
     cut = piece.slice(1, 5)
     assert cut.pitch.tolist() == [62, 64] and cut.start.tolist() == [1.0, 3.0]
     assert cut.duration.tolist() == [2.0, 1.0]
@@ -55,17 +65,28 @@ def test_arrays_are_read_only():
     assert isinstance(piece.start, np.ndarray)
 
 
-@pytest.mark.parametrize("label, expected", [
-    ("G", (7, "maj")), ("Em", (4, "min")), ("D7", (2, "7")), ("F#m7", (6, "min7")),
-    ("Bb", (10, "maj")), ("B-maj7", (10, "maj7")), ("G/B", (7, "maj")), ("Bdim", (11, "dim")),
-])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("G", (7, "maj")),
+        ("Em", (4, "min")),
+        ("D7", (2, "7")),
+        ("F#m7", (6, "min7")),
+        ("Bb", (10, "maj")),
+        ("B-maj7", (10, "maj7")),
+        ("G/B", (7, "maj")),
+        ("Bdim", (11, "dim")),
+    ],
+)
 def test_chord_symbols_parse(label, expected):
     assert parse_chord_label(label) == expected
 
 
 def test_chord_helpers():
     assert parse_chord_label("N.C.") is None
-    assert simplify_chord_label("G7/B") == "G" and simplify_chord_label("G7/B", sevenths=True) == "G7"
+    assert (
+        simplify_chord_label("G7/B") == "G" and simplify_chord_label("G7/B", sevenths=True) == "G7"
+    )
     assert detect_chord({0, 4, 7}) == "C" and detect_chord({9, 0, 4}) == "Am"
     assert detect_chord({7, 11, 2, 5}, sevenths=True) == "G7"
     assert transpose_key_name("e minor", 5) == "A minor"

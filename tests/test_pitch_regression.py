@@ -24,8 +24,13 @@ def toy_arrays():
 
 
 def test_windows_never_cross_pieces():
-    X, y = note_event_windows([np.arange(15, dtype=np.float32).reshape(5, 3),
-                               100 + np.arange(12, dtype=np.float32).reshape(4, 3)], lookback=3)
+    X, y = note_event_windows(
+        [
+            np.arange(15, dtype=np.float32).reshape(5, 3),
+            100 + np.arange(12, dtype=np.float32).reshape(4, 3),
+        ],
+        lookback=3,
+    )
     assert X.shape == (3, 3, 3) and y.shape == (3, 3)
     assert y[0].tolist() == [9, 10, 11] and y[2].tolist() == [109, 110, 111]
     with pytest.raises(MusicnbError, match="lookback"):
@@ -36,8 +41,13 @@ def test_model_standardises_inputs_and_maps_outputs_back(tmp_path):
     keras.utils.set_random_seed(0)
     arrays = toy_arrays()
     X, y = note_event_windows(arrays, 3)
-    model = pitch_regression_lstm(lookback=3, units=16, dense_units=16,
-                                  normalization_data=np.concatenate(arrays), learning_rate=1e-2)
+    model = pitch_regression_lstm(
+        lookback=3,
+        units=16,
+        dense_units=16,
+        normalization_data=np.concatenate(arrays),
+        learning_rate=1e-2,
+    )
     standardised = model.get_layer("standardise")(X[:50]).numpy()
     assert abs(standardised[..., 1].mean()) < 0.5 and 0.5 < standardised[..., 1].std() < 1.5
     history = model.fit(X, y, epochs=6, batch_size=32, verbose=0).history
@@ -85,8 +95,18 @@ def _midi(path, notes, channels=(0,)):
         for pitch, start, length, velocity, ch in notes:
             if ch != channel:
                 continue
-            events += [(round(start * 480), 1, mido.Message("note_on", note=pitch, velocity=velocity, channel=ch)),
-                       (round((start + length) * 480), 0, mido.Message("note_off", note=pitch, channel=ch))]
+            events += [
+                (
+                    round(start * 480),
+                    1,
+                    mido.Message("note_on", note=pitch, velocity=velocity, channel=ch),
+                ),
+                (
+                    round((start + length) * 480),
+                    0,
+                    mido.Message("note_off", note=pitch, channel=ch),
+                ),
+            ]
         for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
             track.append(message.copy(time=tick - now))
             now = tick
@@ -99,8 +119,14 @@ def test_all_notes_across_channels_with_real_velocities_and_chords_as_dt_zero(tm
     from musicnb.corpus import read_file
     from musicnb.encoders import NoteEventEncoder
 
-    notes = [(48, 0.0, 2.0, 50, 1), (52, 0.0, 2.0, 55, 1), (55, 0.0, 2.0, 60, 1),  # a C chord, ch 1
-             (72, 0.0, 1.0, 100, 0), (74, 1.0, 0.5, 90, 0), (76, 1.5, 0.5, 80, 0)]  # melody, ch 0
+    notes = [
+        (48, 0.0, 2.0, 50, 1),
+        (52, 0.0, 2.0, 55, 1),
+        (55, 0.0, 2.0, 60, 1),  # a C chord, ch 1
+        (72, 0.0, 1.0, 100, 0),
+        (74, 1.0, 0.5, 90, 0),
+        (76, 1.5, 0.5, 80, 0),
+    ]  # melody, ch 0
     piece = read_file(_midi(tmp_path / "two.mid", notes, channels=(0, 1)), layout="general")[0]
     events = NoteEventEncoder(part="all").encode(piece)
     assert events[:, 0].tolist() == [48, 52, 55, 72, 74, 76]

@@ -20,10 +20,13 @@ def close_figures():
 
 
 def _tune() -> Piece:
-    return Piece.from_notes([(67, 0, 1, 100, 0), (71, 1, 1, 80, 0), (74, 2, 2, 60, 0),
-                             (43, 0, 4, 70, 1)], title="tune", time_signature="4/4",
-                            chords=(ChordLabel(0, 2, "G"), ChordLabel(2, 2, "D7")),
-                            part_names=("melody", "bass"))
+    return Piece.from_notes(
+        [(67, 0, 1, 100, 0), (71, 1, 1, 80, 0), (74, 2, 2, 60, 0), (43, 0, 4, 70, 1)],
+        title="tune",
+        time_signature="4/4",
+        chords=(ChordLabel(0, 2, "G"), ChordLabel(2, 2, "D7")),
+        part_names=("melody", "bass"),
+    )
 
 
 def _bars(ax) -> list:
@@ -78,8 +81,12 @@ def test_compare_piano_rolls_shares_the_pitch_axis():
 
 
 def test_training_curves_one_panel_per_metric_and_best_epoch_marked(tmp_path):
-    history = {"loss": [2.0, 1.5, 1.2], "val_loss": [2.1, 1.4, 1.6],
-               "accuracy": [0.2, 0.4, 0.5], "val_accuracy": [0.25, 0.35, 0.3]}
+    history = {
+        "loss": [2.0, 1.5, 1.2],
+        "val_loss": [2.1, 1.4, 1.6],
+        "accuracy": [0.2, 0.4, 0.5],
+        "val_accuracy": [0.25, 0.35, 0.3],
+    }
     fig = plots.training_curves(history)
     assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
     loss_ax = fig.axes[0]
@@ -110,8 +117,9 @@ def test_probability_heatmap_shows_probs_and_sampled_tokens():
     image = ax.images[0]
     assert image.get_array().shape == (4, 2)  # classes x steps
     assert [t.get_text() for t in ax.get_yticklabels()] == ["rest", "hold", "C4", "C#4"]
-    trimmed = plots.probability_heatmap(probs, labels=["rest", "hold", "C4", "C#4"],
-                                        hide_unused=True)
+    trimmed = plots.probability_heatmap(
+        probs, labels=["rest", "hold", "C4", "C#4"], hide_unused=True
+    )
     assert [t.get_text() for t in trimmed.get_yticklabels()] == ["rest", "hold", "C4"]
     with pytest.raises(MusicnbError, match="labels"):
         plots.probability_heatmap(probs, labels=["a"])
@@ -120,9 +128,11 @@ def test_probability_heatmap_shows_probs_and_sampled_tokens():
 
 
 def test_corpus_statistics_counts_keys_metres_and_lengths():
-    pieces = [Piece.from_notes([(60, 0, 1), (72, 1, 0.5)], key="C major", time_signature="4/4"),
-              Piece.from_notes([(48, 0, 1.5)], key="C major", time_signature="6/8"),
-              Piece.from_notes([(55, 0, 0.7)], key="G major", time_signature="6/8")]
+    pieces = [
+        Piece.from_notes([(60, 0, 1), (72, 1, 0.5)], key="C major", time_signature="4/4"),
+        Piece.from_notes([(48, 0, 1.5)], key="C major", time_signature="6/8"),
+        Piece.from_notes([(55, 0, 0.7)], key="G major", time_signature="6/8"),
+    ]
     fig = plots.corpus_statistics(pieces)
     pitch_ax, key_ax, metre_ax, length_ax = fig.axes
     assert "C3" in pitch_ax.get_title() and "C5" in pitch_ax.get_title()

@@ -25,8 +25,11 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     wanted |= {_name(r) for r in project["optional-dependencies"]["dev"]}
     lines = (ROOT / "environment.yml").read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "- pip:")
-    conda_pip = {_name(line.strip()[2:]) for line in lines[start + 1:]
-                 if line.strip().startswith("- ") and not line.strip().startswith("- -e")}
+    conda_pip = {
+        _name(line.strip()[2:])
+        for line in lines[start + 1 :]
+        if line.strip().startswith("- ") and not line.strip().startswith("- -e")
+    }
     assert conda_pip == wanted
 
 

@@ -41,8 +41,10 @@ def test_hashed_uniforms_are_uniform_and_independent_of_compilation():
     xla = tf.function(draw, jit_compile=True)(7, 3).numpy()
     assert np.array_equal(eager, xla)
     assert 0 < eager.min() and eager.max() < 1
-    assert abs(eager.mean() - 0.5) < 0.01 and abs(eager.std() - 12 ** -0.5) < 0.01
-    assert not np.array_equal(eager, draw(7, 4).numpy()) and not np.array_equal(eager, draw(8, 3).numpy())
+    assert abs(eager.mean() - 0.5) < 0.01 and abs(eager.std() - 12**-0.5) < 0.01
+    assert not np.array_equal(eager, draw(7, 4).numpy()) and not np.array_equal(
+        eager, draw(8, 3).numpy()
+    )
     # rows (streams) and columns (tokens) are not copies of one another
     assert np.abs(np.corrcoef(eager[:8])[np.triu_indices(8, 1)]).max() < 0.3
 
@@ -53,11 +55,20 @@ def sampler():
     return Sampler(sequence_model(), jit_compile=False)
 
 
-@pytest.mark.parametrize("kwargs,word", [
-    ({"temperature": "hot"}, "temperature"), ({"temperature": float("nan")}, "temperature"),
-    ({"seed": "abc"}, "seed"), ({"seed": 1.5}, "seed"),
-    ({"top_k": 2.5}, "top_k"), ({"top_k": True}, "top_k"), ({"top_p": "0.9"}, "top_p"),
-    ({"length": None}, "length"), ({"streams": "2"}, "streams")])
+@pytest.mark.parametrize(
+    "kwargs,word",
+    [
+        ({"temperature": "hot"}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"seed": "abc"}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"top_k": 2.5}, "top_k"),
+        ({"top_k": True}, "top_k"),
+        ({"top_p": "0.9"}, "top_p"),
+        ({"length": None}, "length"),
+        ({"streams": "2"}, "streams"),
+    ],
+)
 def test_generate_rejects_wrong_knobs_with_a_musicnb_error(sampler, kwargs, word):
     args = {"length": 4, **kwargs}
     with pytest.raises(MusicnbError, match=word):
@@ -101,12 +112,21 @@ def test_unknown_key_names_are_refused_with_the_accepted_list(name):
         assert "major" in str(info.value)
 
 
-@pytest.mark.parametrize("name,tonic,family,scale", [
-    ("G major", 7, "major", {7, 9, 11, 0, 2, 4, 6}), ("e minor", 4, "minor", {4, 6, 7, 9, 11, 0, 2}),
-    ("Bbm", 10, "minor", {10, 0, 1, 3, 5, 6, 8}), ("g", 7, "minor", {7, 9, 10, 0, 2, 3, 5}),
-    ("G dorian", 7, "minor", {7, 9, 10, 0, 2, 4, 5}), ("g phrygian", 7, "minor", {7, 8, 10, 0, 2, 3, 5}),
-    ("F lydian", 5, "major", {5, 7, 9, 11, 0, 2, 4}), ("D mixolydian", 2, "major", {2, 4, 6, 7, 9, 11, 0}),
-    ("B locrian", 11, "minor", {11, 0, 2, 4, 5, 7, 9}), ("C maj", 0, "major", {0, 2, 4, 5, 7, 9, 11})])
+@pytest.mark.parametrize(
+    "name,tonic,family,scale",
+    [
+        ("G major", 7, "major", {7, 9, 11, 0, 2, 4, 6}),
+        ("e minor", 4, "minor", {4, 6, 7, 9, 11, 0, 2}),
+        ("Bbm", 10, "minor", {10, 0, 1, 3, 5, 6, 8}),
+        ("g", 7, "minor", {7, 9, 10, 0, 2, 3, 5}),
+        ("G dorian", 7, "minor", {7, 9, 10, 0, 2, 4, 5}),
+        ("g phrygian", 7, "minor", {7, 8, 10, 0, 2, 3, 5}),
+        ("F lydian", 5, "major", {5, 7, 9, 11, 0, 2, 4}),
+        ("D mixolydian", 2, "major", {2, 4, 6, 7, 9, 11, 0}),
+        ("B locrian", 11, "minor", {11, 0, 2, 4, 5, 7, 9}),
+        ("C maj", 0, "major", {0, 2, 4, 5, 7, 9, 11}),
+    ],
+)
 def test_modes_have_their_own_scale_and_fold_onto_major_or_minor(name, tonic, family, scale):
     from musicnb.harmony import parse_key_name, scale_pitch_classes
 
@@ -137,9 +157,17 @@ def test_export_of_a_score_with_a_non_latin_1_title(tmp_path):
 
 
 # ---------------------------------------------------------------- item 4: one name sanitiser
-@pytest.mark.parametrize("name,stem", [("../../escape", "escape"), ("..", None), ("a/../../b", "a_b"),
-                                       ("Îñţ song", "Int_song"), (".hidden", "hidden"),
-                                       ("C:\\x\\y", "C_x_y")])
+@pytest.mark.parametrize(
+    "name,stem",
+    [
+        ("../../escape", "escape"),
+        ("..", None),
+        ("a/../../b", "a_b"),
+        ("Îñţ song", "Int_song"),
+        (".hidden", "hidden"),
+        ("C:\\x\\y", "C_x_y"),
+    ],
+)
 def test_safe_stem_never_leaves_the_folder(name, stem):
     from musicnb.names import safe_stem
 
@@ -216,8 +244,14 @@ def test_cli_drum_only_primer_says_so(tmp_path):
     import musicnb.__main__ as cli
 
     midi = mido.MidiFile(type=1)
-    midi.tracks.append(mido.MidiTrack([mido.Message("note_on", channel=9, note=36, velocity=90),
-                                       mido.Message("note_off", channel=9, note=36, time=480)]))
+    midi.tracks.append(
+        mido.MidiTrack(
+            [
+                mido.Message("note_on", channel=9, note=36, velocity=90),
+                mido.Message("note_off", channel=9, note=36, time=480),
+            ]
+        )
+    )
     midi.save(str(tmp_path / "drums.mid"))
 
     class Run:

@@ -37,8 +37,15 @@ def model():
 
 
 def options(run_dir):
-    return dict(run_dir=run_dir, epochs=EPOCHS, batch_size=BATCH, patience=None,
-                reduce_lr_patience=None, live_plot=False, verbose=0)
+    return dict(
+        run_dir=run_dir,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        patience=None,
+        reduce_lr_patience=None,
+        live_plot=False,
+        verbose=0,
+    )
 
 
 KILLER = textwrap.dedent("""
@@ -85,8 +92,14 @@ def test_a_kill_during_an_epoch_neither_loses_nor_repeats_it(tmp_path, point, ca
     script = tmp_path / "killer.py"
     script.write_text(KILLER.format(tests=str(ROOT / "tests")))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, str(script), point, "3", str(run_dir)], env=env,
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(script), point, "3", str(run_dir)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == -9, done.stderr[-2000:]  # killed, as planned
     record = json.loads((run_dir / "run.json").read_text())
     assert record["epochs_done"] == (2 if point == "history" else 3)
@@ -132,10 +145,17 @@ def test_stale_temporaries_are_removed_and_reported(tmp_path, capsys):
     assert clean_stale_temporaries(run_dir) == []
 
 
-@pytest.mark.parametrize("kwargs,word", [
-    ({"epochs": None}, "epochs"), ({"epochs": 2.5}, "epochs"), ({"batch_size": "8"}, "batch_size"),
-    ({"patience": -1}, "patience"), ({"monitor": "val_loss"}, "validation data"),
-    ({"monitor": "nonsense"}, "nonsense")])
+@pytest.mark.parametrize(
+    "kwargs,word",
+    [
+        ({"epochs": None}, "epochs"),
+        ({"epochs": 2.5}, "epochs"),
+        ({"batch_size": "8"}, "batch_size"),
+        ({"patience": -1}, "patience"),
+        ({"monitor": "val_loss"}, "validation data"),
+        ({"monitor": "nonsense"}, "nonsense"),
+    ],
+)
 def test_train_checks_its_arguments(tmp_path, kwargs, word):
     with pytest.raises(MusicnbError, match=word):
         train(model(), data(), **{**options(tmp_path / "run"), "epochs": 1, **kwargs})

@@ -10,9 +10,16 @@ from keras import ops  # noqa: E402
 
 from musicnb import MusicnbError  # noqa: E402
 from musicnb.encoders.events import EventEncoder  # noqa: E402
-from musicnb.sampling import (Sampler, _filter_logits_tf, adjust_probs,  # noqa: E402
-                              check_apply_temperature, check_top_k_filter, key_mask,
-                              sample_from_probs, step_function)
+from musicnb.sampling import (
+    Sampler,
+    _filter_logits_tf,
+    adjust_probs,  # noqa: E402
+    check_apply_temperature,
+    check_top_k_filter,
+    key_mask,
+    sample_from_probs,
+    step_function,
+)
 
 V = 11
 
@@ -45,8 +52,14 @@ def sequence_model(vocab=V, units=(8, 8), cell=keras.layers.LSTM, seed=0):
 
 def window_model(vocab=V, window=5, seed=0):
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([keras.Input((window,), dtype="int32"), OneHot(vocab),
-                             keras.layers.LSTM(8), keras.layers.Dense(vocab, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((window,), dtype="int32"),
+            OneHot(vocab),
+            keras.layers.LSTM(8),
+            keras.layers.Dense(vocab, activation="softmax"),
+        ]
+    )
 
 
 def constant_model(probs):
@@ -69,7 +82,7 @@ def test_adjust_probs_temperature_one_is_identity_and_zero_is_argmax():
     assert adjust_probs(P, temperature=0).tolist() == [0, 1, 0, 0]
     sharp, flat = adjust_probs(P, temperature=0.5), adjust_probs(P, temperature=5.0)
     assert sharp[1] > P[1] > flat[1] and flat[1] - flat[0] < P[1] - P[0]
-    expected = P ** 2 / (P ** 2).sum()  # T = 1/2 squares the probabilities
+    expected = P**2 / (P**2).sum()  # T = 1/2 squares the probabilities
     assert np.allclose(sharp, expected)
 
 
@@ -88,9 +101,19 @@ def test_adjust_probs_top_k_top_p_and_mask():
     assert rows.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]
 
 
-@pytest.mark.parametrize("kwargs", [dict(temperature=-1), dict(temperature=float("nan")),
-                                    dict(top_k=0), dict(top_k=1.5), dict(top_p=0), dict(top_p=1.5),
-                                    dict(allowed=[]), dict(allowed=[7])])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(temperature=-1),
+        dict(temperature=float("nan")),
+        dict(top_k=0),
+        dict(top_k=1.5),
+        dict(top_p=0),
+        dict(top_p=1.5),
+        dict(allowed=[]),
+        dict(allowed=[7]),
+    ],
+)
 def test_adjust_probs_rejects_bad_knobs(kwargs):
     with pytest.raises(MusicnbError):
         adjust_probs(P, **kwargs)
@@ -116,16 +139,23 @@ def test_sample_from_probs_is_seeded_vectorised_and_follows_the_distribution():
     assert set(np.unique(sample_from_probs(rows[:2000], allowed=[0, 3], rng=2))) == {0, 3}
 
 
-@pytest.mark.parametrize("temperature,top_k,top_p", [(1.0, 0, 1.0), (0.7, 3, 1.0), (1.3, 0, 0.8),
-                                                     (0.9, 5, 0.9), (2.0, 1, 1.0)])
+@pytest.mark.parametrize(
+    "temperature,top_k,top_p",
+    [(1.0, 0, 1.0), (0.7, 3, 1.0), (1.3, 0, 0.8), (0.9, 5, 0.9), (2.0, 1, 1.0)],
+)
 def test_tensorflow_filter_matches_numpy(temperature, top_k, top_p):
     import tensorflow as tf
 
     probs = np.random.default_rng(0).dirichlet(np.ones(V), size=6)
     mask = np.ones(V, bool)
     mask[[2, 5]] = False
-    z = _filter_logits_tf(tf.constant(np.log(probs), tf.float32), tf.constant(temperature),
-                          tf.constant(top_k), tf.constant(top_p), tf.constant(mask))
+    z = _filter_logits_tf(
+        tf.constant(np.log(probs), tf.float32),
+        tf.constant(temperature),
+        tf.constant(top_k),
+        tf.constant(top_p),
+        tf.constant(mask),
+    )
     got = tf.nn.softmax(z, axis=1).numpy()
     expected = adjust_probs(probs, temperature, top_k or None, top_p if top_p < 1 else None, mask)
     assert np.allclose(got, expected, atol=1e-5)
@@ -163,9 +193,14 @@ def test_step_function_matches_the_full_model(cell):
 
 def test_step_function_refuses_models_that_mix_time():
     keras.utils.set_random_seed(0)
-    conv = keras.Sequential([keras.Input((None,), dtype="int32"), OneHot(V),
-                             keras.layers.Conv1D(4, 3, padding="same"),
-                             keras.layers.Dense(V, activation="softmax")])
+    conv = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            OneHot(V),
+            keras.layers.Conv1D(4, 3, padding="same"),
+            keras.layers.Dense(V, activation="softmax"),
+        ]
+    )
     with pytest.raises(MusicnbError, match="window model"):
         step_function(conv)
     with pytest.raises(MusicnbError, match="many-to-one"):
@@ -180,7 +215,7 @@ def naive_greedy(model, primer, length, window=None):
         x = np.array([seq if window is None else seq[-window:]], dtype=np.int32)
         probs = model(x).numpy()
         seq.append(int(np.argmax(probs[0, -1] if window is None else probs[0])))
-    return seq[len(primer):]
+    return seq[len(primer) :]
 
 
 def test_recurrent_argmax_equals_the_naive_loop_and_seeds_repeat():
@@ -276,8 +311,9 @@ def test_next_probabilities_matches_the_model():
     model = sequence_model()
     sampler = Sampler(model, jit_compile=False)
     primer = [1, 5, 6]
-    assert np.allclose(sampler.next_probabilities(primer), model(np.array([primer])).numpy()[0, -1],
-                       atol=1e-5)
+    assert np.allclose(
+        sampler.next_probabilities(primer), model(np.array([primer])).numpy()[0, -1], atol=1e-5
+    )
 
 
 # ---------------------------------------------------------------- exercise checkers
@@ -318,8 +354,11 @@ def test_every_next_note_model_of_the_course_samples():
         "window": models.onehot_lstm(vocab, window=6, units=8, sequence=False),
     }
     assert Sampler(built["recurrent"], jit_compile=False).mode == "recurrent"
-    for model in [built["window"], models.logistic_regression(vocab, window=4),
-                  models.conv1d_lstm(vocab, window=8, filters=4, units=8)]:
+    for model in [
+        built["window"],
+        models.logistic_regression(vocab, window=4),
+        models.conv1d_lstm(vocab, window=8, filters=4, units=8),
+    ]:
         sampler = Sampler(model, jit_compile=False)
         assert sampler.mode == "window"
         assert sampler.generate([1, 2, 3], 5, seed=0).shape == (1, 5)
@@ -341,9 +380,16 @@ def test_from_run_loads_a_trained_run(run_folders):
     encoder = EventEncoder(low=60, high=71)
     rng = np.random.default_rng(0)
     X = rng.integers(0, encoder.vocab_size, (16, 8)).astype(np.int32)
-    result = musicnb.train(models.onehot_lstm(encoder.vocab_size, window=None, units=8),
-                           (X[:, :-1], X[:, 1:]), run_dir=run_folders / "runs" / "tiny", epochs=1,
-                           batch_size=8, encoder=encoder, live_plot=False, verbose=0)
+    result = musicnb.train(
+        models.onehot_lstm(encoder.vocab_size, window=None, units=8),
+        (X[:, :-1], X[:, 1:]),
+        run_dir=run_folders / "runs" / "tiny",
+        epochs=1,
+        batch_size=8,
+        encoder=encoder,
+        live_plot=False,
+        verbose=0,
+    )
     sampler = Sampler.from_run(result.run_dir, jit_compile=False)
     assert sampler.mode == "recurrent" and sampler.encoder == encoder
     again = Sampler.from_run("tiny", jit_compile=False)  # a name inside runs_dir()
@@ -359,8 +405,13 @@ def test_step_function_runs_a_two_input_two_head_model():
     chord = keras.Input((None,), dtype="int32")
     x = keras.layers.Concatenate()([OneHot(V)(melody), OneHot(5)(chord)])
     x = keras.layers.LSTM(8, return_sequences=True)(x)
-    model = keras.Model([melody, chord], [keras.layers.Dense(V, activation="softmax")(x),
-                                          keras.layers.Dense(5, activation="softmax")(x)])
+    model = keras.Model(
+        [melody, chord],
+        [
+            keras.layers.Dense(V, activation="softmax")(x),
+            keras.layers.Dense(5, activation="softmax")(x),
+        ],
+    )
     steps = step_function(model, jit_compile=False)
     rng = np.random.default_rng(0)
     m, c = rng.integers(0, V, (2, 6)).astype(np.int32), rng.integers(0, 5, (2, 6)).astype(np.int32)

@@ -21,8 +21,11 @@ def test_known_startup_lines_are_recognised_and_others_are_not():
         "I0000 00:00:1795556090.371184   20349 device_compiler.h:208] Compiled cluster using XLA!  "
         "This line is logged at most once for the lifetime of the process.",
     ]
-    kept = ["Traceback (most recent call last):", "ImportError: libcudnn.so.9: cannot open",
-            "E0000 00:00:1.0   1 some_kernel.cc:10] Out of memory while allocating"]
+    kept = [
+        "Traceback (most recent call last):",
+        "ImportError: libcudnn.so.9: cannot open",
+        "E0000 00:00:1.0   1 some_kernel.cc:10] Out of memory while allocating",
+    ]
     assert all(is_startup_noise(line) for line in noise)
     assert not any(is_startup_noise(line) for line in kept)
 
@@ -30,7 +33,8 @@ def test_known_startup_lines_are_recognised_and_others_are_not():
 def test_start_quietly_keeps_what_is_not_startup_noise(tmp_path):
     fake = tmp_path / "tensorflow"
     fake.mkdir()
-    (fake / "__init__.py").write_text(textwrap.dedent("""
+    (fake / "__init__.py").write_text(
+        textwrap.dedent("""
         import os
         os.write(2, b"I0000 00:00:1.5   7 port.cc:153] oneDNN custom operations are on.\\n")
         os.write(2, b"a real problem the student must see\\n")
@@ -43,25 +47,32 @@ def test_start_quietly_keeps_what_is_not_startup_noise(tmp_path):
             return value
         def function(fn, jit_compile=False):
             return fn
-        """))
-    code = ("import sys; sys.path.insert(0, %r)\n"
-            "from musicnb.tensorflow_startup import start_quietly\n"
-            "print(start_quietly(), start_quietly())" % str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
+        """)
+    )
+    code = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "from musicnb.tensorflow_startup import start_quietly\n"
+        "print(start_quietly(), start_quietly())" % str(tmp_path)
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "False"]      # the second call does nothing
+    assert result.stdout.split() == ["True", "False"]  # the second call does nothing
     assert "a real problem the student must see" in result.stderr
     assert "oneDNN" not in result.stderr and "cuInit" not in result.stderr
 
 
 def test_real_tensorflow_starts_without_its_startup_lines():
-    code = ("from musicnb.tensorflow_startup import start_quietly\n"
-            "assert start_quietly()\n"
-            "import tensorflow as tf\n"
-            "print(int(tf.function(lambda x: x + 1, jit_compile=True)(tf.constant(2))))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
+    code = (
+        "from musicnb.tensorflow_startup import start_quietly\n"
+        "assert start_quietly()\n"
+        "import tensorflow as tf\n"
+        "print(int(tf.function(lambda x: x + 1, jit_compile=True)(tf.constant(2))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "3"
     assert "absl::InitializeLog" not in result.stderr and "oneDNN" not in result.stderr

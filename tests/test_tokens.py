@@ -7,8 +7,12 @@ import pytest
 
 from musicnb import MusicnbError, Piece
 from musicnb.encoders import load_encoder
-from musicnb.encoders.tokens import (NoteChordTokenEncoder, duration_name, normal_order,
-                                     parse_pitch_name)
+from musicnb.encoders.tokens import (
+    NoteChordTokenEncoder,
+    duration_name,
+    normal_order,
+    parse_pitch_name,
+)
 
 
 def _piece(notes, **info) -> Piece:
@@ -16,8 +20,15 @@ def _piece(notes, **info) -> Piece:
 
 
 # C#4 eighth, C major triad (first inversion) quarter, B-3 half, then an F#/A dyad eighth
-MELODY_AND_CHORDS = [(61, 0, 0.5), (64, 0.5, 1), (67, 0.5, 1), (72, 0.5, 1), (58, 1.5, 2),
-                     (66, 3.5, 0.5), (69, 3.5, 0.5)]
+MELODY_AND_CHORDS = [
+    (61, 0, 0.5),
+    (64, 0.5, 1),
+    (67, 0.5, 1),
+    (72, 0.5, 1),
+    (58, 1.5, 2),
+    (66, 3.5, 0.5),
+    (69, 3.5, 0.5),
+]
 
 
 def test_tokens_are_pitch_names_and_chord_normal_orders():
@@ -25,7 +36,11 @@ def test_tokens_are_pitch_names_and_chord_normal_orders():
     assert enc.tokens(_piece(MELODY_AND_CHORDS)) == ["C#4", "0.4.7", "B-3", "6.9"]
     with_duration = NoteChordTokenEncoder(with_duration=True)
     assert with_duration.tokens(_piece(MELODY_AND_CHORDS)) == [
-        "C#4|eighth", "0.4.7|quarter", "B-3|half", "6.9|eighth"]
+        "C#4|eighth",
+        "0.4.7|quarter",
+        "B-3|half",
+        "6.9|eighth",
+    ]
     # octave doublings are one pitch class: a note, named by its highest pitch
     assert enc.tokens(_piece([(60, 0, 1), (72, 0, 1)])) == ["C5"]
 
@@ -43,7 +58,10 @@ def test_normal_order_matches_music21_and_helpers_parse():
 def test_rests_are_tokens_when_asked():
     melody = _piece([(60, 0, 1), (62, 2, 1)])  # a quarter, a quarter rest, a quarter
     assert NoteChordTokenEncoder(with_duration=True, rests=True).tokens(melody) == [
-        "C4|quarter", "rest|quarter", "D4|quarter"]
+        "C4|quarter",
+        "rest|quarter",
+        "D4|quarter",
+    ]
     # without rest tokens the note lasts until the next one (the tutorial's succession)
     assert NoteChordTokenEncoder(with_duration=True).tokens(melody) == ["C4|half", "D4|quarter"]
 

@@ -39,9 +39,16 @@ class _Encoder:
 
 def test_run_folder_holds_checkpoints_history_and_run_record(tmp_path):
     X, y = _data()
-    result = train(logistic_regression(V, window=6, learning_rate=0.05), (X, y), (X[:64], y[:64]),
-                   run_dir=tmp_path / "lr", epochs=4, batch_size=32, encoder=_Encoder(),
-                   info={"notebook": "02"})
+    result = train(
+        logistic_regression(V, window=6, learning_rate=0.05),
+        (X, y),
+        (X[:64], y[:64]),
+        run_dir=tmp_path / "lr",
+        epochs=4,
+        batch_size=32,
+        encoder=_Encoder(),
+        info={"notebook": "02"},
+    )
     files = sorted(p.name for p in (tmp_path / "lr").iterdir())
     assert files == ["best.keras", "encoder.json", "history.csv", "last.keras", "run.json"]
     record = json.loads((tmp_path / "lr" / "run.json").read_text())
@@ -55,8 +62,9 @@ def test_run_folder_holds_checkpoints_history_and_run_record(tmp_path):
     assert min(history["val_loss"]) == pytest.approx(record["best_value"], rel=1e-6)
     run = load_run(tmp_path / "lr")
     assert run.encoder.low == 60 and run.info["builder"] == "logistic_regression"
-    np.testing.assert_allclose(run.model.predict(X[:5], verbose=0),
-                               result.model.predict(X[:5], verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        run.model.predict(X[:5], verbose=0), result.model.predict(X[:5], verbose=0), atol=1e-6
+    )
     assert list_runs(tmp_path) == [tmp_path / "lr"]
     assert not list(tmp_path.glob("lr/.*tmp*"))  # no temporary files left behind
 
@@ -64,8 +72,10 @@ def test_run_folder_holds_checkpoints_history_and_run_record(tmp_path):
 def test_same_seed_gives_the_same_training(tmp_path):
     X, y = _data()
     build = lambda: logistic_regression(V, window=6)  # noqa: E731
-    losses = [train(build, (X, y), run_dir=tmp_path / str(i), epochs=2, seed=seed).history["loss"]
-              for i, seed in enumerate((3, 3, 4))]
+    losses = [
+        train(build, (X, y), run_dir=tmp_path / str(i), epochs=2, seed=seed).history["loss"]
+        for i, seed in enumerate((3, 3, 4))
+    ]
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
     assert not np.allclose(losses[0], losses[2], rtol=1e-5)
 
@@ -95,8 +105,9 @@ def test_interrupted_run_resumes_at_the_next_epoch_with_history_intact(tmp_path)
     run_dir = tmp_path / "lstm"
     build = lambda: onehot_lstm(V, window=6, units=8, sequence=False)  # noqa: E731
     with pytest.raises(KeyboardInterrupt):
-        train(build(), (X, y), (X[:64], y[:64]), run_dir=run_dir, epochs=5,
-              callbacks=[_StopAfter(2)])
+        train(
+            build(), (X, y), (X[:64], y[:64]), run_dir=run_dir, epochs=5, callbacks=[_StopAfter(2)]
+        )
     assert json.loads((run_dir / "run.json").read_text())["epochs_done"] == 2
     before = read_history(run_dir / "history.csv")
     assert len(before["loss"]) == 2
@@ -130,8 +141,15 @@ def test_a_run_of_another_model_or_other_data_is_started_over(tmp_path, capsys):
 
 def test_early_stopping_stops_and_is_recorded(tmp_path):
     X, y = _data()
-    result = train(logistic_regression(V, window=6, learning_rate=0.0), (X, y), run_dir=tmp_path / "flat",
-                   epochs=20, patience=2, min_delta=1.0, reduce_lr_patience=None)
+    result = train(
+        logistic_regression(V, window=6, learning_rate=0.0),
+        (X, y),
+        run_dir=tmp_path / "flat",
+        epochs=20,
+        patience=2,
+        min_delta=1.0,
+        reduce_lr_patience=None,
+    )
     assert result.info["stopped_early"] and len(result.history["loss"]) == 3
 
 
@@ -178,8 +196,14 @@ def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
                           "finite": bool(np.isfinite(result.history["loss"]).all())}}))
     """)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2 and report["epochs"] == 2 and report["finite"]
@@ -198,8 +222,14 @@ def test_live_plot_draws_every_epoch(tmp_path, monkeypatch):
 
     monkeypatch.setattr(IPython.display, "display", lambda *a, **k: Handle())
     X, y = _data(64)
-    train(logistic_regression(V, window=6), (X, y), (X[:32], y[:32]), run_dir=tmp_path / "plot",
-          epochs=2, live_plot=True)
+    train(
+        logistic_regression(V, window=6),
+        (X, y),
+        (X[:32], y[:32]),
+        run_dir=tmp_path / "plot",
+        epochs=2,
+        live_plot=True,
+    )
     assert shown[0] == [] and shown[-1] == ["loss", "val_loss"] and len(shown) == 3
 
 
@@ -208,7 +238,13 @@ def test_sequence_model_trains_on_chunks_given_as_a_window_set(tmp_path):
 
     seqs = [np.arange(40) % V, (np.arange(50) * 3) % V]
     chunks = sequence_chunks(seqs, 8)
-    result = train(onehot_lstm(V, window=None, units=8), chunks, chunks, run_dir=tmp_path / "seq",
-                   epochs=1, batch_size=4)
+    result = train(
+        onehot_lstm(V, window=None, units=8),
+        chunks,
+        chunks,
+        run_dir=tmp_path / "seq",
+        epochs=1,
+        batch_size=4,
+    )
     assert result.model.output_shape == (None, None, V) and len(result.history["val_loss"]) == 1
     assert load_run(tmp_path / "seq").info["params"]["sequence"] is True

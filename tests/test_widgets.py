@@ -38,20 +38,35 @@ class FakeEngine:
         self.entered = threading.Event()
 
     def generate_chunk(self, primers, length, *, temperature, top_k, top_p, seed, key):
-        self.calls.append(dict(primers=np.array(primers), length=length, temperature=temperature,
-                               top_k=top_k, top_p=top_p, seed=seed, key=key))
+        self.calls.append(
+            dict(
+                primers=np.array(primers),
+                length=length,
+                temperature=temperature,
+                top_k=top_k,
+                top_p=top_p,
+                seed=seed,
+                key=key,
+            )
+        )
         self.entered.set()
         if self.gate is not None:
             assert self.gate.wait(10), "the test never opened the gate"
         rng = np.random.default_rng([seed, len(primers)])
-        tokens = rng.choice([1, 1, 1, 2 + 12, 2 + 14, 2 + 16, 2 + 19, 0], size=(len(primers), length))
+        tokens = rng.choice(
+            [1, 1, 1, 2 + 12, 2 + 14, 2 + 16, 2 + 19, 0], size=(len(primers), length)
+        )
         return tokens.astype(np.int32)
 
 
 def _piece(title: str, offset: int = 0) -> Piece:
     melody = [60, 62, 64, 65, 67, 65, 64, 62] * 6
-    return Piece.from_notes([(p + offset, i * 0.5, 0.5) for i, p in enumerate(melody)],
-                            title=title, key="C major", tempo=100.0)
+    return Piece.from_notes(
+        [(p + offset, i * 0.5, 0.5) for i, p in enumerate(melody)],
+        title=title,
+        key="C major",
+        tempo=100.0,
+    )
 
 
 def _fake_run(root: Path, name: str = "03_onehot_lstm") -> Path:
@@ -73,8 +88,16 @@ def setup(run_folders):
         return engines[str(path)]
 
     pieces = [_piece("test tune"), _piece("another", 2)]
-    studio = widgets.studio(runs, pieces=pieces, reference=pieces, engine_factory=factory,
-                            background=False, length=64, streams=2, chunk=16)
+    studio = widgets.studio(
+        runs,
+        pieces=pieces,
+        reference=pieces,
+        engine_factory=factory,
+        background=False,
+        length=64,
+        streams=2,
+        chunk=16,
+    )
     return studio, engines, run
 
 
@@ -87,7 +110,9 @@ def _error_text(studio) -> str:
 def test_studio_lists_the_runs_and_primers(setup):
     studio, _, run = setup
     assert studio.run_picker.value == str(run)
-    assert "03_onehot_lstm (onehot_lstm, 2 epochs)" in [label for label, _ in studio.run_picker.options]
+    assert "03_onehot_lstm (onehot_lstm, 2 epochs)" in [
+        label for label, _ in studio.run_picker.options
+    ]
     labels = [label for label, _ in studio.primer_picker.options]
     assert labels[1:] == ["test piece: test tune", "test piece: another"]
     assert studio.primer_picker.value == "piece:0"
@@ -104,7 +129,7 @@ def test_generate_fills_rolls_players_diagnostics_and_ab(setup):
     result = studio.result
     assert result.tokens.shape == (2, 64)
     calls = engines[studio.run_picker.value].calls
-    assert [c["length"] for c in calls] == [16, 16, 16, 16]            # chunks of 16
+    assert [c["length"] for c in calls] == [16, 16, 16, 16]  # chunks of 16
     assert calls[0]["temperature"] == 0.7 and calls[0]["top_k"] == 5 and calls[0]["top_p"] == 0.9
     # each chunk is primed with the primer plus what that stream has written so far
     primer = ENCODER.encode(studio.pieces[0])[:32]
@@ -129,7 +154,10 @@ def test_generate_fills_rolls_players_diagnostics_and_ab(setup):
     # A/B: the stream against the real continuation
     assert studio.ab_box.layout.display == ""
     assert studio.ab_audio_a.value == studio.stream_rows.children[0].children[1].children[1].value
-    assert studio.ab_audio_b.value[:4] == b"RIFF" and studio.ab_audio_b.value != studio.ab_audio_a.value
+    assert (
+        studio.ab_audio_b.value[:4] == b"RIFF"
+        and studio.ab_audio_b.value != studio.ab_audio_a.value
+    )
     assert "real continuation" in studio.ab_label_b.value
     assert not studio.generate_button.disabled and studio.cancel_button.disabled
 
@@ -191,8 +219,10 @@ def test_export_writes_midi_and_wav_and_shows_data_links(setup, run_folders):
     midi_files = list((run_folders / "exports").glob("*stream2.mid"))
     wav_files = list((run_folders / "exports").glob("*stream2.wav"))
     assert len(midi_files) == 1 and len(wav_files) == 1
-    match = re.search(r'<a download="([^"]+\.mid)" href="data:audio/midi;base64,([^"]+)"',
-                      studio.export_links.value)
+    match = re.search(
+        r'<a download="([^"]+\.mid)" href="data:audio/midi;base64,([^"]+)"',
+        studio.export_links.value,
+    )
     assert match and match.group(1) == midi_files[0].name
     assert base64.b64decode(match.group(2)) == midi_files[0].read_bytes()
     back = musicnb.midi.read(midi_files[0])
@@ -206,10 +236,13 @@ def test_export_before_generate_says_what_to_do(setup):
     assert "press Generate first" in _error_text(studio)
 
 
-@pytest.mark.parametrize("folder, words", [
-    ("", "Type the path"),
-    ("/no/such/folder/anywhere", "There is no folder"),
-])
+@pytest.mark.parametrize(
+    "folder, words",
+    [
+        ("", "Type the path"),
+        ("/no/such/folder/anywhere", "There is no folder"),
+    ],
+)
 def test_a_bad_folder_is_a_readable_message(setup, folder, words):
     studio, _, _ = setup
     studio.run_folder.value = folder
@@ -240,8 +273,8 @@ def test_another_run_folder_can_be_chosen(setup, tmp_path):
 
 
 def test_a_damaged_checkpoint_is_a_readable_message(run_folders):
-    _fake_run(run_folders / "runs")                      # best.keras holds junk bytes
-    studio = widgets.studio(run_folders / "runs", background=False)   # the real engine
+    _fake_run(run_folders / "runs")  # best.keras holds junk bytes
+    studio = widgets.studio(run_folders / "runs", background=False)  # the real engine
     studio.generate_button.click()
     text = _error_text(studio)
     assert "Could not load the model in" in text and "train the run again" in text
@@ -271,8 +304,15 @@ def test_no_runs_says_how_to_get_one(run_folders):
 
 def test_an_unreadable_upload_is_a_message(setup):
     studio, _, _ = setup
-    studio.upload.value = ({"name": "broken.mid", "type": "audio/midi", "size": 9,
-                            "content": memoryview(b"MThd junk"), "last_modified": datetime.now(timezone.utc)},)
+    studio.upload.value = (
+        {
+            "name": "broken.mid",
+            "type": "audio/midi",
+            "size": 9,
+            "content": memoryview(b"MThd junk"),
+            "last_modified": datetime.now(timezone.utc),
+        },
+    )
     assert "Could not read broken.mid" in _error_text(studio)
     assert studio.primer_picker.value == "piece:0"  # unchanged
 
@@ -280,8 +320,15 @@ def test_an_unreadable_upload_is_a_message(setup):
 def test_an_uploaded_midi_becomes_the_primer(setup, tmp_path):
     studio, engines, _ = setup
     path = musicnb.midi.write(_piece("mine", 5), tmp_path / "mine.mid")
-    studio.upload.value = ({"name": "mine.mid", "type": "audio/midi", "size": 1,
-                            "content": memoryview(path.read_bytes()), "last_modified": datetime.now(timezone.utc)},)
+    studio.upload.value = (
+        {
+            "name": "mine.mid",
+            "type": "audio/midi",
+            "size": 1,
+            "content": memoryview(path.read_bytes()),
+            "last_modified": datetime.now(timezone.utc),
+        },
+    )
     assert studio.primer_picker.value == "upload:0", studio.message.value
     studio.primer_steps.value = 8
     studio.generate_button.click()
@@ -302,8 +349,14 @@ def test_background_generation_disables_controls_and_can_be_cancelled(run_folder
     _fake_run(run_folders / "runs")
     gate = threading.Event()
     engine = FakeEngine(gate=gate)
-    studio = widgets.studio(run_folders / "runs", pieces=[_piece("t")], engine_factory=lambda p: engine,
-                            background=True, length=256, chunk=16)
+    studio = widgets.studio(
+        run_folders / "runs",
+        pieces=[_piece("t")],
+        engine_factory=lambda p: engine,
+        background=True,
+        length=256,
+        chunk=16,
+    )
     studio.generate_button.click()
     assert engine.entered.wait(10)
     assert studio.running
@@ -312,7 +365,7 @@ def test_background_generation_disables_controls_and_can_be_cancelled(run_folder
     studio.cancel_button.click()
     gate.set()
     assert studio.wait(10)
-    assert len(engine.calls) == 1                      # stopped after the chunk in flight
+    assert len(engine.calls) == 1  # stopped after the chunk in flight
     assert "Cancelled after 16 of 256 steps" in _error_text(studio)
     assert studio.result is None and studio.stream_rows.children == ()
     assert not studio.generate_button.disabled and studio.cancel_button.disabled
@@ -321,8 +374,15 @@ def test_background_generation_disables_controls_and_can_be_cancelled(run_folder
 def test_background_generation_finishes_and_reports_progress(run_folders):
     _fake_run(run_folders / "runs")
     engine = FakeEngine()
-    studio = widgets.studio(run_folders / "runs", pieces=[_piece("t")], engine_factory=lambda p: engine,
-                            background=True, length=48, chunk=16, streams=1)
+    studio = widgets.studio(
+        run_folders / "runs",
+        pieces=[_piece("t")],
+        engine_factory=lambda p: engine,
+        background=True,
+        length=48,
+        chunk=16,
+        streams=1,
+    )
     seen = []
     studio.progress.observe(lambda change: seen.append(change["new"]), names="value")
     studio.generate_button.click()
@@ -337,10 +397,23 @@ def test_a_real_run_generates_through_the_sampler(run_folders):
 
     model = musicnb.models.onehot_lstm(ENCODER.vocab_size, window=None, units=8)
     X, Y = sequence_chunks([ENCODER.encode(_piece("a")), ENCODER.encode(_piece("b", 3))], 16)
-    musicnb.train(model, (X, Y), run_dir=run_folders / "runs" / "tiny", epochs=1,
-                  encoder=ENCODER, verbose=0, live_plot=False)
-    studio = widgets.studio(run_folders / "runs", pieces=[_piece("primer")], background=False,
-                            length=32, streams=2, chunk=16)
+    musicnb.train(
+        model,
+        (X, Y),
+        run_dir=run_folders / "runs" / "tiny",
+        epochs=1,
+        encoder=ENCODER,
+        verbose=0,
+        live_plot=False,
+    )
+    studio = widgets.studio(
+        run_folders / "runs",
+        pieces=[_piece("primer")],
+        background=False,
+        length=32,
+        streams=2,
+        chunk=16,
+    )
     studio.seed.value = 3
     studio.generate_button.click()
     assert "musicnb-ok" in studio.message.value, _error_text(studio) + studio.last_traceback
@@ -348,26 +421,32 @@ def test_a_real_run_generates_through_the_sampler(run_folders):
     assert first.shape == (2, 32) and first.min() >= 0 and first.max() < ENCODER.vocab_size
     assert isinstance(studio.engine, widgets.SamplerEngine)
     studio.generate_button.click()
-    assert (studio.result.tokens == first).all()       # same seed, same notes
+    assert (studio.result.tokens == first).all()  # same seed, same notes
 
 
 class HoldingEngine(FakeEngine):
     def generate_chunk(self, primers, length, **knobs):
-        return np.ones((len(primers), length), dtype=np.int32)   # hold, hold, hold, ...
+        return np.ones((len(primers), length), dtype=np.int32)  # hold, hold, hold, ...
 
 
 def test_holds_after_the_primer_continue_its_last_note(run_folders):
     _fake_run(run_folders / "runs")
     primer = _piece("t")
-    studio = widgets.studio(run_folders / "runs", pieces=[primer], background=False,
-                            engine_factory=lambda p: HoldingEngine(), length=32, streams=1)
+    studio = widgets.studio(
+        run_folders / "runs",
+        pieces=[primer],
+        background=False,
+        engine_factory=lambda p: HoldingEngine(),
+        length=32,
+        streams=1,
+    )
     studio.primer_steps.value = 16
     studio.generate_button.click()
     result = studio.result
-    assert result.repairs == [0]                       # not 32 "holds after nothing"
+    assert result.repairs == [0]  # not 32 "holds after nothing"
     assert result.primer_quarters == 4.0
     piece = result.pieces[0]
-    assert piece.start[-1] == 3.5 and piece.duration[-1] == 0.5 + 8.0   # held to the end
+    assert piece.start[-1] == 3.5 and piece.duration[-1] == 0.5 + 8.0  # held to the end
     assert result.diagnostics["stream 1"]["notes"] == 0
     assert "0 new notes" in studio.stream_rows.children[0].children[1].children[0].value
 
@@ -390,18 +469,42 @@ def _family_run(root: Path, name: str, kind: str | None, encoder_type: str | Non
     return folder
 
 
-@pytest.mark.parametrize("kind, encoder_type, family, shown, hidden", [
-    (None, "EventEncoder", "next_event", {"temperature", "top_k", "top_p", "key", "length"},
-     {"noise", "min_notes", "chords", "bars"}),
-    ("melody_harmony", "MelodyHarmonyEncoder", "melody_harmony", {"temperature", "chords", "length"},
-     {"noise", "min_notes", "bars", "progression"}),
-    ("pitch_regression", "NoteEventEncoder", "pitch_regression", {"noise", "notes", "dt_grid"},
-     {"temperature", "top_k", "key", "length", "bars"}),
-    ("biaxial", "PianoRollEncoder", "biaxial", {"temperature", "min_notes", "bars", "streams"},
-     {"top_k", "top_p", "key", "noise", "length"}),
-])
-def test_the_knobs_shown_are_the_ones_the_family_has(run_folders, kind, encoder_type, family,
-                                                     shown, hidden):
+@pytest.mark.parametrize(
+    "kind, encoder_type, family, shown, hidden",
+    [
+        (
+            None,
+            "EventEncoder",
+            "next_event",
+            {"temperature", "top_k", "top_p", "key", "length"},
+            {"noise", "min_notes", "chords", "bars"},
+        ),
+        (
+            "melody_harmony",
+            "MelodyHarmonyEncoder",
+            "melody_harmony",
+            {"temperature", "chords", "length"},
+            {"noise", "min_notes", "bars", "progression"},
+        ),
+        (
+            "pitch_regression",
+            "NoteEventEncoder",
+            "pitch_regression",
+            {"noise", "notes", "dt_grid"},
+            {"temperature", "top_k", "key", "length", "bars"},
+        ),
+        (
+            "biaxial",
+            "PianoRollEncoder",
+            "biaxial",
+            {"temperature", "min_notes", "bars", "streams"},
+            {"top_k", "top_p", "key", "noise", "length"},
+        ),
+    ],
+)
+def test_the_knobs_shown_are_the_ones_the_family_has(
+    run_folders, kind, encoder_type, family, shown, hidden
+):
     folder = _family_run(run_folders / "runs", "a_run", kind, encoder_type)
     assert widgets.run_family(folder) == family
     studio = widgets.studio(run_folders / "runs", background=False, pretrained=False)
@@ -456,7 +559,7 @@ def test_a_primer_the_vocabulary_cannot_encode_is_one_sentence(setup):
 
 def test_blind_ab_sides_have_equal_durations(setup):
     studio, _, _ = setup
-    studio.length.value = 160       # the generation is longer than the real continuation
+    studio.length.value = 160  # the generation is longer than the real continuation
     studio.generate_button.click()
     studio.ab_blind.value = True
     frames = []
@@ -466,7 +569,7 @@ def test_blind_ab_sides_have_equal_durations(setup):
     assert frames[0] == frames[1] and frames[0] > 0
     generated, real = studio.ab_pair(1)
     assert generated.end == real.end
-    assert studio.result.pieces[0].end > real.end      # it really was cut
+    assert studio.result.pieces[0].end > real.end  # it really was cut
 
 
 def test_a_second_export_never_overwrites_the_first(setup, run_folders):
@@ -480,7 +583,7 @@ def test_a_second_export_never_overwrites_the_first(setup, run_folders):
     assert len(midi_files) == 2 and first[0] != second[0]
     assert "nothing was overwritten" in _error_text(studio)
     assert 'class="musicnb-download"' in studio.export_links.value
-    assert "a.musicnb-download" in studio.widget.children[0].value   # the link style
+    assert "a.musicnb-download" in studio.widget.children[0].value  # the link style
 
 
 def test_the_message_says_which_key_was_used(setup):
@@ -500,7 +603,7 @@ def test_the_primers_key_without_a_primer_is_a_sentence_not_a_failed_bar(setup):
     studio.generate_button.click()
     assert "needs a primer" in _error_text(studio)
     assert studio.status.value == "" and studio.progress.layout.visibility == "hidden"
-    assert studio.results_box.layout.display == "none"      # no headings over nothing
+    assert studio.results_box.layout.display == "none"  # no headings over nothing
 
 
 def test_repaired_tokens_are_explained_and_cancel_is_not_orange_when_idle(setup):
@@ -535,9 +638,15 @@ def test_an_upload_with_only_drums_is_a_sentence(setup, tmp_path):
         track.append(mido.Message("note_off", channel=9, note=36, velocity=0, time=240))
     path = tmp_path / "drums.mid"
     midi_file.save(path)
-    studio.upload.value = ({"name": "drums.mid", "type": "audio/midi", "size": 1,
-                            "content": memoryview(path.read_bytes()),
-                            "last_modified": datetime.now(timezone.utc)},)
+    studio.upload.value = (
+        {
+            "name": "drums.mid",
+            "type": "audio/midi",
+            "size": 1,
+            "content": memoryview(path.read_bytes()),
+            "last_modified": datetime.now(timezone.utc),
+        },
+    )
     assert "only drums" in _error_text(studio)
     assert studio.primer_picker.value == "piece:0"
 
@@ -552,14 +661,28 @@ def test_musicnb_studio_is_callable_and_lists_ready_trained_runs(run_folders):
     assert set(musicnb.training.list_runs()) >= set(list_pretrained())
 
 
-@pytest.mark.parametrize("name", ["02_logistic_regression", "04_conv1d_lstm",
-                                  "05_melody_harmony", "05_pitch_regression", "06_biaxial"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "02_logistic_regression",
+        "04_conv1d_lstm",
+        "05_melody_harmony",
+        "05_pitch_regression",
+        "06_biaxial",
+    ],
+)
 def test_every_ready_trained_family_generates_plays_and_exports(run_folders, name):
     from musicnb.pretrained import pretrained_dir
 
     bach = musicnb.load_corpus("bach", limit=3)[0]
-    studio = musicnb.studio(run_folders / "runs", pieces=bach, background=False,
-                            run=pretrained_dir() / name, length=32, streams=2)
+    studio = musicnb.studio(
+        run_folders / "runs",
+        pieces=bach,
+        background=False,
+        run=pretrained_dir() / name,
+        length=32,
+        streams=2,
+    )
     studio.bars.value = 2
     studio.notes.value = 16
     studio.min_notes.value = 1
@@ -569,8 +692,10 @@ def test_every_ready_trained_family_generates_plays_and_exports(run_folders, nam
     assert len(result.pieces) == 2 and all(p.n_notes > 0 for p in result.pieces)
     assert result.family == widgets.run_family(pretrained_dir() / name)
     assert studio.ab_box.layout.display == ""
-    with wave.open(io.BytesIO(studio.ab_audio_a.value)) as a, \
-            wave.open(io.BytesIO(studio.ab_audio_b.value)) as b:
+    with (
+        wave.open(io.BytesIO(studio.ab_audio_a.value)) as a,
+        wave.open(io.BytesIO(studio.ab_audio_b.value)) as b,
+    ):
         assert a.getnframes() == b.getnframes() > 0
     studio.export()
     studio.export()
@@ -590,8 +715,11 @@ def test_best_scale_reports_a_tie_and_prefers_the_requested_key():
     from musicnb import diagnostics
 
     # G A B C D E: no F, no F sharp, so C major and G major fit equally well
-    tokens = ENCODER.encode(Piece.from_notes([(p, i * 0.5, 0.5) for i, p in
-                                               enumerate([67, 69, 71, 72, 74, 76, 74, 72])]))
+    tokens = ENCODER.encode(
+        Piece.from_notes(
+            [(p, i * 0.5, 0.5) for i, p in enumerate([67, 69, 71, 72, 74, 76, 74, 72])]
+        )
+    )
     free = diagnostics.generation_diagnostics([tokens], encoder=ENCODER).rows[0]
     asked = diagnostics.generation_diagnostics([tokens], encoder=ENCODER, key="G major").rows[0]
     assert free["best_scale"] == "C major (tie: G major)"

@@ -7,8 +7,7 @@ import pytest
 
 import musicnb
 from musicnb import MusicnbError
-from musicnb.windowing import (make_dataset, sequence_chunks, split_by_piece, window_dataset,
-                               windows)
+from musicnb.windowing import make_dataset, sequence_chunks, split_by_piece, window_dataset, windows
 
 
 def test_windows_never_cross_from_one_piece_into_the_next():
@@ -70,7 +69,9 @@ def test_datasets_batch_integers_and_gather_lazily():
     batches = list(make_dataset(X, y, batch_size=16, shuffle=True, seed=1))
     assert sum(len(b[0]) for b in batches) == len(X)
     assert batches[0][0].dtype.name == "int32"
-    lazy = list(window_dataset([np.arange(50), np.arange(60, 90)], 5, batch_size=1000, shuffle=False))
+    lazy = list(
+        window_dataset([np.arange(50), np.arange(60, 90)], 5, batch_size=1000, shuffle=False)
+    )
     assert np.array_equal(lazy[0][0].numpy(), X) and np.array_equal(lazy[0][1].numpy(), y)
     with pytest.raises(MusicnbError, match="must match"):
         make_dataset(X, y[:-1])

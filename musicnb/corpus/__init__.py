@@ -15,6 +15,19 @@ from .load import SUPPORTED_SUFFIXES, four_voices, load_corpus, read_file
 from .nottingham import NOTTINGHAM_SHA256, NOTTINGHAM_URL, download_nottingham
 from .report import LoadedFile, LoadReport, SkippedFile
 
-__all__ = ["load_corpus", "read_file", "LoadReport", "LoadedFile", "SkippedFile", "COLLECTIONS",
-           "Collection", "SUPPORTED_SUFFIXES", "LOADER_VERSION", "PieceCache", "four_voices",
-           "download_nottingham", "NOTTINGHAM_URL", "NOTTINGHAM_SHA256"]
+__all__ = [
+    "load_corpus",
+    "read_file",
+    "LoadReport",
+    "LoadedFile",
+    "SkippedFile",
+    "COLLECTIONS",
+    "Collection",
+    "SUPPORTED_SUFFIXES",
+    "LOADER_VERSION",
+    "PieceCache",
+    "four_voices",
+    "download_nottingham",
+    "NOTTINGHAM_URL",
+    "NOTTINGHAM_SHA256",
+]

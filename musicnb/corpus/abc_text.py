@@ -48,8 +48,11 @@ def split_abc_tunes(text: str) -> list[AbcTune]:
         return [AbcTune(0, "", title.group(1).strip() if title else "", "X:1\n" + text)]
     header = text[: starts[0]]
     # keep only field lines of the header (comments and free text confuse some parsers)
-    header_lines = [line for line in header.split("\n")
-                    if re.match(r"^[A-Za-z]:", line) and not line.startswith(("X:", "T:"))]
+    header_lines = [
+        line
+        for line in header.split("\n")
+        if re.match(r"^[A-Za-z]:", line) and not line.startswith(("X:", "T:"))
+    ]
     header = "\n".join(header_lines) + ("\n" if header_lines else "")
     tunes = []
     for index, begin in enumerate(starts):

@@ -89,8 +89,11 @@ class PieceCache:
             return None
         except Exception:  # corrupt or foreign entry: ignore it, it will be rewritten
             return None
-        if (not isinstance(entry, dict) or entry.get("format") != _FORMAT
-                or not isinstance(entry.get("pieces"), list)):
+        if (
+            not isinstance(entry, dict)
+            or entry.get("format") != _FORMAT
+            or not isinstance(entry.get("pieces"), list)
+        ):
             return None
         return entry
 
@@ -100,7 +103,10 @@ class PieceCache:
             return
         try:
             with atomic_path(self.path(key)) as tmp, open(tmp, "wb") as stream:
-                pickle.dump({"format": _FORMAT, "pieces": pieces, "skip": skip}, stream,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(
+                    {"format": _FORMAT, "pieces": pieces, "skip": skip},
+                    stream,
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
         except Exception:  # a read-only or full cache folder: loading still works, uncached
             return

@@ -67,8 +67,11 @@ class CS230Data:
         return self.split("Test")
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{s}: {len(self.split(s))} songs / "
-                          f"{sum(len(x.tokens) for x in self.split(s)):,} tokens" for s in SPLITS)
+        sizes = ", ".join(
+            f"{s}: {len(self.split(s))} songs / "
+            f"{sum(len(x.tokens) for x in self.split(s)):,} tokens"
+            for s in SPLITS
+        )
         return f"CS230Data({Path(self.folder).name}; {sizes}; {self.report.n_skipped} skipped)"
 
 
@@ -76,17 +79,23 @@ def dataset_folder(folder: str | Path) -> Path:
     """Check that ``folder`` is a CS230 data set (``Train/`` and ``Test/`` inside)."""
     path = Path(folder).expanduser()
     if not path.is_dir():
-        raise MusicnbError(f"No CS230 data set at {path}: pass a folder such as "
-                           f"../shared/data/cs230-piano/Dataset_44_Cmaj.")
+        raise MusicnbError(
+            f"No CS230 data set at {path}: pass a folder such as "
+            f"../shared/data/cs230-piano/Dataset_44_Cmaj."
+        )
     missing = [s for s in ("Train", "Test") if not (path / s).is_dir()]
     if missing:
         inside = sorted(p.name for p in path.iterdir() if p.is_dir())
-        hint = (f" It holds the data sets {inside}: pass one of them, e.g. {path / inside[0]}."
-                if inside and all((path / d / "Train").is_dir() for d in inside) else
-                " Put the training songs' MIDI files in Train/, the held-out ones in Test/ "
-                "(and optionally Dev/).")
-        raise MusicnbError(f"{path} has no {' or '.join(missing)} folder, so it is not a CS230 "
-                           f"data set with a song split.{hint}")
+        hint = (
+            f" It holds the data sets {inside}: pass one of them, e.g. {path / inside[0]}."
+            if inside and all((path / d / "Train").is_dir() for d in inside)
+            else " Put the training songs' MIDI files in Train/, the held-out ones in Test/ "
+            "(and optionally Dev/)."
+        )
+        raise MusicnbError(
+            f"{path} has no {' or '.join(missing)} folder, so it is not a CS230 "
+            f"data set with a song split.{hint}"
+        )
     return path
 
 
@@ -132,8 +141,9 @@ def load_cs230(folder: str | Path, limit_per_split: int | None = None) -> CS230D
             try:
                 tokens = _tokens_of(path)
             except Exception as exc:  # music21 raises many kinds: skip the file, keep loading
-                report.skipped.append(SkippedFile(label, f"unreadable: {type(exc).__name__}: "
-                                                         f"{str(exc)[:120]}"))
+                report.skipped.append(
+                    SkippedFile(label, f"unreadable: {type(exc).__name__}: {str(exc)[:120]}")
+                )
                 continue
             if not tokens:
                 report.skipped.append(SkippedFile(label, "no notes: no note or chord tokens"))
@@ -142,8 +152,10 @@ def load_cs230(folder: str | Path, limit_per_split: int | None = None) -> CS230D
             report.loaded.append(LoadedFile(label, path.stem, len(tokens), False))
     report.seconds = time.perf_counter() - began
     if not any(s.split == "Train" for s in songs):
-        raise MusicnbError(f"No readable song in {root / 'Train'} ({report.n_skipped} skipped: "
-                           f"{report.reasons()}).")
+        raise MusicnbError(
+            f"No readable song in {root / 'Train'} ({report.n_skipped} skipped: "
+            f"{report.reasons()})."
+        )
     return CS230Data(str(root), songs, report)
 
 
@@ -155,8 +167,9 @@ class SongWindows:
     names: list[str] = field(default_factory=list)
 
 
-def song_windows(id_sequences: Sequence[np.ndarray], names: Sequence[str],
-                 window: int = 100) -> SongWindows:
+def song_windows(
+    id_sequences: Sequence[np.ndarray], names: Sequence[str], window: int = 100
+) -> SongWindows:
     """The report's windows: ``X = s[i:i+W]``, ``y = s[i+W]`` for every song, in order."""
     window = int(window)
     if window < 1:
@@ -173,13 +186,16 @@ def song_windows(id_sequences: Sequence[np.ndarray], names: Sequence[str],
         owner.append(np.full(n, k, dtype=np.int32))
     if not xs:
         longest = max((len(s) for s in id_sequences), default=0)
-        raise MusicnbError(f"window {window} is longer than every song (the longest has "
-                           f"{longest} tokens): use a window below {longest} or more songs.")
+        raise MusicnbError(
+            f"window {window} is longer than every song (the longest has "
+            f"{longest} tokens): use a window below {longest} or more songs."
+        )
     return SongWindows(np.concatenate(xs), np.concatenate(ys), np.concatenate(owner), list(names))
 
 
-def keras_validation_split(windows: SongWindows, fraction: float = 0.05
-                           ) -> tuple[SongWindows, SongWindows]:
+def keras_validation_split(
+    windows: SongWindows, fraction: float = 0.05
+) -> tuple[SongWindows, SongWindows]:
     """What ``model.fit(X, Y, validation_split=fraction)`` does: the **last** ``fraction`` of
     the windows (Keras cuts before shuffling) is validation, the rest training."""
     cut = int(len(windows.y) * (1 - fraction))
@@ -199,6 +215,8 @@ def windows_by_song(train: SongWindows, held_out: SongWindows) -> tuple[SongWind
     """Check that no song has windows on both sides (raises :class:`MusicnbError` if one does)."""
     both = shared_songs(train, held_out)
     if both:
-        raise MusicnbError(f"Songs {sorted(both)} have windows in training and in the held-out "
-                           "set: split by song (Train vs Dev/Test folders), not by window.")
+        raise MusicnbError(
+            f"Songs {sorted(both)} have windows in training and in the held-out "
+            "set: split by song (Train vs Dev/Test folders), not by window."
+        )
     return train, held_out

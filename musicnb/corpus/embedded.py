@@ -40,37 +40,74 @@ class Collection:
         """The collection's files, sorted by name."""
         root = music21_corpus_root() / self.folder
         if not root.is_dir():
-            raise MusicnbError(f"music21's corpus has no folder {self.folder!r} at {root}: this "
-                               "music21 install lacks its bundled corpus. Reinstall it with "
-                               "`pip install --force-reinstall music21` (or run `make lab`).")
-        return sorted(p for p in root.iterdir()
-                      if p.suffix.lower() in self.suffixes and p.is_file()
-                      and not any(re.fullmatch(pattern, p.name) for pattern in self.exclude))
+            raise MusicnbError(
+                f"music21's corpus has no folder {self.folder!r} at {root}: this "
+                "music21 install lacks its bundled corpus. Reinstall it with "
+                "`pip install --force-reinstall music21` (or run `make lab`)."
+            )
+        return sorted(
+            p
+            for p in root.iterdir()
+            if p.suffix.lower() in self.suffixes
+            and p.is_file()
+            and not any(re.fullmatch(pattern, p.name) for pattern in self.exclude)
+        )
 
 
 #: The named collections :func:`~musicnb.corpus.load_corpus` accepts.
 COLLECTIONS: dict[str, Collection] = {
-    c.name: c for c in (
-        Collection("bach", "bach", (".mxl", ".xml", ".musicxml"),
-                   "J. S. Bach chorales, four parts, soprano = part 0", satb=True),
-        Collection("ryans_mammoth", "ryansMammoth", (".abc",),
-                   "Ryan's Mammoth Collection (1883): American fiddle tunes, melody only"),
-        Collection("oneill_1850", "oneills1850", (".abc",),
-                   "O'Neill's Music of Ireland (1903): 1,850 Irish melodies"),
-        Collection("essen", "essenFolksong", (".abc",),
-                   "Essen folk-song collection: European folk songs, melody only",
-                   exclude=(r"test.*\.abc",)),
-        Collection("nottingham_sample", "nottingham-dataset", (".abc",),
-                   "Two Nottingham reels with chord symbols (melody + chords)"),
+    c.name: c
+    for c in (
+        Collection(
+            "bach",
+            "bach",
+            (".mxl", ".xml", ".musicxml"),
+            "J. S. Bach chorales, four parts, soprano = part 0",
+            satb=True,
+        ),
+        Collection(
+            "ryans_mammoth",
+            "ryansMammoth",
+            (".abc",),
+            "Ryan's Mammoth Collection (1883): American fiddle tunes, melody only",
+        ),
+        Collection(
+            "oneill_1850",
+            "oneills1850",
+            (".abc",),
+            "O'Neill's Music of Ireland (1903): 1,850 Irish melodies",
+        ),
+        Collection(
+            "essen",
+            "essenFolksong",
+            (".abc",),
+            "Essen folk-song collection: European folk songs, melody only",
+            exclude=(r"test.*\.abc",),
+        ),
+        Collection(
+            "nottingham_sample",
+            "nottingham-dataset",
+            (".abc",),
+            "Two Nottingham reels with chord symbols (melody + chords)",
+        ),
     )
 }
 
 _ALIASES = {
-    "bachchorales": "bach", "chorales": "bach", "jsbach": "bach",
-    "ryansmammoth": "ryans_mammoth", "ryans": "ryans_mammoth", "ryan": "ryans_mammoth",
-    "oneill1850": "oneill_1850", "oneills1850": "oneill_1850", "oneill": "oneill_1850",
-    "oneills": "oneill_1850", "oneillsmusic1850": "oneill_1850",
-    "essen": "essen", "essenfolksong": "essen", "essenfolksongs": "essen",
+    "bachchorales": "bach",
+    "chorales": "bach",
+    "jsbach": "bach",
+    "ryansmammoth": "ryans_mammoth",
+    "ryans": "ryans_mammoth",
+    "ryan": "ryans_mammoth",
+    "oneill1850": "oneill_1850",
+    "oneills1850": "oneill_1850",
+    "oneill": "oneill_1850",
+    "oneills": "oneill_1850",
+    "oneillsmusic1850": "oneill_1850",
+    "essen": "essen",
+    "essenfolksong": "essen",
+    "essenfolksongs": "essen",
     "nottinghamsample": "nottingham_sample",
 }
 

@@ -35,9 +35,11 @@ from ..piece import Piece
 __all__ = ["read_jsb_pickle", "frames_to_roll", "frames_to_piece", "SPLITS"]
 
 SPLITS = ("train", "valid", "test")
-_HINT = ("Pass the JSB chorales pickle of Boulanger-Lewandowski et al. (2012): a dict with keys "
-         "'train', 'valid' and 'test', each a list of chorales, each a list of frames (tuples of "
-         "MIDI pitches), e.g. the file 'JSB Chorales.pickle' / 'jsb-chorales-quarter.pkl'.")
+_HINT = (
+    "Pass the JSB chorales pickle of Boulanger-Lewandowski et al. (2012): a dict with keys "
+    "'train', 'valid' and 'test', each a list of chorales, each a list of frames (tuples of "
+    "MIDI pitches), e.g. the file 'JSB Chorales.pickle' / 'jsb-chorales-quarter.pkl'."
+)
 
 
 class RefusedPickle(pickle.UnpicklingError):
@@ -56,8 +58,12 @@ def _integer_scalar(dtype: Any, data: Any = None) -> Any:
     """A NumPy integer scalar from its dtype and raw bytes (NumPy's own pickle format)."""
     if isinstance(data, str):  # a Python 2 pickle (the benchmark's own): bytes read as Latin-1
         data = data.encode("latin-1")
-    if (not isinstance(dtype, np.dtype) or dtype.kind not in "iub" or not isinstance(data, bytes)
-            or len(data) != dtype.itemsize):
+    if (
+        not isinstance(dtype, np.dtype)
+        or dtype.kind not in "iub"
+        or not isinstance(data, bytes)
+        or len(data) != dtype.itemsize
+    ):
         raise RefusedPickle("a NumPy scalar that is not an integer")
     return np.frombuffer(data, dtype=dtype, count=1)[0]
 
@@ -79,17 +85,20 @@ class JsbUnpickler(pickle.Unpickler):
     ``pickle.UnpicklingError`` before it is called.
     """
 
-    _ALLOWED = {("numpy.core.multiarray", "scalar"): _integer_scalar,
-                ("numpy._core.multiarray", "scalar"): _integer_scalar,
-                ("numpy", "dtype"): _integer_dtype,
-                ("_codecs", "encode"): _latin1_bytes}
+    _ALLOWED = {
+        ("numpy.core.multiarray", "scalar"): _integer_scalar,
+        ("numpy._core.multiarray", "scalar"): _integer_scalar,
+        ("numpy", "dtype"): _integer_dtype,
+        ("_codecs", "encode"): _latin1_bytes,
+    }
 
     def find_class(self, module: str, name: str) -> Any:
         allowed = self._ALLOWED.get((module, name))
         if allowed is None:
             raise RefusedPickle(
                 f"the pickle asks for {module}.{name}, which a JSB chorales file never holds "
-                "(only lists, tuples, dicts and integers); it was not loaded")
+                "(only lists, tuples, dicts and integers); it was not loaded"
+            )
         return allowed
 
 
@@ -108,14 +117,20 @@ def _frame(frame: Any, where: str) -> tuple[int, ...]:
         except (TypeError, ValueError):
             raise MusicnbError(f"{where} holds {value!r}, not a MIDI pitch. {_HINT}") from None
         if pitch != value or not 0 <= pitch <= 127:
-            raise MusicnbError(f"{where} holds {value!r}; MIDI pitches are whole numbers 0-127. "
-                               f"{_HINT}")
+            raise MusicnbError(
+                f"{where} holds {value!r}; MIDI pitches are whole numbers 0-127. {_HINT}"
+            )
         pitches.append(pitch)
     return tuple(pitches)
 
 
-def frames_to_piece(frames: Sequence[Sequence[int]], title: str = "", source: str = "",
-                    tempo: float = 90.0, **metadata: Any) -> Piece:
+def frames_to_piece(
+    frames: Sequence[Sequence[int]],
+    title: str = "",
+    source: str = "",
+    tempo: float = 90.0,
+    **metadata: Any,
+) -> Piece:
     """A :class:`Piece` from frames (one quarter note each): one note per run of consecutive
     frames holding a pitch; the frames themselves go to ``metadata["frames"]``."""
     frames = [_frame(f, f"frame {t}") for t, f in enumerate(frames)]
@@ -128,8 +143,14 @@ def frames_to_piece(frames: Sequence[Sequence[int]], title: str = "", source: st
                 notes.append((pitch, float(start), float(t - start), 90, 0))
         for pitch in frame:
             open_since.setdefault(pitch, t)  # a pitch listed twice in a frame is one note
-    return Piece.from_notes(notes, title=title, source=source, tempo=tempo, time_signature="4/4",
-                            metadata={**metadata, "frames": frames})
+    return Piece.from_notes(
+        notes,
+        title=title,
+        source=source,
+        tempo=tempo,
+        time_signature="4/4",
+        metadata={**metadata, "frames": frames},
+    )
 
 
 def read_jsb_pickle(path: str | Path) -> dict[str, list[Piece]]:
@@ -143,20 +164,27 @@ def read_jsb_pickle(path: str | Path) -> dict[str, list[Piece]]:
     if path.is_dir():
         found = sorted([*path.glob("*.pkl"), *path.glob("*.pickle")])
         if len(found) != 1:
-            raise MusicnbError(f"{path} is a folder holding {len(found)} .pkl/.pickle files; pass "
-                               f"the pickle file itself. {_HINT}")
+            raise MusicnbError(
+                f"{path} is a folder holding {len(found)} .pkl/.pickle files; pass "
+                f"the pickle file itself. {_HINT}"
+            )
         path = found[0]
     if not path.is_file():
-        raise MusicnbError(f"No JSB pickle at {path}. Download 'JSB Chorales.pickle' (Boulanger-"
-                           "Lewandowski's polyphonic datasets page) and pass its path.")
+        raise MusicnbError(
+            f"No JSB pickle at {path}. Download 'JSB Chorales.pickle' (Boulanger-"
+            "Lewandowski's polyphonic datasets page) and pass its path."
+        )
     try:
         data = safe_load(path.read_bytes())
     except RefusedPickle as exc:
-        raise MusicnbError(f"{path} was refused: {exc}. Only the benchmark's own pickle (or one "
-                           f"holding plain lists of integers) is read. {_HINT}") from None
+        raise MusicnbError(
+            f"{path} was refused: {exc}. Only the benchmark's own pickle (or one "
+            f"holding plain lists of integers) is read. {_HINT}"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not this file"
-        raise MusicnbError(f"{path} could not be unpickled ({type(exc).__name__}: {exc}). "
-                           f"{_HINT}") from exc
+        raise MusicnbError(
+            f"{path} could not be unpickled ({type(exc).__name__}: {exc}). {_HINT}"
+        ) from exc
     if not isinstance(data, dict) or not set(SPLITS) <= set(data):
         keys = sorted(map(str, data)) if isinstance(data, dict) else type(data).__name__
         raise MusicnbError(f"{path} holds {keys}, not a dict with train/valid/test. {_HINT}")
@@ -164,16 +192,25 @@ def read_jsb_pickle(path: str | Path) -> dict[str, list[Piece]]:
     for split in SPLITS:
         chorales = data[split]
         if not isinstance(chorales, (list, tuple)):
-            raise MusicnbError(f"{path}: data[{split!r}] is a {type(chorales).__name__}, not a "
-                               f"list of chorales. {_HINT}")
+            raise MusicnbError(
+                f"{path}: data[{split!r}] is a {type(chorales).__name__}, not a "
+                f"list of chorales. {_HINT}"
+            )
         pieces = []
         for index, frames in enumerate(chorales):
             if not isinstance(frames, (list, tuple)):
-                raise MusicnbError(f"{path}: {split} chorale {index} is a "
-                                   f"{type(frames).__name__}, not a list of frames. {_HINT}")
+                raise MusicnbError(
+                    f"{path}: {split} chorale {index} is a "
+                    f"{type(frames).__name__}, not a list of frames. {_HINT}"
+                )
             try:
-                piece = frames_to_piece(frames, title=f"JSB chorale {split} {index + 1}",
-                                        source=str(path), split=split, index=index)
+                piece = frames_to_piece(
+                    frames,
+                    title=f"JSB chorale {split} {index + 1}",
+                    source=str(path),
+                    split=split,
+                    index=index,
+                )
             except MusicnbError as exc:
                 raise MusicnbError(f"{path}: {split} chorale {index}: {exc}") from None
             pieces.append(piece)
@@ -192,7 +229,9 @@ def frames_to_roll(frames: Sequence[Sequence[int]], low: int = 21, high: int = 1
     for t, frame in enumerate(frames):
         for pitch in _frame(frame, f"frame {t}"):
             if not low <= pitch <= high:
-                raise MusicnbError(f"Frame {t} holds MIDI pitch {pitch}, outside {low}..{high}; "
-                                   "pass a wider low/high.")
+                raise MusicnbError(
+                    f"Frame {t} holds MIDI pitch {pitch}, outside {low}..{high}; "
+                    "pass a wider low/high."
+                )
             roll[t, pitch - int(low)] = 1
     return roll

@@ -58,36 +58,49 @@ class MidiRnnLoad:
         return sorted({k.file for k in self.instruments})
 
     def counts(self) -> dict[str, int]:
-        return {"files": len(self.files), "files_with_instruments": len(self.files_kept()),
-                "files_skipped": self.report.n_skipped, "duplicate_files": len(self.duplicates),
-                "instruments_seen": self.instruments_seen,
-                "instruments_kept": len(self.instruments), "drum_instruments_kept": self.drums_kept,
-                "rejected_polyphonic": self.rejected_polyphonic,
-                "rejected_too_short": self.rejected_short}
+        return {
+            "files": len(self.files),
+            "files_with_instruments": len(self.files_kept()),
+            "files_skipped": self.report.n_skipped,
+            "duplicate_files": len(self.duplicates),
+            "instruments_seen": self.instruments_seen,
+            "instruments_kept": len(self.instruments),
+            "drum_instruments_kept": self.drums_kept,
+            "rejected_polyphonic": self.rejected_polyphonic,
+            "rejected_too_short": self.rejected_short,
+        }
 
     def __repr__(self) -> str:
         c = self.counts()
-        return (f"MidiRnnLoad({c['files_with_instruments']}/{c['files']} files give "
-                f"{c['instruments_kept']} monophonic instruments ({c['drum_instruments_kept']} "
-                f"drum tracks) of {c['instruments_seen']}; {c['rejected_polyphonic']} polyphonic, "
-                f"{c['rejected_too_short']} too short; {c['duplicate_files']} duplicate files)")
+        return (
+            f"MidiRnnLoad({c['files_with_instruments']}/{c['files']} files give "
+            f"{c['instruments_kept']} monophonic instruments ({c['drum_instruments_kept']} "
+            f"drum tracks) of {c['instruments_seen']}; {c['rejected_polyphonic']} polyphonic, "
+            f"{c['rejected_too_short']} too short; {c['duplicate_files']} duplicate files)"
+        )
 
 
 def midi_files_of(folder: str | Path) -> list[Path]:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise MusicnbError(f"No folder at {folder}: pass the folder of midi-rnn's MIDI files "
-                           "(the course keeps it at ../shared/data/midi-rnn-lakh from the "
-                           "repository root).")
+        raise MusicnbError(
+            f"No folder at {folder}: pass the folder of midi-rnn's MIDI files "
+            "(the course keeps it at ../shared/data/midi-rnn-lakh from the "
+            "repository root)."
+        )
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
     if not files:
         raise MusicnbError(f"The folder {folder} holds no .mid/.midi files.")
     return files
 
 
-def load_midi_rnn_folder(folder: str | Path = DEFAULT_FOLDER, window: int = 20,
-                         monophonic: float = 1.0, keep_drums: bool = True,
-                         limit: int | None = None) -> MidiRnnLoad:
+def load_midi_rnn_folder(
+    folder: str | Path = DEFAULT_FOLDER,
+    window: int = 20,
+    monophonic: float = 1.0,
+    keep_drums: bool = True,
+    limit: int | None = None,
+) -> MidiRnnLoad:
     """Apply midi-rnn's instrument filter to every MIDI file of ``folder``.
 
     ``window``: an instrument needs more than ``window`` notes (the original's
@@ -115,7 +128,9 @@ def load_midi_rnn_folder(folder: str | Path = DEFAULT_FOLDER, window: int = 20,
             report.skipped.append(SkippedFile(path.name, f"unreadable: {exc}"))
             continue
         except Exception as exc:  # never let one odd file stop the load
-            report.skipped.append(SkippedFile(path.name, f"unreadable: {type(exc).__name__}: {exc}"))
+            report.skipped.append(
+                SkippedFile(path.name, f"unreadable: {type(exc).__name__}: {exc}")
+            )
             continue
         poly = short = drums_out = 0
         kept = []
@@ -137,30 +152,45 @@ def load_midi_rnn_folder(folder: str | Path = DEFAULT_FOLDER, window: int = 20,
             elif short and not poly:
                 reason = f"too short: its {short} monophonic instrument(s) have <= {window} notes"
             else:
-                reason = (f"no monophonic instrument: {poly} of {len(instruments)} polyphonic, "
-                          f"{short} too short" + (f", {drums_out} drum" if drums_out else ""))
+                reason = (
+                    f"no monophonic instrument: {poly} of {len(instruments)} polyphonic, "
+                    f"{short} too short" + (f", {drums_out} drum" if drums_out else "")
+                )
             report.skipped.append(SkippedFile(path.name, reason))
             continue
         result.drums_kept += sum(1 for inst in kept if inst.is_drum)
         result.instruments += [KeptInstrument(path.name, index, inst) for inst in kept]
-        report.loaded.append(LoadedFile(path.name, f"{len(kept)} of {len(instruments)} instruments",
-                                        sum(i.n_notes for i in kept), False))
+        report.loaded.append(
+            LoadedFile(
+                path.name,
+                f"{len(kept)} of {len(instruments)} instruments",
+                sum(i.n_notes for i in kept),
+                False,
+            )
+        )
     report.seconds = time.perf_counter() - began
     if not result.instruments:
-        raise MusicnbError(f"No file in {folder} has a monophonic instrument with more than "
-                           f"{window} notes ({report.n_skipped} files skipped): {report.reasons()}.")
+        raise MusicnbError(
+            f"No file in {folder} has a monophonic instrument with more than "
+            f"{window} notes ({report.n_skipped} files skipped): {report.reasons()}."
+        )
     return result
 
 
-def split_files_as_published(files: list[str], fraction: float = 0.2) -> tuple[list[str], list[str]]:
+def split_files_as_published(
+    files: list[str], fraction: float = 0.2
+) -> tuple[list[str], list[str]]:
     """midi-rnn's split: ``train = files[:int(fraction·n)]``, the rest is validation."""
     cut = int(len(files) * fraction)
     return files[:cut], files[cut:]
 
 
-def split_files(files: list[str], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
-                seed: int = 0, duplicates: dict[str, str] | None = None
-                ) -> tuple[list[str], list[str], list[str]]:
+def split_files(
+    files: list[str],
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+    duplicates: dict[str, str] | None = None,
+) -> tuple[list[str], list[str], list[str]]:
     """The course's split by file: shuffled with ``seed``; an exact duplicate always goes
     to the same side as the file it copies (so no test file is also a training file)."""
     duplicates = duplicates or {}
@@ -193,18 +223,28 @@ def folder_or_none(folder: str | Path | None = None, default: Path = DEFAULT_FOL
     return path if path.is_dir() else None
 
 
-__all__ = ["load_midi_rnn_folder", "MidiRnnLoad", "KeptInstrument", "split_files",
-           "split_files_as_published", "instruments_of", "folder_or_none", "DEFAULT_FOLDER"]
-
+__all__ = [
+    "load_midi_rnn_folder",
+    "MidiRnnLoad",
+    "KeptInstrument",
+    "split_files",
+    "split_files_as_published",
+    "instruments_of",
+    "folder_or_none",
+    "DEFAULT_FOLDER",
+]
 
 
 def load_pieces(folder: str | Path, limit: int | None = None, window: int = 20):
     """``load_corpus("midi-rnn:FOLDER")``: each instrument midi-rnn's filter keeps, as a
     :class:`~musicnb.piece.Piece` in quarter notes (beats), with the filter's report."""
     load = load_midi_rnn_folder(folder, window=window)
-    pieces = [k.instrument.to_piece(title=f"{Path(k.file).stem[:12]} #{n}",
-                                    source=str(Path(folder) / k.file))
-              for n, k in enumerate(load.instruments)]
+    pieces = [
+        k.instrument.to_piece(
+            title=f"{Path(k.file).stem[:12]} #{n}", source=str(Path(folder) / k.file)
+        )
+        for n, k in enumerate(load.instruments)
+    ]
     if limit is not None:
         pieces = pieces[: int(limit)]
         load.report.limit = int(limit)

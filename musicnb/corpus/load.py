@@ -86,8 +86,10 @@ class ParseTimeout(BaseException):
 
 
 def timeout_reason(seconds: float) -> str:
-    return (f"too slow: parsing took longer than the {seconds:g} s budget of one file, so it was "
-            "left out (pass load_corpus(parse_timeout=...) to allow more time)")
+    return (
+        f"too slow: parsing took longer than the {seconds:g} s budget of one file, so it was "
+        "left out (pass load_corpus(parse_timeout=...) to allow more time)"
+    )
 
 
 @contextlib.contextmanager
@@ -99,8 +101,11 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     thread of a process (this one, or a worker process of the loader); elsewhere, or on
     Windows, the block runs unbounded here and the worker pool's hard limit applies.
     """
-    usable = (seconds is not None and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
     if not usable:
         yield
         return
@@ -122,8 +127,9 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - began), 1e-3))
 
 
-def parse_unit(unit: Unit, options: ParseOptions = ParseOptions(),
-               timeout: float | None = None) -> tuple[list[dict], str | None]:
+def parse_unit(
+    unit: Unit, options: ParseOptions = ParseOptions(), timeout: float | None = None
+) -> tuple[list[dict], str | None]:
     """Parse one unit into piece dicts, or give the reason it cannot be used.
 
     Runs in worker processes, so it takes and returns plain picklable values. The pieces carry
@@ -160,20 +166,33 @@ def _parse(unit: Unit, options: ParseOptions) -> list[Piece]:
         content = read_midi_content(unit.path)
         layout = options.layout
         if layout == "nottingham":
-            return [nottingham_piece(content, None, keep_chord_notes=options.keep_chord_notes,
-                                     layout=detect_layout(content) or "nottingham")]
+            return [
+                nottingham_piece(
+                    content,
+                    None,
+                    keep_chord_notes=options.keep_chord_notes,
+                    layout=detect_layout(content) or "nottingham",
+                )
+            ]
         if layout == "auto":
             detected = detect_layout(content)
             if detected:
-                return [nottingham_piece(content, None, keep_chord_notes=options.keep_chord_notes,
-                                         layout=detected)]
+                return [
+                    nottingham_piece(
+                        content, None, keep_chord_notes=options.keep_chord_notes, layout=detected
+                    )
+                ]
         return [content_to_piece(content, None)]
     raise MusicnbError(f"unsupported file type {Path(unit.path).suffix!r}")
 
 
-def read_file(path: str | os.PathLike, layout: str = "auto",
-              keep_chord_notes: bool = False, *,
-              parse_timeout: float | None = PARSE_TIMEOUT_S) -> list[Piece]:
+def read_file(
+    path: str | os.PathLike,
+    layout: str = "auto",
+    keep_chord_notes: bool = False,
+    *,
+    parse_timeout: float | None = PARSE_TIMEOUT_S,
+) -> list[Piece]:
     """Read one file (MIDI, ABC, MusicXML) into pieces, without cache or report.
 
     Every problem raises :class:`MusicnbError` (nothing else escapes). An ABC file gives one
@@ -181,8 +200,9 @@ def read_file(path: str | os.PathLike, layout: str = "auto",
     """
     path = Path(path)
     if not path.is_file():
-        raise MusicnbError(f"No file at {path}: check the path (relative paths start from "
-                           f"{Path.cwd()}).")
+        raise MusicnbError(
+            f"No file at {path}: check the path (relative paths start from {Path.cwd()})."
+        )
     options = ParseOptions(_check_layout(layout), bool(keep_chord_notes))
     pieces = []
     units = list(_units_of_file(path, path.name))
@@ -213,8 +233,14 @@ def _kind_of(path: Path) -> str | None:
 def _units_of_file(path: Path, label: str) -> Iterator[Unit]:
     kind = _kind_of(path)
     if kind != "abc":
-        yield Unit(label, str(path), kind or "error", text=None if kind else
-                   f"unsupported file type {path.suffix!r}: use {', '.join(SUPPORTED_SUFFIXES)}")
+        yield Unit(
+            label,
+            str(path),
+            kind or "error",
+            text=None
+            if kind
+            else f"unsupported file type {path.suffix!r}: use {', '.join(SUPPORTED_SUFFIXES)}",
+        )
         return
     try:
         data = path.read_bytes()
@@ -231,9 +257,13 @@ def _units_of_file(path: Path, label: str) -> Iterator[Unit]:
 
 
 def _files_of_folder(root: Path) -> list[Path]:
-    files = [p for p in root.rglob("*")
-             if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.suffix.lower() in SUPPORTED_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -264,10 +294,15 @@ def implausible_length(piece: Piece) -> str | None:
     if minutes <= PLAUSIBLE_MINUTES:
         return None
     ticks = piece.metadata.get("ticks_per_beat")
-    cause = (f" (the file has {ticks} ticks per beat; 96-960 is usual)"
-             if isinstance(ticks, int) and ticks < 24 else "")
-    return (f"implausible length: {minutes / 60:.1f} hours at {piece.tempo:g} quarter notes per "
-            f"minute{cause}; check the file before training on it")
+    cause = (
+        f" (the file has {ticks} ticks per beat; 96-960 is usual)"
+        if isinstance(ticks, int) and ticks < 24
+        else ""
+    )
+    return (
+        f"implausible length: {minutes / 60:.1f} hours at {piece.tempo:g} quarter notes per "
+        f"minute{cause}; check the file before training on it"
+    )
 
 
 def _finish(data: dict[str, Any], unit: Unit, collection: str | None = None) -> Piece:
@@ -275,8 +310,9 @@ def _finish(data: dict[str, Any], unit: Unit, collection: str | None = None) -> 
     data = dict(data)
     if not data.get("title") or data["title"] == Path(unit.path).name:
         data["title"] = unit.title or Path(unit.path).stem
-    data["source"] = unit.path + (f"#{unit.tune + 1}" if unit.tune is not None and
-                                  "#" in unit.label else "")
+    data["source"] = unit.path + (
+        f"#{unit.tune + 1}" if unit.tune is not None and "#" in unit.label else ""
+    )
     metadata = dict(data.get("metadata") or {})
     metadata["file"] = unit.label
     if unit.tune is not None:
@@ -299,8 +335,11 @@ def four_voices(piece: Piece) -> Piece:
     names = [name.strip().lower() for name in piece.part_names]
     found = []
     for voice in _SATB:
-        matches = [i for i, name in enumerate(names) if name.startswith(voice)
-                   or name in (voice[0], voice[0] + ".")]
+        matches = [
+            i
+            for i, name in enumerate(names)
+            if name.startswith(voice) or name in (voice[0], voice[0] + ".")
+        ]
         if matches:
             found.append(matches[0])
     if len(found) == 4 and len(set(found)) == 4:
@@ -313,16 +352,23 @@ def four_voices(piece: Piece) -> Piece:
             mapping[old] = new
         mask = mapping[piece.part] >= 0
         kept = piece.select(mask)
-        return replace(kept, pitch=kept.pitch, start=kept.start, duration=kept.duration,
-                       velocity=kept.velocity, part=mapping[kept.part],
-                       part_names=tuple(piece.part_names[i] for i in found),
-                       programs=tuple(piece.programs[i] if i < len(piece.programs) else 0
-                                      for i in found),
-                       metadata={**piece.metadata, "parts_dropped": piece.n_parts - 4})
+        return replace(
+            kept,
+            pitch=kept.pitch,
+            start=kept.start,
+            duration=kept.duration,
+            velocity=kept.velocity,
+            part=mapping[kept.part],
+            part_names=tuple(piece.part_names[i] for i in found),
+            programs=tuple(piece.programs[i] if i < len(piece.programs) else 0 for i in found),
+            metadata={**piece.metadata, "parts_dropped": piece.n_parts - 4},
+        )
     if piece.n_parts == 4:
         return piece
-    raise MusicnbError(f"not a four-part chorale: {piece.n_parts} part(s) "
-                       f"({', '.join(piece.part_names) or 'unnamed'}).")
+    raise MusicnbError(
+        f"not a four-part chorale: {piece.n_parts} part(s) "
+        f"({', '.join(piece.part_names) or 'unnamed'})."
+    )
 
 
 # --------------------------------------------------------------------------- the source
@@ -335,8 +381,10 @@ class _Plan(NamedTuple):
 
 def _check_layout(layout: str) -> str:
     if layout not in LAYOUTS:
-        raise MusicnbError(f"layout={layout!r} is not known: use one of {', '.join(LAYOUTS)} "
-                           "('nottingham' reads a melody track plus a chord track).")
+        raise MusicnbError(
+            f"layout={layout!r} is not known: use one of {', '.join(LAYOUTS)} "
+            "('nottingham' reads a melody track plus a chord track)."
+        )
     return layout
 
 
@@ -344,16 +392,19 @@ def _missing(source: str) -> MusicnbError:
     return MusicnbError(
         f"{source!r} is neither a named collection nor an existing file or folder. Use one of "
         f"the collections {', '.join(sorted(COLLECTIONS))}, or a path to your own "
-        f"{'/'.join(SUPPORTED_SUFFIXES)} files (relative paths start from {Path.cwd()}).")
+        f"{'/'.join(SUPPORTED_SUFFIXES)} files (relative paths start from {Path.cwd()})."
+    )
 
 
 def _plan(source: Any, options: ParseOptions) -> _Plan:
     if isinstance(source, str) and source.lower().startswith("nottingham:"):
         path = Path(source.split(":", 1)[1]).expanduser()
         if not path.exists():
-            raise MusicnbError(f"No Nottingham data at {path}: pass the folder holding the "
-                               "MIDI or ABC files, or fetch it once (online) with "
-                               "musicnb.corpus.download_nottingham().")
+            raise MusicnbError(
+                f"No Nottingham data at {path}: pass the folder holding the "
+                "MIDI or ABC files, or fetch it once (online) with "
+                "musicnb.corpus.download_nottingham()."
+            )
         options = options._replace(layout="nottingham")
         source = path
     elif isinstance(source, str):
@@ -362,10 +413,16 @@ def _plan(source: Any, options: ParseOptions) -> _Plan:
             root = music21_corpus_root()
             files = collection.files()
             if not files:
-                raise MusicnbError(f"The collection {collection.name!r} has no files in this "
-                                   "music21 install; reinstall music21.")
-            return _Plan(f"{collection.name} ({collection.description})",
-                         _units_of_files(files, root), collection, options)
+                raise MusicnbError(
+                    f"The collection {collection.name!r} has no files in this "
+                    "music21 install; reinstall music21."
+                )
+            return _Plan(
+                f"{collection.name} ({collection.description})",
+                _units_of_files(files, root),
+                collection,
+                options,
+            )
     path = Path(source).expanduser()
     if not path.exists():
         raise _missing(str(source))
@@ -378,11 +435,14 @@ def _plan(source: Any, options: ParseOptions) -> _Plan:
             raise MusicnbError(
                 f"The folder {path} holds no music files ({', '.join(SUPPORTED_SUFFIXES)}; "
                 "sub-folders searched too). Copy your MIDI, ABC or MusicXML files into it, or "
-                "pass another folder.")
-        left_out = (Unit(p.relative_to(path).as_posix(), str(p), "error", text=why)
-                    for p, why in copies)
-        return _Plan(str(path), itertools.chain(left_out, _units_of_files(files, path)), None,
-                     options)
+                "pass another folder."
+            )
+        left_out = (
+            Unit(p.relative_to(path).as_posix(), str(p), "error", text=why) for p, why in copies
+        )
+        return _Plan(
+            str(path), itertools.chain(left_out, _units_of_files(files, path)), None, options
+        )
     return _Plan(str(path), _units_of_file(path, path.name), None, options)
 
 
@@ -432,8 +492,9 @@ class _Parser:
         self.timeout = timeout
         self.pool = None
 
-    def __call__(self, units: list[Unit],
-                 options: ParseOptions) -> list[tuple[list[dict], str | None]]:
+    def __call__(
+        self, units: list[Unit], options: ParseOptions
+    ) -> list[tuple[list[dict], str | None]]:
         import multiprocessing
 
         cost = sum(_COST.get(u.kind, 0.0) for u in units)
@@ -441,8 +502,11 @@ class _Parser:
         # music21 can also hang inside C code (a regular expression backtracking), where no
         # alarm reaches: with a budget, ABC and MusicXML always parse in a worker process,
         # which can be killed
-        bounded = (self.timeout is not None and multiprocessing.parent_process() is None
-                   and any(u.kind in ("abc", "score") for u in units))
+        bounded = (
+            self.timeout is not None
+            and multiprocessing.parent_process() is None
+            and any(u.kind in ("abc", "score") for u in units)
+        )
         if (self.workers > 1 and len(units) > 1 and worth_it) or bounded:
             try:
                 return self._parallel(units, options)
@@ -460,15 +524,23 @@ class _Parser:
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self.pool
 
-    def _parallel(self, units: list[Unit],
-                  options: ParseOptions) -> list[tuple[list[dict], str | None]]:
+    def _parallel(
+        self, units: list[Unit], options: ParseOptions
+    ) -> list[tuple[list[dict], str | None]]:
         from concurrent.futures import TimeoutError as FutureTimeout
 
         pool = self._start()
         if self.timeout is None:
             chunk = max(1, len(units) // (self.workers * 4))
-            return list(pool.map(parse_unit, units, itertools.repeat(options),
-                                 itertools.repeat(None), chunksize=chunk))
+            return list(
+                pool.map(
+                    parse_unit,
+                    units,
+                    itertools.repeat(options),
+                    itertools.repeat(None),
+                    chunksize=chunk,
+                )
+            )
         futures = [pool.submit(parse_unit, u, options, self.timeout) for u in units]
         results: list[tuple[list[dict], str | None]] = []
         for index, future in enumerate(futures):
@@ -477,15 +549,21 @@ class _Parser:
             except FutureTimeout:
                 # stuck where the alarm cannot reach: kill the workers, skip this unit, and
                 # parse the units not finished yet in a fresh pool
-                finished = {j: futures[j].result() for j in range(index + 1, len(units))
-                            if futures[j].done() and futures[j].exception() is None}
+                finished = {
+                    j: futures[j].result()
+                    for j in range(index + 1, len(units))
+                    if futures[j].done() and futures[j].exception() is None
+                }
                 self.kill()
                 results.append(([], timeout_reason(self.timeout)))
                 rest = [j for j in range(index + 1, len(units)) if j not in finished]
-                redone = dict(zip(rest, self._parallel([units[j] for j in rest], options)
-                                  if rest else []))
-                results += [finished[j] if j in finished else redone[j]
-                            for j in range(index + 1, len(units))]
+                redone = dict(
+                    zip(rest, self._parallel([units[j] for j in rest], options) if rest else [])
+                )
+                results += [
+                    finished[j] if j in finished else redone[j]
+                    for j in range(index + 1, len(units))
+                ]
                 return results
         return results
 
@@ -507,18 +585,30 @@ class _Parser:
 def _check_timeout(value: Any) -> float | None:
     from ..validation import real_number
 
-    return real_number("parse_timeout", value, 0.0, above=True, allow_none=True,
-                       hint=f"Seconds one file may take to parse (default {PARSE_TIMEOUT_S:g}); "
-                            "None for no limit.")
+    return real_number(
+        "parse_timeout",
+        value,
+        0.0,
+        above=True,
+        allow_none=True,
+        hint=f"Seconds one file may take to parse (default {PARSE_TIMEOUT_S:g}); "
+        "None for no limit.",
+    )
 
 
 # --------------------------------------------------------------------------- load_corpus
-def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: int = 1,
-                workers: int | None = None, cache: bool = True, layout: str = "auto",
-                keep_chord_notes: bool = False,
-                progress: Callable[[int, int], None] | None = None,
-                parse_timeout: float | None = PARSE_TIMEOUT_S,
-                ) -> tuple[list[Piece], LoadReport]:
+def load_corpus(
+    source: Any = "bach",
+    limit: int | None = None,
+    *,
+    min_notes: int = 1,
+    workers: int | None = None,
+    cache: bool = True,
+    layout: str = "auto",
+    keep_chord_notes: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    parse_timeout: float | None = PARSE_TIMEOUT_S,
+) -> tuple[list[Piece], LoadReport]:
     """Load music as :class:`Piece` records, with a report of what was read and skipped.
 
     Parameters
@@ -558,8 +648,9 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
     started = time.perf_counter()
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise MusicnbError(f"limit={limit!r}: give a whole number of pieces >= 1, or None "
-                               "for all of them.")
+            raise MusicnbError(
+                f"limit={limit!r}: give a whole number of pieces >= 1, or None for all of them."
+            )
     if isinstance(min_notes, bool) or not isinstance(min_notes, int) or min_notes < 1:
         raise MusicnbError(f"min_notes={min_notes!r}: give a whole number >= 1.")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
@@ -569,16 +660,21 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
 
     if isinstance(source, (list, tuple)):
         if not source:
-            raise MusicnbError("load_corpus got an empty list of sources: name at least one "
-                               "collection, folder or file.")
+            raise MusicnbError(
+                "load_corpus got an empty list of sources: name at least one "
+                "collection, folder or file."
+            )
         plans = [_plan(s, options) for s in source]
         description = " + ".join(p.description for p in plans)
     else:
         if isinstance(source, str) and source.lower().startswith("midi-rnn:"):
             from .lakh import load_pieces  # midi-rnn's instrument filter, rejections reported
+
             return load_pieces(Path(source.split(":", 1)[1]).expanduser(), limit)
-        if (isinstance(source, (str, os.PathLike))
-                and Path(source).suffix.lower() in PICKLE_SUFFIXES):
+        if (
+            isinstance(source, (str, os.PathLike))
+            and Path(source).suffix.lower() in PICKLE_SUFFIXES
+        ):
             return _load_pickle(Path(source), limit, min_notes, started)
         plans = [_plan(source, options)]
         description = plans[0].description
@@ -597,8 +693,18 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
                 batch = list(itertools.islice(units, wanted))
                 if not batch:
                     break
-                _load_batch(batch, plan.options, store, parser, seen, collection, min_notes,
-                            limit, pieces, report)
+                _load_batch(
+                    batch,
+                    plan.options,
+                    store,
+                    parser,
+                    seen,
+                    collection,
+                    min_notes,
+                    limit,
+                    pieces,
+                    report,
+                )
                 if progress is not None:
                     progress(len(pieces), limit or len(pieces))
             if limit is not None and len(pieces) >= limit:
@@ -612,13 +718,23 @@ def load_corpus(source: Any = "bach", limit: int | None = None, *, min_notes: in
             f"Nothing could be loaded from {description}: all {report.n_skipped} file(s) or "
             f"tune(s) were skipped ({examples}). Check that the files are complete MIDI, ABC or "
             "MusicXML with notes (and min_notes is not too high), or try a named collection "
-            "such as 'bach'.")
+            "such as 'bach'."
+        )
     return pieces, report
 
 
-def _load_batch(batch: list[Unit], options: ParseOptions, store: PieceCache, parser: _Parser,
-                seen: dict[str, str], collection: Collection | None, min_notes: int,
-                limit: int | None, pieces: list[Piece], report: LoadReport) -> None:
+def _load_batch(
+    batch: list[Unit],
+    options: ParseOptions,
+    store: PieceCache,
+    parser: _Parser,
+    seen: dict[str, str],
+    collection: Collection | None,
+    min_notes: int,
+    limit: int | None,
+    pieces: list[Piece],
+    report: LoadReport,
+) -> None:
     keys: list[str | None] = []
     results: list[tuple[list[dict], str | None, bool] | None] = []
     for unit in batch:
@@ -643,8 +759,9 @@ def _load_batch(batch: list[Unit], options: ParseOptions, store: PieceCache, par
             return
         dicts, reason, cached = result  # type: ignore[misc]
         if key is not None and key in seen:
-            report.skipped.append(SkippedFile(unit.label,
-                                              f"duplicate: same content as {seen[key]}"))
+            report.skipped.append(
+                SkippedFile(unit.label, f"duplicate: same content as {seen[key]}")
+            )
             continue
         if key is not None:
             seen[key] = unit.label
@@ -662,9 +779,14 @@ def _load_batch(batch: list[Unit], options: ParseOptions, store: PieceCache, par
                 report.skipped.append(SkippedFile(unit.label, str(exc)))
                 continue
             if piece.n_notes < min_notes:
-                report.skipped.append(SkippedFile(
-                    unit.label, "no notes" if piece.n_notes == 0 else
-                    f"too few notes: {piece.n_notes} < min_notes={min_notes}"))
+                report.skipped.append(
+                    SkippedFile(
+                        unit.label,
+                        "no notes"
+                        if piece.n_notes == 0
+                        else f"too few notes: {piece.n_notes} < min_notes={min_notes}",
+                    )
+                )
                 continue
             pieces.append(piece)
             report.loaded.append(LoadedFile(unit.label, piece.title, piece.n_notes, cached))
@@ -673,16 +795,18 @@ def _load_batch(batch: list[Unit], options: ParseOptions, store: PieceCache, par
                 report.flagged.append(FlaggedFile(unit.label, note))
 
 
-def _load_pickle(path: Path, limit: int | None, min_notes: int,
-                 started: float) -> tuple[list[Piece], LoadReport]:
+def _load_pickle(
+    path: Path, limit: int | None, min_notes: int, started: float
+) -> tuple[list[Piece], LoadReport]:
     """A JSB-chorales-style pickle: splits flattened in train, valid, test order."""
     if not path.is_file():
         raise _missing(str(path))
     try:
         from .jsb import read_jsb_pickle
     except ImportError as exc:
-        raise MusicnbError("This musicnb has no JSB pickle reader (musicnb.corpus.jsb); "
-                           "update the package.") from exc
+        raise MusicnbError(
+            "This musicnb has no JSB pickle reader (musicnb.corpus.jsb); update the package."
+        ) from exc
     splits = read_jsb_pickle(path)
     report = LoadReport(source=str(path), limit=limit)
     pieces: list[Piece] = []
@@ -692,17 +816,30 @@ def _load_pickle(path: Path, limit: int | None, min_notes: int,
                 break
             label = f"{path.name} {split} #{index + 1}"
             if piece.n_notes < min_notes:
-                report.skipped.append(SkippedFile(label, "no notes" if piece.n_notes == 0 else
-                                                  f"too few notes: {piece.n_notes} < "
-                                                  f"min_notes={min_notes}"))
+                report.skipped.append(
+                    SkippedFile(
+                        label,
+                        "no notes"
+                        if piece.n_notes == 0
+                        else f"too few notes: {piece.n_notes} < min_notes={min_notes}",
+                    )
+                )
                 continue
-            piece = replace(piece, pitch=piece.pitch, start=piece.start, duration=piece.duration,
-                            velocity=piece.velocity, part=piece.part,
-                            metadata={**piece.metadata, "split": split})
+            piece = replace(
+                piece,
+                pitch=piece.pitch,
+                start=piece.start,
+                duration=piece.duration,
+                velocity=piece.velocity,
+                part=piece.part,
+                metadata={**piece.metadata, "split": split},
+            )
             pieces.append(piece)
             report.loaded.append(LoadedFile(label, piece.title, piece.n_notes, False))
     report.seconds = time.perf_counter() - started
     if not pieces:
-        raise MusicnbError(f"Nothing could be loaded from {path}: the pickle holds no pieces "
-                           "with notes. Is it the JSB chorales pickle (train/valid/test lists)?")
+        raise MusicnbError(
+            f"Nothing could be loaded from {path}: the pickle holds no pieces "
+            "with notes. Is it the JSB chorales pickle (train/valid/test lists)?"
+        )
     return pieces, report

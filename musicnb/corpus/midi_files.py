@@ -81,25 +81,33 @@ def read_midi_content(source: str | os.PathLike | bytes) -> MidiContent:
 
     name = "the data" if isinstance(source, (bytes, bytearray)) else Path(source).name
     try:
-        data = (bytes(source) if isinstance(source, (bytes, bytearray))
-                else Path(source).read_bytes())
+        data = (
+            bytes(source) if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+        )
     except OSError as exc:
-        raise MusicnbError(f"cannot read {name}: {exc}. Check the path and its "
-                           "permissions.") from exc
+        raise MusicnbError(
+            f"cannot read {name}: {exc}. Check the path and its permissions."
+        ) from exc
     if not data:
         raise MusicnbError("empty file: 0 bytes. Delete it or copy the file again.")
     if not data.startswith(b"MThd"):
-        raise MusicnbError("not a MIDI file: it does not start with the 'MThd' header. "
-                           "Is it really a .mid file? Re-export it from your music program.")
+        raise MusicnbError(
+            "not a MIDI file: it does not start with the 'MThd' header. "
+            "Is it really a .mid file? Re-export it from your music program."
+        )
     try:
         midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, IndexError...
-        raise MusicnbError(f"corrupt or truncated MIDI ({type(exc).__name__}: {str(exc)[:100]}). "
-                           "Re-export or re-download the file, or leave it out.") from exc
+        raise MusicnbError(
+            f"corrupt or truncated MIDI ({type(exc).__name__}: {str(exc)[:100]}). "
+            "Re-export or re-download the file, or leave it out."
+        ) from exc
     resolution = midi.ticks_per_beat
     if not isinstance(resolution, int) or resolution <= 0 or resolution >= 0x8000:
-        raise MusicnbError("SMPTE-timed MIDI (no ticks per beat): convert it to a metrical "
-                           "MIDI file in your music program first.")
+        raise MusicnbError(
+            "SMPTE-timed MIDI (no ticks per beat): convert it to a metrical "
+            "MIDI file in your music program first."
+        )
     tempo = time_signature = key = None
     tempo_changes = 0
     voices: dict[tuple[int, int], TrackNotes] = {}
@@ -137,8 +145,12 @@ def read_midi_content(source: str | os.PathLike | bytes) -> MidiContent:
                         open_notes[slot].append((tick, int(message.velocity)))
                         owner = (index, message.channel)
                         if owner not in voices:
-                            voices[owner] = TrackNotes(index, message.channel, track_name,
-                                                       program_of.get(message.channel, 0))
+                            voices[owner] = TrackNotes(
+                                index,
+                                message.channel,
+                                track_name,
+                                program_of.get(message.channel, 0),
+                            )
                     elif open_notes[slot]:
                         begin, velocity = open_notes[slot].pop(0)
                         _add(voices[(index, message.channel)], message.note, begin, tick, velocity)
@@ -152,14 +164,24 @@ def read_midi_content(source: str | os.PathLike | bytes) -> MidiContent:
     except MusicnbError:
         raise
     except Exception as exc:
-        raise MusicnbError(f"corrupt MIDI events ({type(exc).__name__}: {str(exc)[:100]}). "
-                           "Re-export the file, or leave it out.") from exc
+        raise MusicnbError(
+            f"corrupt MIDI events ({type(exc).__name__}: {str(exc)[:100]}). "
+            "Re-export the file, or leave it out."
+        ) from exc
     ordered = [v for _, v in sorted(voices.items()) if v.pitch]
-    return MidiContent(ticks_per_beat=resolution, midi_type=int(midi.type),
-                       n_tracks=len(midi.tracks), tempo=tempo, tempo_changes=tempo_changes,
-                       time_signature=time_signature, key=key, track_names=track_names,
-                       voices=ordered, drum_notes=drum_notes,
-                       tracks_with_notes=sorted({v.track for v in ordered}))
+    return MidiContent(
+        ticks_per_beat=resolution,
+        midi_type=int(midi.type),
+        n_tracks=len(midi.tracks),
+        tempo=tempo,
+        tempo_changes=tempo_changes,
+        time_signature=time_signature,
+        key=key,
+        track_names=track_names,
+        voices=ordered,
+        drum_notes=drum_notes,
+        tracks_with_notes=sorted({v.track for v in ordered}),
+    )
 
 
 def _add(voice: TrackNotes, pitch: int, begin: int, end: int, velocity: int) -> None:
@@ -174,9 +196,11 @@ def check_has_notes(content: MidiContent) -> None:
     """Raise the right :class:`MusicnbError` when a file has nothing to play."""
     if not content.voices:
         if content.drum_notes:
-            raise MusicnbError(f"drum-only: all {content.drum_notes} notes are on the drum "
-                               "channel (10), which the course leaves out. Use a file with "
-                               "pitched instruments.")
+            raise MusicnbError(
+                f"drum-only: all {content.drum_notes} notes are on the drum "
+                "channel (10), which the course leaves out. Use a file with "
+                "pitched instruments."
+            )
         raise MusicnbError("no notes: the file holds no notes (only settings/meta events).")
 
 
@@ -194,39 +218,56 @@ def voices_to_arrays(content: MidiContent, voices: list[TrackNotes]) -> dict[str
     if not pitch:
         empty = np.zeros(0)
         return {"pitch": empty, "start": empty, "duration": empty, "velocity": empty, "part": empty}
-    return {"pitch": np.concatenate(pitch), "start": np.concatenate(start),
-            "duration": np.concatenate(duration), "velocity": np.concatenate(velocity),
-            "part": np.concatenate(part)}
+    return {
+        "pitch": np.concatenate(pitch),
+        "start": np.concatenate(start),
+        "duration": np.concatenate(duration),
+        "velocity": np.concatenate(velocity),
+        "part": np.concatenate(part),
+    }
 
 
 def title_of(content: MidiContent, path: str | os.PathLike | None = None) -> str:
     """The conductor track's name for type-1 files whose first track has no notes, else the
     file's stem (``""`` when no path is given)."""
-    if (content.midi_type == 1 and content.track_names and content.track_names[0].strip()
-            and 0 not in content.tracks_with_notes):
+    if (
+        content.midi_type == 1
+        and content.track_names
+        and content.track_names[0].strip()
+        and 0 not in content.tracks_with_notes
+    ):
         return content.track_names[0].strip()
     return Path(path).stem if path else ""
 
 
-def content_to_piece(content: MidiContent, path: str | os.PathLike | None = None,
-                     source: str = "") -> Piece:
+def content_to_piece(
+    content: MidiContent, path: str | os.PathLike | None = None, source: str = ""
+) -> Piece:
     """A general MIDI file as a Piece: one part per (track, channel)."""
     check_has_notes(content)
     arrays = voices_to_arrays(content, content.voices)
-    metadata = {"ticks_per_beat": content.ticks_per_beat, "midi_type": content.midi_type,
-                "layout": "general"}
+    metadata = {
+        "ticks_per_beat": content.ticks_per_beat,
+        "midi_type": content.midi_type,
+        "layout": "general",
+    }
     if content.tempo_changes:
         metadata["tempo_changes"] = content.tempo_changes
     if content.drum_notes:
         metadata["drum_notes_dropped"] = content.drum_notes
     from ..harmony import estimate_key
 
-    return Piece(**arrays, title=title_of(content, path), source=source or str(path or ""),
-                 key=content.key or estimate_key(arrays["pitch"], arrays["duration"]),
-                 time_signature=content.time_signature or "4/4",
-                 tempo=content.tempo or 120.0,
-                 part_names=tuple(v.name or f"Part {i + 1}" for i, v in enumerate(content.voices)),
-                 programs=tuple(v.program for v in content.voices), metadata=metadata)
+    return Piece(
+        **arrays,
+        title=title_of(content, path),
+        source=source or str(path or ""),
+        key=content.key or estimate_key(arrays["pitch"], arrays["duration"]),
+        time_signature=content.time_signature or "4/4",
+        tempo=content.tempo or 120.0,
+        part_names=tuple(v.name or f"Part {i + 1}" for i, v in enumerate(content.voices)),
+        programs=tuple(v.program for v in content.voices),
+        metadata=metadata,
+    )
 
 
 def read_midi_file(path: str | os.PathLike, source: str = "") -> Piece:
@@ -237,5 +278,6 @@ def read_midi_file(path: str | os.PathLike, source: str = "") -> Piece:
     except MusicnbError:
         raise
     except Exception as exc:  # pragma: no cover - defensive: odd values in a corrupt file
-        raise MusicnbError(f"unusable MIDI content ({type(exc).__name__}: "
-                           f"{str(exc)[:100]}).") from exc
+        raise MusicnbError(
+            f"unusable MIDI content ({type(exc).__name__}: {str(exc)[:100]})."
+        ) from exc

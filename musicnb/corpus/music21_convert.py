@@ -93,8 +93,9 @@ def _chord_labels(flat_parts: list, end: float) -> tuple[ChordLabel, ...]:
     return tuple(labels)
 
 
-def score_to_piece(score, title: str = "", source: str = "",
-                   metadata: dict[str, Any] | None = None) -> Piece:
+def score_to_piece(
+    score, title: str = "", source: str = "", metadata: dict[str, Any] | None = None
+) -> Piece:
     """Convert one music21 ``Score`` (or ``Part``) into a :class:`Piece`.
 
     Raises :class:`MusicnbError` when the score holds no pitched notes.
@@ -120,8 +121,9 @@ def score_to_piece(score, title: str = "", source: str = "",
         flat = part.stripTies(inPlace=False).flatten()
         flat_parts.append(flat)
         part_names.append(str(part.partName or ""))
-        instrument = (part.getInstrument(returnDefault=False)
-                      if hasattr(part, "getInstrument") else None)
+        instrument = (
+            part.getInstrument(returnDefault=False) if hasattr(part, "getInstrument") else None
+        )
         program = getattr(instrument, "midiProgram", None) if instrument is not None else None
         programs.append(int(program) if program is not None else 0)
         for element in flat.notes:
@@ -143,8 +145,10 @@ def score_to_piece(score, title: str = "", source: str = "",
                     velocity.append(max(1, min(127, vel)))
                     part_index.append(index)
     if not pitch:
-        raise MusicnbError("no notes: the score holds no pitched notes (only rests, text or "
-                           "percussion). Leave it out or check that it is the right file.")
+        raise MusicnbError(
+            "no notes: the score holds no pitched notes (only rests, text or "
+            "percussion). Leave it out or check that it is the right file."
+        )
     pitches = np.asarray(pitch, np.int16)
     durations = np.asarray(duration, np.float64)
     starts = np.asarray(start, np.float64)
@@ -172,12 +176,22 @@ def score_to_piece(score, title: str = "", source: str = "",
             info.setdefault("composer", str(composer))
         if not title:
             title = str(score.metadata.title or score.metadata.movementName or "")
-    return Piece(pitches, starts, durations, np.asarray(velocity, np.int16),
-                 np.asarray(part_index, np.int16), title=title, source=source, key=key,
-                 time_signature=signature.ratioString if signature is not None else "4/4",
-                 tempo=float(bpm) if bpm and bpm > 0 and np.isfinite(bpm) else 120.0,
-                 chords=_chord_labels(flat_parts, end),
-                 part_names=tuple(part_names), programs=tuple(programs), metadata=info)
+    return Piece(
+        pitches,
+        starts,
+        durations,
+        np.asarray(velocity, np.int16),
+        np.asarray(part_index, np.int16),
+        title=title,
+        source=source,
+        key=key,
+        time_signature=signature.ratioString if signature is not None else "4/4",
+        tempo=float(bpm) if bpm and bpm > 0 and np.isfinite(bpm) else 120.0,
+        chords=_chord_labels(flat_parts, end),
+        part_names=tuple(part_names),
+        programs=tuple(programs),
+        metadata=info,
+    )
 
 
 def scores_of(parsed) -> list:
@@ -207,8 +221,9 @@ def with_default_note_length(text: str) -> str:
     return f"{first}\nL:{length}\n{rest}"
 
 
-def parse_abc_tune(text: str, title: str = "", source: str = "",
-                   metadata: dict[str, Any] | None = None) -> Piece:
+def parse_abc_tune(
+    text: str, title: str = "", source: str = "", metadata: dict[str, Any] | None = None
+) -> Piece:
     """Parse the text of one ABC tune with music21 and convert it."""
     from music21 import converter
 
@@ -217,17 +232,23 @@ def parse_abc_tune(text: str, title: str = "", source: str = "",
     try:
         parsed = converter.parse(with_default_note_length(text), format="abc")
     except Exception as exc:
-        raise MusicnbError(f"unreadable ABC tune: music21 could not parse it "
-                           f"({type(exc).__name__}: {str(exc)[:120]}). Fix the tune's ABC or "
-                           "leave it out.") from exc
+        raise MusicnbError(
+            f"unreadable ABC tune: music21 could not parse it "
+            f"({type(exc).__name__}: {str(exc)[:120]}). Fix the tune's ABC or "
+            "leave it out."
+        ) from exc
     scores = scores_of(parsed)
     if not scores:
         raise MusicnbError("unreadable ABC tune: music21 found no tune in it.")
     return score_to_piece(scores[0], title=title, source=source, metadata=metadata)
 
 
-def parse_score_file(path: str, source: str = "", metadata: dict[str, Any] | None = None,
-                     fallback_title: str | None = None) -> list[Piece]:
+def parse_score_file(
+    path: str,
+    source: str = "",
+    metadata: dict[str, Any] | None = None,
+    fallback_title: str | None = None,
+) -> list[Piece]:
     """Parse a MusicXML (or other music21-readable) file; an Opus gives several pieces.
 
     A score without a title is named ``fallback_title`` (default: the file's stem)."""
@@ -240,18 +261,26 @@ def parse_score_file(path: str, source: str = "", metadata: dict[str, Any] | Non
     try:
         parsed = converter.parse(path, forceSource=True, storePickle=False)
     except Exception as exc:
-        raise MusicnbError(f"unreadable score: music21 could not parse {Path(path).name} "
-                           f"({type(exc).__name__}: {str(exc)[:120]}). Re-export it from your "
-                           "notation program, or leave it out.") from exc
+        raise MusicnbError(
+            f"unreadable score: music21 could not parse {Path(path).name} "
+            f"({type(exc).__name__}: {str(exc)[:120]}). Re-export it from your "
+            "notation program, or leave it out."
+        ) from exc
     pieces = []
     for index, score in enumerate(scores_of(parsed)):
         info = dict(metadata or {})
         if index:
             info["score_index"] = index
-        pieces.append(score_to_piece(score, source=source, metadata=info,
-                                     title="" if score.metadata and score.metadata.title
-                                     else (Path(path).stem if fallback_title is None
-                                           else fallback_title)))
+        pieces.append(
+            score_to_piece(
+                score,
+                source=source,
+                metadata=info,
+                title=""
+                if score.metadata and score.metadata.title
+                else (Path(path).stem if fallback_title is None else fallback_title),
+            )
+        )
     return pieces
 
 
@@ -274,13 +303,17 @@ def _meter_problem(numerator: str, denominator: str | None) -> str | None:
         return None
     beats = sum(int(p) for p in parts)
     if beats < 1 or beats > MAX_METER_BEATS:
-        return (f"implausible meter {numerator.strip()}{'/' + denominator if denominator else ''}"
-                f": a bar of {beats} beats (musicnb reads 1 to {MAX_METER_BEATS})")
+        return (
+            f"implausible meter {numerator.strip()}{'/' + denominator if denominator else ''}"
+            f": a bar of {beats} beats (musicnb reads 1 to {MAX_METER_BEATS})"
+        )
     if denominator is not None:
         unit = int(denominator) if denominator.isdigit() else None
         if unit is not None and not 1 <= unit <= MAX_METER_UNIT:
-            return (f"implausible meter {numerator.strip()}/{denominator}: a beat unit of 1/{unit}"
-                    f" (musicnb reads 1/1 to 1/{MAX_METER_UNIT})")
+            return (
+                f"implausible meter {numerator.strip()}/{denominator}: a beat unit of 1/{unit}"
+                f" (musicnb reads 1/1 to 1/{MAX_METER_UNIT})"
+            )
     return None
 
 
@@ -306,8 +339,9 @@ def sum_additive_meters(text: str) -> str:
     music21's ABC reader loops without end on an additive meter (measured: still parsing
     after 60 s); the bar length is the same, only the grouping of its beats is lost.
     """
-    return _ADDITIVE.sub(lambda m: f"{m.group(1)}{sum(int(n) for n in re.findall(r'[0-9]+', m.group(2)))}/",
-                         text)
+    return _ADDITIVE.sub(
+        lambda m: f"{m.group(1)}{sum(int(n) for n in re.findall(r'[0-9]+', m.group(2)))}/", text
+    )
 
 
 def check_musicxml_meters(data: bytes) -> None:
@@ -315,14 +349,18 @@ def check_musicxml_meters(data: bytes) -> None:
     for match in _XML_BEATS.finditer(data):
         problem = _meter_problem(match.group(1).decode("latin-1"), None)
         if problem:
-            raise MusicnbError(f"{problem} in <beats>. Fix the time signature in your notation "
-                               "program, or leave the file out.")
+            raise MusicnbError(
+                f"{problem} in <beats>. Fix the time signature in your notation "
+                "program, or leave the file out."
+            )
     for match in _XML_BEAT_TYPE.finditer(data):
         value = match.group(1).decode("latin-1").strip()
         problem = _meter_problem("1", value) if value.isdigit() else None
         if problem:
-            raise MusicnbError(f"{problem} in <beat-type>. Fix the time signature in your "
-                               "notation program, or leave the file out.")
+            raise MusicnbError(
+                f"{problem} in <beat-type>. Fix the time signature in your "
+                "notation program, or leave the file out."
+            )
 
 
 def score_file_xml(path: str) -> list[bytes]:
@@ -334,10 +372,15 @@ def score_file_xml(path: str) -> list[bytes]:
         return [Path(path).read_bytes()]
     try:
         with zipfile.ZipFile(path) as archive:
-            return [archive.read(info) for info in archive.infolist()
-                    if info.filename.lower().endswith((".xml", ".musicxml"))
-                    and not info.filename.upper().startswith("META-INF")
-                    and info.file_size < 200_000_000]
+            return [
+                archive.read(info)
+                for info in archive.infolist()
+                if info.filename.lower().endswith((".xml", ".musicxml"))
+                and not info.filename.upper().startswith("META-INF")
+                and info.file_size < 200_000_000
+            ]
     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-        raise MusicnbError(f"unreadable score: {Path(path).name} is not a complete .mxl archive "
-                           f"({type(exc).__name__}: {exc}). Re-export it, or leave it out.") from None
+        raise MusicnbError(
+            f"unreadable score: {Path(path).name} is not a complete .mxl archive "
+            f"({type(exc).__name__}: {exc}). Re-export it, or leave it out."
+        ) from None

@@ -36,13 +36,21 @@ import numpy as np
 from ..errors import MusicnbError
 from ..harmony import NO_CHORD, detect_chord, estimate_key
 from ..piece import ChordLabel, Piece
-from .midi_files import (MidiContent, TrackNotes, check_has_notes, read_midi_content, title_of,
-                         voices_to_arrays)
+from .midi_files import (
+    MidiContent,
+    TrackNotes,
+    check_has_notes,
+    read_midi_content,
+    title_of,
+    voices_to_arrays,
+)
 
 #: The one place the Nottingham data is downloaded from: jukedeck/nottingham-dataset at a
 #: pinned commit (cleaned ABC and two-track MIDI; GPL-3.0).
-NOTTINGHAM_URL = ("https://codeload.github.com/jukedeck/nottingham-dataset/zip/"
-                  "0992bb6cd864f6d4b90d6663e08c0ef53ffaa08f")
+NOTTINGHAM_URL = (
+    "https://codeload.github.com/jukedeck/nottingham-dataset/zip/"
+    "0992bb6cd864f6d4b90d6663e08c0ef53ffaa08f"
+)
 #: SHA-256 of the archive at :data:`NOTTINGHAM_URL`.
 NOTTINGHAM_SHA256 = "9c9c87d745779af617ad4cd0d715210bfc17ff89bc427928593462872542f9a8"
 
@@ -83,8 +91,9 @@ def detect_layout(content: MidiContent) -> str | None:
     return "nottingham-2track" if melody.track == 0 else "nottingham-3track"
 
 
-def chord_labels_from_notes(pitch, begin, end, resolution: float,
-                            sevenths: bool = True) -> tuple[ChordLabel, ...]:
+def chord_labels_from_notes(
+    pitch, begin, end, resolution: float, sevenths: bool = True
+) -> tuple[ChordLabel, ...]:
     """Chord labels naming what a harmony track sounds, segment by segment (times in ticks).
 
     The time line is cut at every note start and end; each segment's pitch classes are named
@@ -112,32 +121,52 @@ def chord_labels_from_notes(pitch, begin, end, resolution: float,
     return tuple(ChordLabel(a / resolution, (b - a) / resolution, lab) for a, b, lab in labels)
 
 
-def nottingham_piece(content: MidiContent, path: str | os.PathLike | None = None, source: str = "",
-                     keep_chord_notes: bool = False, layout: str | None = None) -> Piece:
+def nottingham_piece(
+    content: MidiContent,
+    path: str | os.PathLike | None = None,
+    source: str = "",
+    keep_chord_notes: bool = False,
+    layout: str | None = None,
+) -> Piece:
     """Melody (first note track) as part 0, the second note track as chord labels."""
     check_has_notes(content)
     melody, harmony = content.voices[0], (content.voices[1] if len(content.voices) > 1 else None)
     voices = [melody] + ([harmony] if keep_chord_notes and harmony is not None else [])
     arrays = voices_to_arrays(content, voices)
-    chords = (chord_labels_from_notes(harmony.pitch, harmony.begin, harmony.end,
-                                      float(content.ticks_per_beat))
-              if harmony is not None else ())
-    metadata = {"ticks_per_beat": content.ticks_per_beat, "midi_type": content.midi_type,
-                "layout": layout or detect_layout(content) or "nottingham"}
+    chords = (
+        chord_labels_from_notes(
+            harmony.pitch, harmony.begin, harmony.end, float(content.ticks_per_beat)
+        )
+        if harmony is not None
+        else ()
+    )
+    metadata = {
+        "ticks_per_beat": content.ticks_per_beat,
+        "midi_type": content.midi_type,
+        "layout": layout or detect_layout(content) or "nottingham",
+    }
     if len(content.voices) > 2:
         metadata["extra_tracks_ignored"] = len(content.voices) - 2
     melody_pitch = np.asarray(melody.pitch)
     melody_length = (np.asarray(melody.end) - np.asarray(melody.begin)) / content.ticks_per_beat
     names = ("melody", "chords")[: len(voices)]
-    return Piece(**arrays, title=title_of(content, path), source=source or str(path or ""),
-                 key=content.key or estimate_key(melody_pitch, melody_length),
-                 time_signature=content.time_signature or "4/4", tempo=content.tempo or 120.0,
-                 chords=chords, part_names=names, programs=tuple(v.program for v in voices),
-                 metadata=metadata)
+    return Piece(
+        **arrays,
+        title=title_of(content, path),
+        source=source or str(path or ""),
+        key=content.key or estimate_key(melody_pitch, melody_length),
+        time_signature=content.time_signature or "4/4",
+        tempo=content.tempo or 120.0,
+        chords=chords,
+        part_names=names,
+        programs=tuple(v.program for v in voices),
+        metadata=metadata,
+    )
 
 
-def read_nottingham_midi(path: str | os.PathLike, source: str = "",
-                         keep_chord_notes: bool = False) -> Piece:
+def read_nottingham_midi(
+    path: str | os.PathLike, source: str = "", keep_chord_notes: bool = False
+) -> Piece:
     """Read a Nottingham MIDI file (two- or three-track form) into a Piece with chords."""
     content = read_midi_content(path)
     return nottingham_piece(content, path, source=source, keep_chord_notes=keep_chord_notes)
@@ -151,8 +180,12 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def download_nottingham(dest: str | os.PathLike | None = None, form: str = "midi",
-                        url: str = NOTTINGHAM_URL, sha256: str = NOTTINGHAM_SHA256) -> Path:
+def download_nottingham(
+    dest: str | os.PathLike | None = None,
+    form: str = "midi",
+    url: str = NOTTINGHAM_URL,
+    sha256: str = NOTTINGHAM_SHA256,
+) -> Path:
     """Download (once) and unpack the Nottingham database; return the folder of ``form``.
 
     ``form="midi"`` gives the two-track MIDI files (melody + chords), ``form="abc"`` the
@@ -187,7 +220,8 @@ def download_nottingham(dest: str | os.PathLike | None = None, form: str = "midi
                     f"The Nottingham download from {url} has SHA-256 {got}, not the expected "
                     f"{sha256}: the file changed or the download broke. Try again later, or "
                     "download the data yourself and pass its folder: "
-                    "load_corpus('nottingham:/path/to/folder').")
+                    "load_corpus('nottingham:/path/to/folder')."
+                )
             os.replace(tmp, archive)
         except MusicnbError:
             raise
@@ -195,7 +229,8 @@ def download_nottingham(dest: str | os.PathLike | None = None, form: str = "midi
             raise MusicnbError(
                 f"Could not download the Nottingham database from {url} ({type(exc).__name__}: "
                 f"{exc}). Are you online? Otherwise copy the data to a folder and load it with "
-                "load_corpus('nottingham:/path/to/folder').") from exc
+                "load_corpus('nottingham:/path/to/folder')."
+            ) from exc
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -232,8 +267,9 @@ def _one_track_folder(root: Path, path: Path) -> str | None:
     return None
 
 
-def split_one_track_copies(root: str | os.PathLike, files: list[Path]
-                           ) -> tuple[list[Path], list[tuple[Path, str]]]:
+def split_one_track_copies(
+    root: str | os.PathLike, files: list[Path]
+) -> tuple[list[Path], list[tuple[Path, str]]]:
     """``(files to load, [(skipped file, reason), ...])`` for a folder in the jukedeck layout.
 
     The layout is recognised when ``root`` holds a ``melody/`` or ``chords/`` sub-folder of MIDI
@@ -244,8 +280,14 @@ def split_one_track_copies(root: str | os.PathLike, files: list[Path]
     melody). Any other folder is returned unchanged.
     """
     root = Path(root)
-    inside = {name: [p for p in files if _one_track_folder(root, p) == name
-                     and p.suffix.lower() in (".mid", ".midi")] for name in ONE_TRACK_FOLDERS}
+    inside = {
+        name: [
+            p
+            for p in files
+            if _one_track_folder(root, p) == name and p.suffix.lower() in (".mid", ".midi")
+        ]
+        for name in ONE_TRACK_FOLDERS
+    }
     if not any(inside.values()):
         return files, []
     combined = {p.name.lower() for p in files if p.parent == root}
@@ -255,14 +297,18 @@ def split_one_track_copies(root: str | os.PathLike, files: list[Path]
         for path in copies:
             leave_out.add(path)
             if path.name.lower() in combined:
-                reason = (f"one-track copy in {name}/ of the two-track file of the same name "
-                          "in the folder above (melody and chords together): the tune is "
-                          "loaded once, from that file")
+                reason = (
+                    f"one-track copy in {name}/ of the two-track file of the same name "
+                    "in the folder above (melody and chords together): the tune is "
+                    "loaded once, from that file"
+                )
             else:
-                reason = (f"{name}-only file in {name}/ with no two-track file of the same name "
-                          f"in the folder above: it lacks {ONE_TRACK_FOLDERS[name]}, so a "
-                          "melody-and-harmony model cannot use it (load the folder of the "
-                          "two-track files)")
+                reason = (
+                    f"{name}-only file in {name}/ with no two-track file of the same name "
+                    f"in the folder above: it lacks {ONE_TRACK_FOLDERS[name]}, so a "
+                    "melody-and-harmony model cannot use it (load the folder of the "
+                    "two-track files)"
+                )
             skipped.append((path, reason))
     return [p for p in files if p not in leave_out], skipped
 
@@ -275,10 +321,13 @@ def check_not_one_track_folder(folder: str | os.PathLike) -> None:
     if name not in ONE_TRACK_FOLDERS or not folder.is_dir():
         return
     here = {p.name.lower() for p in folder.glob("*") if p.suffix.lower() in (".mid", ".midi")}
-    above = {p.name.lower() for p in folder.parent.glob("*") if p.suffix.lower() in (".mid", ".midi")}
+    above = {
+        p.name.lower() for p in folder.parent.glob("*") if p.suffix.lower() in (".mid", ".midi")
+    }
     if here and here & above:
         raise MusicnbError(
             f"{folder} holds the one-track {name} copies of the Nottingham tunes in "
             f"{folder.parent} (each file lacks {ONE_TRACK_FOLDERS[name]}). Load the folder "
             f"above instead: load_corpus({str(folder.parent)!r}) reads each tune once with "
-            "its melody and chords.")
+            "its melody and chords."
+        )

@@ -82,11 +82,25 @@ class LoadReport:
         ``reason``."""
         rows: list[dict[str, Any]] = []
         for item in self.loaded:
-            rows.append({"file": item.file, "status": "loaded", "title": item.title,
-                         "notes": item.n_notes, "reason": "from cache" if item.cached else ""})
+            rows.append(
+                {
+                    "file": item.file,
+                    "status": "loaded",
+                    "title": item.title,
+                    "notes": item.n_notes,
+                    "reason": "from cache" if item.cached else "",
+                }
+            )
         for item in self.skipped:
-            rows.append({"file": item.file, "status": "skipped", "title": "", "notes": 0,
-                         "reason": item.reason})
+            rows.append(
+                {
+                    "file": item.file,
+                    "status": "skipped",
+                    "title": "",
+                    "notes": 0,
+                    "reason": item.reason,
+                }
+            )
         notes = {item.file: item.note for item in self.flagged}
         for row in rows:
             if row["file"] in notes and row["status"] == "loaded":
@@ -97,8 +111,10 @@ class LoadReport:
         """One line: how many loaded, skipped, from the cache, and how long it took."""
         limit = f" (limit {self.limit})" if self.limit is not None else ""
         flagged = f", {len(self.flagged)} flagged" if self.flagged else ""
-        return (f"{self.source}: {self.n_loaded} loaded{limit}, {self.n_skipped} skipped"
-                f"{flagged}, {self.from_cache} from cache, {self.seconds:.2f} s")
+        return (
+            f"{self.source}: {self.n_loaded} loaded{limit}, {self.n_skipped} skipped"
+            f"{flagged}, {self.from_cache} from cache, {self.seconds:.2f} s"
+        )
 
     def __str__(self) -> str:
         lines = [self.summary()]
@@ -115,9 +131,11 @@ class LoadReport:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        head = ("<tr><th style='text-align:left'>file</th><th style='text-align:left'>status</th>"
-                "<th style='text-align:left'>title</th><th>notes</th>"
-                "<th style='text-align:left'>reason</th></tr>")
+        head = (
+            "<tr><th style='text-align:left'>file</th><th style='text-align:left'>status</th>"
+            "<th style='text-align:left'>title</th><th>notes</th>"
+            "<th style='text-align:left'>reason</th></tr>"
+        )
         rows = self.to_rows()
         # skipped files first: they are what a student needs to look at
         flagged = {item.file for item in self.flagged}
@@ -129,10 +147,12 @@ class LoadReport:
                 f"<tr><td style='text-align:left'>{esc(row['file'])}</td>"
                 f"<td style='text-align:left;color:{colour}'>{row['status']}</td>"
                 f"<td style='text-align:left'>{esc(row['title'])}</td><td>{row['notes']}</td>"
-                f"<td style='text-align:left'>{esc(row['reason'])}</td></tr>")
+                f"<td style='text-align:left'>{esc(row['reason'])}</td></tr>"
+            )
         if len(rows) > self.max_rows:
-            body.append(f"<tr><td colspan='5' style='text-align:left'>... and "
-                        f"{len(rows) - self.max_rows} more rows (report.to_rows() has them all)"
-                        "</td></tr>")
-        return (f"<div><p><b>{esc(self.summary())}</b></p>"
-                f"<table>{head}{''.join(body)}</table></div>")
+            body.append(
+                f"<tr><td colspan='5' style='text-align:left'>... and "
+                f"{len(rows) - self.max_rows} more rows (report.to_rows() has them all)"
+                "</td></tr>"
+            )
+        return f"<div><p><b>{esc(self.summary())}</b></p><table>{head}{''.join(body)}</table></div>"

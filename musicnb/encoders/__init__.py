@@ -58,7 +58,9 @@ def load_encoder(path: str | Path) -> Any:
     try:
         config = json.loads(path.read_text())
     except FileNotFoundError:
-        raise MusicnbError(f"No encoder file at {path}; a run folder keeps it as encoder.json.") from None
+        raise MusicnbError(
+            f"No encoder file at {path}; a run folder keeps it as encoder.json."
+        ) from None
     except json.JSONDecodeError as exc:
         raise MusicnbError(f"{path} is not a valid encoder JSON file ({exc}).") from exc
     kind = config.get("type")

@@ -39,8 +39,9 @@ def cs230_tokens(score: Any) -> list[str]:
         if isinstance(element, note.Note):
             tokens.append(f"{element.pitch}_{element.duration.type}")
         elif isinstance(element, chord.Chord):
-            tokens.append(".".join(str(pc) for pc in element.normalOrder)
-                          + f"_{element.duration.type}")
+            tokens.append(
+                ".".join(str(pc) for pc in element.normalOrder) + f"_{element.duration.type}"
+            )
     return tokens
 
 
@@ -63,16 +64,20 @@ class CS230TokenEncoder(SavedAsConfig):
     def fit(self, token_lists: Iterable[Sequence[str]]) -> "CS230TokenEncoder":
         seen = sorted({t for tokens in token_lists for t in tokens})
         if not seen:
-            raise MusicnbError("No tokens to fit the CS230 vocabulary on: the training songs "
-                               "gave no notes or chords.")
+            raise MusicnbError(
+                "No tokens to fit the CS230 vocabulary on: the training songs "
+                "gave no notes or chords."
+            )
         self._vocabulary = [UNK] + seen
         self._index = {t: i for i, t in enumerate(self._vocabulary)}
         return self
 
     def _check_savable(self) -> None:
         if self._vocabulary is None:
-            raise MusicnbError("Fit the CS230 encoder on the training songs first "
-                               "(encoder.fit(train_token_lists)).")
+            raise MusicnbError(
+                "Fit the CS230 encoder on the training songs first "
+                "(encoder.fit(train_token_lists))."
+            )
 
     @property
     def vocabulary(self) -> list[str]:

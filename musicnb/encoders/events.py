@@ -82,18 +82,29 @@ class EventEncoder(SavedAsConfig):
 
     type_name = "EventEncoder"
 
-    def __init__(self, steps_per_quarter: int = 4, low: int = 48, high: int = 84,
-                 part: int | None = None, transpose: bool = False,
-                 out_of_range: Literal["fold", "drop"] = "fold") -> None:
+    def __init__(
+        self,
+        steps_per_quarter: int = 4,
+        low: int = 48,
+        high: int = 84,
+        part: int | None = None,
+        transpose: bool = False,
+        out_of_range: Literal["fold", "drop"] = "fold",
+    ) -> None:
         if int(steps_per_quarter) != steps_per_quarter or steps_per_quarter < 1:
-            raise MusicnbError(f"steps_per_quarter must be a whole number >= 1 (4 = 16th notes), "
-                               f"got {steps_per_quarter!r}.")
+            raise MusicnbError(
+                f"steps_per_quarter must be a whole number >= 1 (4 = 16th notes), "
+                f"got {steps_per_quarter!r}."
+            )
         if not (0 <= low < high <= 127):
-            raise MusicnbError(f"The pitch range must satisfy 0 <= low < high <= 127, got "
-                               f"low={low}, high={high}.")
+            raise MusicnbError(
+                f"The pitch range must satisfy 0 <= low < high <= 127, got low={low}, high={high}."
+            )
         if high - low < 11 and out_of_range == "fold":
-            raise MusicnbError("out_of_range='fold' needs a range of at least an octave "
-                               f"(high - low >= 11), got {high - low}; widen it or use 'drop'.")
+            raise MusicnbError(
+                "out_of_range='fold' needs a range of at least an octave "
+                f"(high - low >= 11), got {high - low}; widen it or use 'drop'."
+            )
         if out_of_range not in ("fold", "drop"):
             raise MusicnbError(f"out_of_range must be 'fold' or 'drop', got {out_of_range!r}.")
         if part is not None and (int(part) != part or part < 0):
@@ -126,7 +137,9 @@ class EventEncoder(SavedAsConfig):
     def pitch_token(self, pitch: int) -> int:
         """The onset token of a MIDI pitch inside the range."""
         if not self.low <= pitch <= self.high:
-            raise MusicnbError(f"Pitch {pitch} is outside the encoder's range {self.low}-{self.high}.")
+            raise MusicnbError(
+                f"Pitch {pitch} is outside the encoder's range {self.low}-{self.high}."
+            )
         return N_SPECIAL + int(pitch) - self.low
 
     @property
@@ -140,8 +153,10 @@ class EventEncoder(SavedAsConfig):
         report = EncodeReport(notes_in=piece.n_notes)
         if self.part is not None:
             if piece.n_notes and self.part >= piece.n_parts:
-                raise MusicnbError(f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "
-                                   f"part={self.part} does not exist. Use part=None for the top line.")
+                raise MusicnbError(
+                    f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "
+                    f"part={self.part} does not exist. Use part=None for the top line."
+                )
             keep = piece.part == self.part
             report.dropped_other_parts = int((~keep).sum())
             piece = piece.select(keep)
@@ -190,20 +205,27 @@ class EventEncoder(SavedAsConfig):
             kept_e.append(e)
         report.dropped_under_top_line = under
         report.notes_kept = len(kept_p)
-        return (np.asarray(kept_p, np.int32), np.asarray(kept_s, np.int64),
-                np.asarray(kept_e, np.int64), report)
+        return (
+            np.asarray(kept_p, np.int32),
+            np.asarray(kept_s, np.int64),
+            np.asarray(kept_e, np.int64),
+            report,
+        )
 
     def encode(self, piece: Piece) -> np.ndarray:
         """Tokens of one piece (int32, one per grid step); see :attr:`last_report`."""
         pitch, start, end, report = self.line(piece)
         self.last_report = report
         length_quarters = max(piece.end, float(piece.metadata.get("length_quarters", 0.0)))
-        n_steps = max(int(np.ceil(length_quarters * self.steps_per_quarter - 1e-9)),
-                      int(end.max()) if len(end) else 0, 1)
+        n_steps = max(
+            int(np.ceil(length_quarters * self.steps_per_quarter - 1e-9)),
+            int(end.max()) if len(end) else 0,
+            1,
+        )
         tokens = np.full(n_steps, REST, dtype=np.int32)
         for p, s, e in zip(pitch.tolist(), start.tolist(), end.tolist()):
             tokens[s] = N_SPECIAL + p - self.low
-            tokens[s + 1:e] = HOLD
+            tokens[s + 1 : e] = HOLD
         return tokens
 
     def encode_with_report(self, piece: Piece) -> tuple[np.ndarray, EncodeReport]:
@@ -211,8 +233,9 @@ class EventEncoder(SavedAsConfig):
         tokens = self.encode(piece)
         return tokens, self.last_report
 
-    def encode_many(self, pieces: Iterable[Piece], min_notes: int = 1
-                    ) -> tuple[list[np.ndarray], EncodeReport]:
+    def encode_many(
+        self, pieces: Iterable[Piece], min_notes: int = 1
+    ) -> tuple[list[np.ndarray], EncodeReport]:
         """Tokens of every piece with at least ``min_notes`` notes on the line, and the summed report.
 
         Pieces left out are counted in ``report.notes_in`` but produce no sequence.
@@ -225,13 +248,16 @@ class EventEncoder(SavedAsConfig):
             if self.last_report.notes_kept >= min_notes:
                 sequences.append(tokens)
         if not sequences:
-            raise MusicnbError("No piece had notes on the chosen line; check `part=` and the pitch "
-                               f"range {self.low}-{self.high} against the corpus.")
+            raise MusicnbError(
+                "No piece had notes on the chosen line; check `part=` and the pitch "
+                f"range {self.low}-{self.high} against the corpus."
+            )
         return sequences, total
 
     # ------------------------------------------------------------------ decoding
-    def decode_with_repairs(self, tokens: Any, tempo: float = 120.0, title: str = "",
-                            velocity: int = 90, **info: Any) -> tuple[Piece, int]:
+    def decode_with_repairs(
+        self, tokens: Any, tempo: float = 120.0, title: str = "", velocity: int = 90, **info: Any
+    ) -> tuple[Piece, int]:
         """Piece from tokens, repairing impossible sequences; returns ``(piece, n_repairs)``.
 
         Repairs: a hold with no sounding note (at the start or after a rest) becomes a rest;
@@ -240,8 +266,10 @@ class EventEncoder(SavedAsConfig):
         array = np.asarray(tokens).reshape(-1)
         if array.dtype.kind not in "iu":
             if array.size and not np.all(np.equal(np.mod(array, 1), 0)):
-                raise MusicnbError("Tokens must be whole numbers (class indices), not probabilities; "
-                                   "sample or argmax the model output first.")
+                raise MusicnbError(
+                    "Tokens must be whole numbers (class indices), not probabilities; "
+                    "sample or argmax the model output first."
+                )
             array = array.astype(np.int64)
         repairs = 0
         notes: list[tuple[int, float, float]] = []
@@ -261,11 +289,18 @@ class EventEncoder(SavedAsConfig):
             if token >= N_SPECIAL:
                 sounding_pitch, sounding_start = self.low + token - N_SPECIAL, step
         if sounding_pitch is not None:
-            notes.append((sounding_pitch, sounding_start / spq, (len(array) - sounding_start) / spq))
+            notes.append(
+                (sounding_pitch, sounding_start / spq, (len(array) - sounding_start) / spq)
+            )
         metadata = dict(info.pop("metadata", {}))
         metadata["length_quarters"] = len(array) / spq
-        piece = Piece.from_notes([(p, s, d, velocity) for p, s, d in notes], title=title,
-                                 tempo=tempo, metadata=metadata, **info)
+        piece = Piece.from_notes(
+            [(p, s, d, velocity) for p, s, d in notes],
+            title=title,
+            tempo=tempo,
+            metadata=metadata,
+            **info,
+        )
         return piece, repairs
 
     def decode(self, tokens: Any, tempo: float = 120.0, title: str = "", **info: Any) -> Piece:
@@ -289,10 +324,16 @@ class EventEncoder(SavedAsConfig):
 
     # ------------------------------------------------------------------ saving
     def to_config(self) -> dict[str, Any]:
-        return {"type": self.type_name, "steps_per_quarter": self.steps_per_quarter,
-                "low": self.low, "high": self.high, "part": self.part,
-                "transpose": self.transpose, "out_of_range": self.out_of_range,
-                "vocabulary": self.vocabulary}
+        return {
+            "type": self.type_name,
+            "steps_per_quarter": self.steps_per_quarter,
+            "low": self.low,
+            "high": self.high,
+            "part": self.part,
+            "transpose": self.transpose,
+            "out_of_range": self.out_of_range,
+            "vocabulary": self.vocabulary,
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "EventEncoder":
@@ -300,6 +341,8 @@ class EventEncoder(SavedAsConfig):
         return cls(**config)
 
     def __repr__(self) -> str:
-        return (f"EventEncoder(steps_per_quarter={self.steps_per_quarter}, low={self.low}, "
-                f"high={self.high}, part={self.part}, transpose={self.transpose}, "
-                f"vocab_size={self.vocab_size})")
+        return (
+            f"EventEncoder(steps_per_quarter={self.steps_per_quarter}, low={self.low}, "
+            f"high={self.high}, part={self.part}, transpose={self.transpose}, "
+            f"vocab_size={self.vocab_size})"
+        )

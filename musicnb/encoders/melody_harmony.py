@@ -35,8 +35,14 @@ import numpy as np
 
 from ..errors import MusicnbError
 from .saving import SavedAsConfig
-from ..harmony import (NO_CHORD, chord_name, detect_chord, parse_chord_label, shift_to_c_or_a,
-                       simplify_chord_label)
+from ..harmony import (
+    NO_CHORD,
+    chord_name,
+    detect_chord,
+    parse_chord_label,
+    shift_to_c_or_a,
+    simplify_chord_label,
+)
 from ..piece import ChordLabel, Piece, pitch_name
 from .events import HOLD, N_SPECIAL, REST, EventEncoder
 
@@ -85,21 +91,35 @@ class MelodyHarmonyEncoder(SavedAsConfig):
 
     type_name = "MelodyHarmonyEncoder"
 
-    def __init__(self, steps_per_quarter: int = 4, low: int = 48, high: int = 84,
-                 melody_part: int = 0, hold: bool = True, sevenths: bool = False,
-                 min_count: int = 3, transpose: bool = False,
-                 out_of_range: Literal["fold", "drop"] = "fold", chord_every: int | None = None,
-                 chord_vocabulary: list[str] | None = None,
-                 count_by: Literal["runs", "steps"] = "runs",
-                 rare_chord: Literal["other", "no_chord"] = "other",
-                 diminished_as_minor: bool = False) -> None:
+    def __init__(
+        self,
+        steps_per_quarter: int = 4,
+        low: int = 48,
+        high: int = 84,
+        melody_part: int = 0,
+        hold: bool = True,
+        sevenths: bool = False,
+        min_count: int = 3,
+        transpose: bool = False,
+        out_of_range: Literal["fold", "drop"] = "fold",
+        chord_every: int | None = None,
+        chord_vocabulary: list[str] | None = None,
+        count_by: Literal["runs", "steps"] = "runs",
+        rare_chord: Literal["other", "no_chord"] = "other",
+        diminished_as_minor: bool = False,
+    ) -> None:
         if int(melody_part) != melody_part or melody_part < 0:
             raise MusicnbError(f"melody_part must be a part number >= 0, got {melody_part!r}.")
         if int(min_count) != min_count or min_count < 1:
             raise MusicnbError(f"min_count must be a whole number >= 1, got {min_count!r}.")
-        self.events = EventEncoder(steps_per_quarter=steps_per_quarter, low=low, high=high,
-                                   part=int(melody_part), transpose=False,
-                                   out_of_range=out_of_range)
+        self.events = EventEncoder(
+            steps_per_quarter=steps_per_quarter,
+            low=low,
+            high=high,
+            part=int(melody_part),
+            transpose=False,
+            out_of_range=out_of_range,
+        )
         self.steps_per_quarter = self.events.steps_per_quarter
         self.low, self.high = self.events.low, self.events.high
         self.melody_part = int(melody_part)
@@ -110,7 +130,9 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         self.out_of_range = out_of_range
         chord_every = self.steps_per_quarter if chord_every is None else chord_every
         if int(chord_every) != chord_every or chord_every < 1:
-            raise MusicnbError(f"chord_every must be a whole number of steps >= 1, got {chord_every!r}.")
+            raise MusicnbError(
+                f"chord_every must be a whole number of steps >= 1, got {chord_every!r}."
+            )
         self.chord_every = int(chord_every)
         if count_by not in ("runs", "steps"):
             raise MusicnbError(f"count_by must be 'runs' or 'steps', got {count_by!r}.")
@@ -134,9 +156,18 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         three splits; the course counts on the training split only, so the test tunes cannot
         shape the vocabulary.)
         """
-        settings = dict(steps_per_quarter=4, low=55, high=88, hold=False, sevenths=False,
-                        min_count=64, transpose=False, count_by="steps", rare_chord="no_chord",
-                        diminished_as_minor=True)
+        settings = dict(
+            steps_per_quarter=4,
+            low=55,
+            high=88,
+            hold=False,
+            sevenths=False,
+            min_count=64,
+            transpose=False,
+            count_by="steps",
+            rare_chord="no_chord",
+            diminished_as_minor=True,
+        )
         settings.update(overrides)
         return cls(**settings)
 
@@ -144,8 +175,10 @@ class MelodyHarmonyEncoder(SavedAsConfig):
     def _set_chord_vocabulary(self, vocabulary: list[str]) -> None:
         vocabulary = [str(v) for v in vocabulary]
         if vocabulary[:2] != [NO_CHORD, OTHER_CHORD]:
-            raise MusicnbError(f"A chord vocabulary starts with {NO_CHORD!r} and {OTHER_CHORD!r}, "
-                               f"got {vocabulary[:2]}; build it with fit(pieces).")
+            raise MusicnbError(
+                f"A chord vocabulary starts with {NO_CHORD!r} and {OTHER_CHORD!r}, "
+                f"got {vocabulary[:2]}; build it with fit(pieces)."
+            )
         if len(set(vocabulary)) != len(vocabulary):
             raise MusicnbError("The chord vocabulary has repeated names.")
         self._chords = vocabulary
@@ -158,8 +191,10 @@ class MelodyHarmonyEncoder(SavedAsConfig):
 
     def _require_fitted(self) -> None:
         if self._chords is None:
-            raise MusicnbError("The MelodyHarmonyEncoder has no chord vocabulary yet: call "
-                               "encoder.fit(training_pieces) first (the training split only).")
+            raise MusicnbError(
+                "The MelodyHarmonyEncoder has no chord vocabulary yet: call "
+                "encoder.fit(training_pieces) first (the training split only)."
+            )
 
     @property
     def n_melody(self) -> int:
@@ -221,8 +256,10 @@ class MelodyHarmonyEncoder(SavedAsConfig):
 
     def _melody_and_length(self, piece: Piece) -> np.ndarray:
         if piece.n_notes and self.melody_part >= piece.n_parts:
-            raise MusicnbError(f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "
-                               f"melody_part={self.melody_part} does not exist.")
+            raise MusicnbError(
+                f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "
+                f"melody_part={self.melody_part} does not exist."
+            )
         tokens = self.events.encode(piece)
         if self.hold:
             return tokens
@@ -258,8 +295,10 @@ class MelodyHarmonyEncoder(SavedAsConfig):
             return labels
         pitch = piece.pitch[harmony].astype(np.int64)
         first = np.rint(piece.start[harmony] * spq).astype(np.int64)
-        last = np.maximum(np.rint((piece.start[harmony] + piece.duration[harmony]) * spq)
-                          .astype(np.int64), first + 1)
+        last = np.maximum(
+            np.rint((piece.start[harmony] + piece.duration[harmony]) * spq).astype(np.int64),
+            first + 1,
+        )
         sounding: list[set[int]] = [set() for _ in range(n_steps)]
         for p, a, b in zip(pitch.tolist(), first.tolist(), last.tolist()):
             for step in range(max(a, 0), min(b, n_steps)):
@@ -269,7 +308,9 @@ class MelodyHarmonyEncoder(SavedAsConfig):
             key = frozenset(sounding[step])
             if key not in cache:
                 cache[key] = self.simplify(detect_chord(key, sevenths=self.sevenths))
-            labels[step:step + self.chord_every] = [cache[key]] * len(labels[step:step + self.chord_every])
+            labels[step : step + self.chord_every] = [cache[key]] * len(
+                labels[step : step + self.chord_every]
+            )
         return labels
 
     # ------------------------------------------------------------------ fitting
@@ -298,10 +339,13 @@ class MelodyHarmonyEncoder(SavedAsConfig):
                 f"None of the {n} training pieces has a chord: they carry no chord symbols and "
                 "no harmony part to detect chords from. A folder of melody-only files (such as "
                 "the Nottingham MIDI/melody/ copies) cannot train the chord head; load the "
-                "two-track files (melody + chords) instead.")
+                "two-track files (melody + chords) instead."
+            )
         self.chord_counts = dict(counts)
-        kept = sorted((name for name, c in counts.items() if c >= self.min_count),
-                      key=lambda name: (-counts[name], name))
+        kept = sorted(
+            (name for name, c in counts.items() if c >= self.min_count),
+            key=lambda name: (-counts[name], name),
+        )
         self._set_chord_vocabulary([NO_CHORD, OTHER_CHORD, *kept])
         return self
 
@@ -316,20 +360,26 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         chords = np.array([self._chord_index.get(label, rare) for label in labels], np.int32)
         return melody.astype(np.int32), chords
 
-    def encode_many(self, pieces: Iterable[Piece], min_notes: int = 1
-                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def encode_many(
+        self, pieces: Iterable[Piece], min_notes: int = 1
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Melody and chord arrays of every piece with at least ``min_notes`` melody notes."""
         melodies, chords = [], []
         for piece in pieces:
             melody, chord = self.encode(piece)
-            onsets = int(np.count_nonzero(melody >= N_SPECIAL)) if self.hold else int(
-                np.count_nonzero(np.diff(np.concatenate([[0], melody])) != 0))
+            onsets = (
+                int(np.count_nonzero(melody >= N_SPECIAL))
+                if self.hold
+                else int(np.count_nonzero(np.diff(np.concatenate([[0], melody])) != 0))
+            )
             if onsets >= min_notes:
                 melodies.append(melody)
                 chords.append(chord)
         if not melodies:
-            raise MusicnbError(f"No piece had a melody in part {self.melody_part} within "
-                               f"{self.low}-{self.high}; check melody_part and the range.")
+            raise MusicnbError(
+                f"No piece had a melody in part {self.melody_part} within "
+                f"{self.low}-{self.high}; check melody_part and the range."
+            )
         return melodies, chords
 
     # ------------------------------------------------------------------ decoding
@@ -369,24 +419,35 @@ class MelodyHarmonyEncoder(SavedAsConfig):
             step = end
         return tuple(spans)
 
-    def decode_with_repairs(self, melody: Any, chords: Any, tempo: float = 120.0,
-                            title: str = "", **info: Any) -> tuple[Piece, int]:
+    def decode_with_repairs(
+        self, melody: Any, chords: Any, tempo: float = 120.0, title: str = "", **info: Any
+    ) -> tuple[Piece, int]:
         """``(piece, n_repairs)``: melody as part 0, chords as ``Piece.chords`` labels."""
         self._require_fitted()
         melody = np.asarray(melody).reshape(-1)
         chords = np.asarray(chords).reshape(-1)
         if len(melody) != len(chords):
-            raise MusicnbError(f"melody has {len(melody)} steps but chords has {len(chords)}; "
-                               "decode needs one chord class per melody step.")
-        piece, repairs = self.events.decode_with_repairs(self.melody_to_events(melody),
-                                                         tempo=tempo, title=title, **info)
+            raise MusicnbError(
+                f"melody has {len(melody)} steps but chords has {len(chords)}; "
+                "decode needs one chord class per melody step."
+            )
+        piece, repairs = self.events.decode_with_repairs(
+            self.melody_to_events(melody), tempo=tempo, title=title, **info
+        )
         bad = int(np.count_nonzero((chords < 0) | (chords >= self.n_chords)))
         from dataclasses import replace
 
         return replace(piece, chords=self.chord_spans(chords)), repairs + bad
 
-    def decode(self, melody: Any, chords: Any, tempo: float = 120.0, title: str = "",
-               chord_notes: bool = False, **info: Any) -> Piece:
+    def decode(
+        self,
+        melody: Any,
+        chords: Any,
+        tempo: float = 120.0,
+        title: str = "",
+        chord_notes: bool = False,
+        **info: Any,
+    ) -> Piece:
         """Piece with the melody as part 0 and the chord classes as chord labels, so
         ``musicnb.midi.write(piece, path, chord_track=True)`` renders them as a second track.
 
@@ -402,8 +463,12 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         """A copy of ``piece`` with its chord labels added as block chords in a new part."""
         from ..harmony import chord_pitch_classes
 
-        rows = [(int(p), float(s), float(d), int(v), int(q)) for p, s, d, v, q in
-                zip(piece.pitch, piece.start, piece.duration, piece.velocity, piece.part)]
+        rows = [
+            (int(p), float(s), float(d), int(v), int(q))
+            for p, s, d, v, q in zip(
+                piece.pitch, piece.start, piece.duration, piece.velocity, piece.part
+            )
+        ]
         part = piece.n_parts if piece.n_notes else 1
         for chord in piece.chords:
             classes = chord_pitch_classes(chord.label)
@@ -411,22 +476,40 @@ class MelodyHarmonyEncoder(SavedAsConfig):
                 continue
             root = 48 + classes[0]
             for pc in classes:
-                rows.append((root + (pc - classes[0]) % 12, chord.start, chord.duration, velocity, part))
+                rows.append(
+                    (root + (pc - classes[0]) % 12, chord.start, chord.duration, velocity, part)
+                )
         from dataclasses import replace
 
-        return replace(piece, pitch=[r[0] for r in rows], start=[r[1] for r in rows],
-                       duration=[r[2] for r in rows], velocity=[r[3] for r in rows],
-                       part=[r[4] for r in rows])
+        return replace(
+            piece,
+            pitch=[r[0] for r in rows],
+            start=[r[1] for r in rows],
+            duration=[r[2] for r in rows],
+            velocity=[r[3] for r in rows],
+            part=[r[4] for r in rows],
+        )
 
     # ------------------------------------------------------------------ saving
     def to_config(self) -> dict[str, Any]:
-        return {"type": self.type_name, "steps_per_quarter": self.steps_per_quarter,
-                "low": self.low, "high": self.high, "melody_part": self.melody_part,
-                "hold": self.hold, "sevenths": self.sevenths, "min_count": self.min_count,
-                "transpose": self.transpose, "out_of_range": self.out_of_range,
-                "chord_every": self.chord_every, "count_by": self.count_by,
-                "rare_chord": self.rare_chord, "diminished_as_minor": self.diminished_as_minor,
-                "chord_vocabulary": self._chords, "melody_vocabulary": self.melody_vocabulary}
+        return {
+            "type": self.type_name,
+            "steps_per_quarter": self.steps_per_quarter,
+            "low": self.low,
+            "high": self.high,
+            "melody_part": self.melody_part,
+            "hold": self.hold,
+            "sevenths": self.sevenths,
+            "min_count": self.min_count,
+            "transpose": self.transpose,
+            "out_of_range": self.out_of_range,
+            "chord_every": self.chord_every,
+            "count_by": self.count_by,
+            "rare_chord": self.rare_chord,
+            "diminished_as_minor": self.diminished_as_minor,
+            "chord_vocabulary": self._chords,
+            "melody_vocabulary": self.melody_vocabulary,
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "MelodyHarmonyEncoder":
@@ -435,6 +518,8 @@ class MelodyHarmonyEncoder(SavedAsConfig):
 
     def __repr__(self) -> str:
         chords = len(self._chords) if self._chords is not None else "unfitted"
-        return (f"MelodyHarmonyEncoder(low={self.low}, high={self.high}, "
-                f"melody_part={self.melody_part}, hold={self.hold}, sevenths={self.sevenths}, "
-                f"n_melody={self.n_melody}, n_chords={chords})")
+        return (
+            f"MelodyHarmonyEncoder(low={self.low}, high={self.high}, "
+            f"melody_part={self.melody_part}, hold={self.hold}, sevenths={self.sevenths}, "
+            f"n_melody={self.n_melody}, n_chords={chords})"
+        )

@@ -80,14 +80,17 @@ class MidiInstrument:
 
     def to_piece(self, title: str = "", source: str = "") -> Piece:
         """The notes in quarter notes (beats), for the course's encoders."""
-        return Piece(pitch=np.asarray(self.pitch, dtype=np.int64),
-                     start=np.asarray(self.start_beat, dtype=np.float64),
-                     duration=np.asarray(self.end_beat, dtype=np.float64)
-                     - np.asarray(self.start_beat, dtype=np.float64),
-                     velocity=np.asarray(self.velocity, dtype=np.int64),
-                     title=title, source=source, programs=(self.program,),
-                     metadata={"drum": self.is_drum, "track": self.track,
-                               "channel": self.channel})
+        return Piece(
+            pitch=np.asarray(self.pitch, dtype=np.int64),
+            start=np.asarray(self.start_beat, dtype=np.float64),
+            duration=np.asarray(self.end_beat, dtype=np.float64)
+            - np.asarray(self.start_beat, dtype=np.float64),
+            velocity=np.asarray(self.velocity, dtype=np.int64),
+            title=title,
+            source=source,
+            programs=(self.program,),
+            metadata={"drum": self.is_drum, "track": self.track, "channel": self.channel},
+        )
 
 
 def _tempo_map(track0: Any) -> list[tuple[int, int]]:
@@ -104,8 +107,9 @@ def _tempo_map(track0: Any) -> list[tuple[int, int]]:
     return changes
 
 
-def ticks_to_seconds(ticks: np.ndarray, tempo_map: list[tuple[int, int]],
-                     ticks_per_beat: int) -> np.ndarray:
+def ticks_to_seconds(
+    ticks: np.ndarray, tempo_map: list[tuple[int, int]], ticks_per_beat: int
+) -> np.ndarray:
     """Seconds of each tick through a piecewise-constant tempo map.
 
     ``t(tick) = T_j + (tick − tick_j) · tempo_j / (10⁶ · ticks_per_beat)`` for the last tempo
@@ -134,7 +138,9 @@ def read_instruments(source: Any) -> list[MidiInstrument]:
     import mido
 
     try:
-        data = bytes(source) if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+        data = (
+            bytes(source) if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+        )
     except OSError as exc:
         raise MusicnbError(f"cannot read {source}: {exc}. Check the path.") from exc
     if not data.startswith(b"MThd"):
@@ -142,8 +148,10 @@ def read_instruments(source: Any) -> list[MidiInstrument]:
     try:
         midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except Exception as exc:
-        raise MusicnbError(f"corrupt or truncated MIDI ({type(exc).__name__}: {str(exc)[:100]}); "
-                           "re-download it or leave it out.") from exc
+        raise MusicnbError(
+            f"corrupt or truncated MIDI ({type(exc).__name__}: {str(exc)[:100]}); "
+            "re-download it or leave it out."
+        ) from exc
     resolution = midi.ticks_per_beat
     if not isinstance(resolution, int) or resolution <= 0 or resolution >= 0x8000:
         raise MusicnbError("SMPTE-timed MIDI (no ticks per beat): convert it to metrical MIDI.")
@@ -177,7 +185,9 @@ def read_instruments(source: Any) -> list[MidiInstrument]:
                     for begin, velocity in closing:
                         raw[key].append((message.note, begin, tick, velocity))
     except Exception as exc:
-        raise MusicnbError(f"corrupt MIDI events ({type(exc).__name__}: {str(exc)[:100]}).") from exc
+        raise MusicnbError(
+            f"corrupt MIDI events ({type(exc).__name__}: {str(exc)[:100]})."
+        ) from exc
     result = []
     for key in sorted(instruments):
         inst = instruments[key]
@@ -196,8 +206,9 @@ def read_instruments(source: Any) -> list[MidiInstrument]:
     return result
 
 
-def piano_roll(pitch: Iterable[int], start: Iterable[float], end: Iterable[float],
-               fs: float) -> np.ndarray:
+def piano_roll(
+    pitch: Iterable[int], start: Iterable[float], end: Iterable[float], fs: float
+) -> np.ndarray:
     """pretty_midi's ``Instrument.get_piano_roll(fs)`` as a boolean ``(frames, 128)`` array:
     ``int(fs · max(end))`` frames, note ``n`` on in frames ``int(fs·start_n) .. int(fs·end_n)−1``."""
     pitch = np.asarray(list(pitch), dtype=np.int64)
@@ -241,8 +252,9 @@ class MidiRnnEncoder(SavedAsConfig):
 
     def __init__(self, frames_per_second: float = FRAMES_PER_SECOND) -> None:
         if not float(frames_per_second) > 0:
-            raise MusicnbError(f"frames_per_second must be > 0 (midi-rnn uses 4), got "
-                               f"{frames_per_second!r}.")
+            raise MusicnbError(
+                f"frames_per_second must be > 0 (midi-rnn uses 4), got {frames_per_second!r}."
+            )
         self.frames_per_second = float(frames_per_second)
         self.polyphonic_frames = 0
 
@@ -258,14 +270,15 @@ class MidiRnnEncoder(SavedAsConfig):
         names = self.vocabulary
         return [names[int(f)] for f in np.asarray(frames).reshape(-1)]
 
-    def encode_notes(self, pitch: Iterable[int], start: Iterable[float],
-                     end: Iterable[float]) -> np.ndarray:
+    def encode_notes(
+        self, pitch: Iterable[int], start: Iterable[float], end: Iterable[float]
+    ) -> np.ndarray:
         """Frames (int32) of one monophonic line given in seconds."""
         roll = piano_roll(pitch, start, end, self.frames_per_second)
         sounding = roll.any(axis=1)
         if not sounding.any():
             return np.zeros(0, dtype=np.int32)
-        roll = roll[int(np.argmax(sounding)):]
+        roll = roll[int(np.argmax(sounding)) :]
         counts = roll.sum(axis=1)
         self.polyphonic_frames = int(np.count_nonzero(counts > 1))
         frames = np.where(counts == 1, roll.argmax(axis=1) + 1, REST)
@@ -278,15 +291,18 @@ class MidiRnnEncoder(SavedAsConfig):
         """Frames of a :class:`Piece` (all its notes) at its single tempo:
         ``seconds = quarters · 60 / tempo``."""
         scale = 60.0 / float(piece.tempo)
-        return self.encode_notes(piece.pitch, piece.start * scale,
-                                 (piece.start + piece.duration) * scale)
+        return self.encode_notes(
+            piece.pitch, piece.start * scale, (piece.start + piece.duration) * scale
+        )
 
     def decode(self, frames: Any, title: str = "", **info: Any) -> Piece:
         frames = np.asarray(frames)
         if frames.ndim != 1 or (frames.size and (frames.min() < 0 or frames.max() >= N_CLASSES)):
-            raise MusicnbError(f"midi-rnn frames are a 1-D array of classes 0..{N_CLASSES - 1}; "
-                               f"got shape {frames.shape}. Pass argmax/sampled classes, not "
-                               "probabilities.")
+            raise MusicnbError(
+                f"midi-rnn frames are a 1-D array of classes 0..{N_CLASSES - 1}; "
+                f"got shape {frames.shape}. Pass argmax/sampled classes, not "
+                "probabilities."
+            )
         step = 1.0 / self.frames_per_second
         notes = []
         i = 0
@@ -310,8 +326,9 @@ class MidiRnnEncoder(SavedAsConfig):
         return f"MidiRnnEncoder(frames_per_second={self.frames_per_second:g}, 129 classes)"
 
 
-def midi_rnn_windows(sequences: Iterable[Any], window: int = 20,
-                     off_by_one: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def midi_rnn_windows(
+    sequences: Iterable[Any], window: int = 20, off_by_one: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Many-to-one windows of every sequence, as midi-rnn builds them.
 
     ``off_by_one=True`` (as published): ``X = s[i : i+W]``, ``y = s[i+W+1]`` for
@@ -336,7 +353,9 @@ def midi_rnn_windows(sequences: Iterable[Any], window: int = 20,
         ys.append(seq[np.arange(n) + window + gap])
     if not xs:
         longest = max(lengths, default=0)
-        raise MusicnbError(f"window {window} is longer than every sequence (the longest has "
-                           f"{longest} frames): use a window below {max(longest - gap, 1)} or "
-                           "longer pieces.")
+        raise MusicnbError(
+            f"window {window} is longer than every sequence (the longest has "
+            f"{longest} frames): use a window below {max(longest - gap, 1)} or "
+            "longer pieces."
+        )
     return np.concatenate(xs), np.concatenate(ys)

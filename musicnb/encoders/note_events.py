@@ -54,16 +54,21 @@ class NoteEventEncoder(SavedAsConfig):
 
     type_name = "NoteEventEncoder"
 
-    def __init__(self, part: int | str | None = None, max_duration: float = 2.0,
-                 min_duration: float = 0.125) -> None:
+    def __init__(
+        self, part: int | str | None = None, max_duration: float = 2.0, min_duration: float = 0.125
+    ) -> None:
         if part == "all":
             pass
         elif part is not None and (isinstance(part, str) or int(part) != part or part < 0):
-            raise MusicnbError(f"part must be 'all' (every note), None (top line) or a part "
-                               f"number >= 0, got {part!r}.")
+            raise MusicnbError(
+                f"part must be 'all' (every note), None (top line) or a part "
+                f"number >= 0, got {part!r}."
+            )
         if not 0 < min_duration <= max_duration:
-            raise MusicnbError(f"Need 0 < min_duration <= max_duration, got {min_duration} and "
-                               f"{max_duration} quarter notes.")
+            raise MusicnbError(
+                f"Need 0 < min_duration <= max_duration, got {min_duration} and "
+                f"{max_duration} quarter notes."
+            )
         self.part = part if part in (None, "all") else int(part)
         self.max_duration = float(max_duration)
         self.min_duration = float(min_duration)
@@ -83,8 +88,10 @@ class NoteEventEncoder(SavedAsConfig):
             return piece
         if self.part is not None:
             if piece.n_notes and self.part >= piece.n_parts:
-                raise MusicnbError(f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "
-                                   f"part={self.part} does not exist. Use part=None for the top line.")
+                raise MusicnbError(
+                    f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "
+                    f"part={self.part} does not exist. Use part=None for the top line."
+                )
             piece = piece.select(piece.part == self.part)
         if not piece.n_notes:
             return piece
@@ -112,12 +119,15 @@ class NoteEventEncoder(SavedAsConfig):
         """Arrays of every piece whose line has at least ``min_notes`` notes."""
         arrays = [a for a in (self.encode(p) for p in pieces) if len(a) >= min_notes]
         if not arrays:
-            raise MusicnbError(f"No piece has {min_notes}+ notes on the chosen line (part={self.part}).")
+            raise MusicnbError(
+                f"No piece has {min_notes}+ notes on the chosen line (part={self.part})."
+            )
         return arrays
 
     # ------------------------------------------------------------------ decoding
-    def decode(self, events: Any, tempo: float = 120.0, title: str = "", start: float = 0.0,
-               **info: Any) -> Piece:
+    def decode(
+        self, events: Any, tempo: float = 120.0, title: str = "", start: float = 0.0, **info: Any
+    ) -> Piece:
         """Piece from ``(n, 3)`` rows; values are rounded and clipped into valid ranges.
 
         Pitch → nearest integer in 0..127, velocity → 1..127, dt → ≥ 0. Each note lasts
@@ -125,8 +135,10 @@ class NoteEventEncoder(SavedAsConfig):
         """
         array = np.asarray(events, dtype=np.float64)
         if array.ndim != 2 or array.shape[1] != 3:
-            raise MusicnbError(f"decode needs an array of shape (n_notes, 3) — pitch, velocity, dt "
-                               f"— got shape {array.shape}.")
+            raise MusicnbError(
+                f"decode needs an array of shape (n_notes, 3) — pitch, velocity, dt "
+                f"— got shape {array.shape}."
+            )
         if not np.all(np.isfinite(array)):
             raise MusicnbError("decode got NaN or infinite values; the model output diverged.")
         n = len(array)
@@ -138,7 +150,7 @@ class NoteEventEncoder(SavedAsConfig):
         onset = float(start) + np.cumsum(dt)
         duration = np.full(n, self.max_duration)
         for i in range(n):
-            later = onset[i + 1:][onset[i + 1:] > onset[i] + 1e-9]
+            later = onset[i + 1 :][onset[i + 1 :] > onset[i] + 1e-9]
             if len(later):
                 duration[i] = later[0] - onset[i]
         duration = np.clip(duration, self.min_duration, self.max_duration)
@@ -146,8 +158,13 @@ class NoteEventEncoder(SavedAsConfig):
 
     # ------------------------------------------------------------------ saving
     def to_config(self) -> dict[str, Any]:
-        return {"type": self.type_name, "part": self.part, "max_duration": self.max_duration,
-                "min_duration": self.min_duration, "features": list(FEATURES)}
+        return {
+            "type": self.type_name,
+            "part": self.part,
+            "max_duration": self.max_duration,
+            "min_duration": self.min_duration,
+            "features": list(FEATURES),
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "NoteEventEncoder":
@@ -155,5 +172,7 @@ class NoteEventEncoder(SavedAsConfig):
         return cls(**config)
 
     def __repr__(self) -> str:
-        return (f"NoteEventEncoder(part={self.part}, max_duration={self.max_duration}, "
-                f"min_duration={self.min_duration})")
+        return (
+            f"NoteEventEncoder(part={self.part}, max_duration={self.max_duration}, "
+            f"min_duration={self.min_duration})"
+        )

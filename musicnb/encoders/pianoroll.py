@@ -50,8 +50,11 @@ N_FEATURES = 79
 NEIGHBOURS = 12  # an octave each way
 #: (start, stop) of each feature block in the last axis of :func:`note_features`.
 FEATURE_LAYOUT: dict[str, tuple[int, int]] = {
-    "position": (0, 1), "pitch_class": (1, 13), "neighbourhood": (13, 63),
-    "pitch_class_counts": (63, 75), "beat": (75, 79),
+    "position": (0, 1),
+    "pitch_class": (1, 13),
+    "neighbourhood": (13, 63),
+    "pitch_class_counts": (63, 75),
+    "beat": (75, 79),
 }
 
 
@@ -60,11 +63,15 @@ def _check_roll(roll: Any, n_notes: int | None = None) -> np.ndarray:
     if roll.ndim == 2:  # play only: articulate where the note starts to sound
         roll = play_to_roll(roll)
     if roll.ndim != 3 or roll.shape[-1] != 2:
-        raise MusicnbError(f"A piano roll has shape (steps, notes, 2) (play, articulate) or "
-                           f"(steps, notes) (play only), got {roll.shape}.")
+        raise MusicnbError(
+            f"A piano roll has shape (steps, notes, 2) (play, articulate) or "
+            f"(steps, notes) (play only), got {roll.shape}."
+        )
     if n_notes is not None and roll.shape[1] != n_notes:
-        raise MusicnbError(f"This roll has {roll.shape[1]} notes but the encoder's range has "
-                           f"{n_notes}; encode with the same low/high you decode with.")
+        raise MusicnbError(
+            f"This roll has {roll.shape[1]} notes but the encoder's range has "
+            f"{n_notes}; encode with the same low/high you decode with."
+        )
     return roll
 
 
@@ -87,8 +94,9 @@ def beat_features(steps: Any, steps_per_quarter: int) -> np.ndarray:
     return (2 * bits - 1).astype(np.float32)
 
 
-def note_features(roll: Any, low: int = 24, steps_per_quarter: int = 4,
-                  first_step: int = 0) -> np.ndarray:
+def note_features(
+    roll: Any, low: int = 24, steps_per_quarter: int = 4, first_step: int = 0
+) -> np.ndarray:
     """The ``(T, N, 79)`` biaxial input features of a ``(T, N, 2)`` roll (NumPy, vectorised).
 
     Row ``t`` is what the model sees when predicting step ``t``: features of step ``t − 1``
@@ -111,8 +119,9 @@ def note_features(roll: Any, low: int = 24, steps_per_quarter: int = 4,
     context = counts[:, relative]  # (T, N, 12)
     beat = beat_features(np.arange(T) + int(first_step), steps_per_quarter)
     beat = np.broadcast_to(beat[:, None, :], (T, N, 4))
-    return np.concatenate([position, np.broadcast_to(pc_onehot, (T, N, 12)), neighbourhood,
-                           context, beat], axis=-1).astype(np.float32)
+    return np.concatenate(
+        [position, np.broadcast_to(pc_onehot, (T, N, 12)), neighbourhood, context, beat], axis=-1
+    ).astype(np.float32)
 
 
 def note_features_ops(previous: Any, steps: Any, low: int = 24, steps_per_quarter: int = 4) -> Any:
@@ -140,10 +149,11 @@ def note_features_ops(previous: Any, steps: Any, low: int = 24, steps_per_quarte
     neighbourhood = ops.reshape(neighbourhood, (*batch_shape, N, 2 * (2 * NEIGHBOURS + 1)))
     counts = ops.matmul(previous[..., 0], ops.convert_to_tensor(np.eye(12, dtype="float32")[pc]))
     relative = ((pc[:, None] + np.arange(12)[None, :]) % 12).reshape(-1).astype("int32")
-    context = ops.reshape(ops.take(counts, ops.convert_to_tensor(relative), axis=-1),
-                          (*batch_shape, N, 12))
+    context = ops.reshape(
+        ops.take(counts, ops.convert_to_tensor(relative), axis=-1), (*batch_shape, N, 12)
+    )
     sixteenth = ops.mod(ops.floor_divide(ops.cast(steps, "int32") * 4, int(steps_per_quarter)), 16)
-    bits = [ops.mod(ops.floor_divide(sixteenth, 2 ** k), 2) for k in range(4)]
+    bits = [ops.mod(ops.floor_divide(sixteenth, 2**k), 2) for k in range(4)]
     beat = ops.cast(ops.stack(bits, axis=-1), "float32") * 2.0 - 1.0  # (..., 4)
     beat = ops.broadcast_to(ops.expand_dims(beat, -2), (*batch_shape, N, 4))
     return ops.concatenate([const, neighbourhood, context, beat], axis=-1)
@@ -162,11 +172,14 @@ class PianoRollEncoder(SavedAsConfig):
 
     def __init__(self, low: int = 24, high: int = 101, steps_per_quarter: int = 4) -> None:
         if not (0 <= int(low) < int(high) <= 127):
-            raise MusicnbError(f"Need 0 <= low < high <= 127 (MIDI numbers), got low={low}, "
-                               f"high={high}.")
+            raise MusicnbError(
+                f"Need 0 <= low < high <= 127 (MIDI numbers), got low={low}, high={high}."
+            )
         if int(steps_per_quarter) != steps_per_quarter or steps_per_quarter < 1:
-            raise MusicnbError(f"steps_per_quarter must be a whole number >= 1 (4 = 16th notes, "
-                               f"1 = the JSB quarter-note grid), got {steps_per_quarter!r}.")
+            raise MusicnbError(
+                f"steps_per_quarter must be a whole number >= 1 (4 = 16th notes, "
+                f"1 = the JSB quarter-note grid), got {steps_per_quarter!r}."
+            )
         self.low, self.high, self.steps_per_quarter = int(low), int(high), int(steps_per_quarter)
 
     @property
@@ -179,8 +192,10 @@ class PianoRollEncoder(SavedAsConfig):
         return [pitch_name(p) for p in range(self.low, self.high + 1)]
 
     def __repr__(self) -> str:
-        return (f"PianoRollEncoder(low={self.low} ({pitch_name(self.low)}), high={self.high} "
-                f"({pitch_name(self.high)}), steps_per_quarter={self.steps_per_quarter})")
+        return (
+            f"PianoRollEncoder(low={self.low} ({pitch_name(self.low)}), high={self.high} "
+            f"({pitch_name(self.high)}), steps_per_quarter={self.steps_per_quarter})"
+        )
 
     # ------------------------------------------------------------------ encode / decode
     def out_of_range(self, piece: Piece) -> int:
@@ -195,8 +210,10 @@ class PianoRollEncoder(SavedAsConfig):
         out (count them with :meth:`out_of_range`).
         """
         if not isinstance(piece, Piece):
-            raise MusicnbError(f"encode needs a musicnb.Piece, got {type(piece).__name__}; load "
-                               "music with musicnb.load_corpus or build one with Piece.from_notes.")
+            raise MusicnbError(
+                f"encode needs a musicnb.Piece, got {type(piece).__name__}; load "
+                "music with musicnb.load_corpus or build one with Piece.from_notes."
+            )
         spq = self.steps_per_quarter
         start = np.rint(piece.start * spq).astype(np.int64)
         end = np.maximum(start + 1, np.rint((piece.start + piece.duration) * spq).astype(np.int64))
@@ -227,8 +244,15 @@ class PianoRollEncoder(SavedAsConfig):
                 e = s + 1
                 while e < len(play) and play[e, n] and not onset[e, n]:
                     e += 1
-                notes.append((self.low + n, s / self.steps_per_quarter,
-                              (e - s) / self.steps_per_quarter, int(velocity), 0))
+                notes.append(
+                    (
+                        self.low + n,
+                        s / self.steps_per_quarter,
+                        (e - s) / self.steps_per_quarter,
+                        int(velocity),
+                        0,
+                    )
+                )
         return Piece.from_notes(notes, title=title, tempo=tempo, source="PianoRollEncoder")
 
     def note_features(self, roll: Any, first_step: int = 0) -> np.ndarray:
@@ -238,13 +262,21 @@ class PianoRollEncoder(SavedAsConfig):
 
     # ------------------------------------------------------------------ config
     def to_config(self) -> dict[str, Any]:
-        return {"type": self.type_name, "low": self.low, "high": self.high,
-                "steps_per_quarter": self.steps_per_quarter}
+        return {
+            "type": self.type_name,
+            "low": self.low,
+            "high": self.high,
+            "steps_per_quarter": self.steps_per_quarter,
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "PianoRollEncoder":
-        return cls(low=config.get("low", 24), high=config.get("high", 101),
-                   steps_per_quarter=config.get("steps_per_quarter", 4))
+        return cls(
+            low=config.get("low", 24),
+            high=config.get("high", 101),
+            steps_per_quarter=config.get("steps_per_quarter", 4),
+        )
+
 
 def roll_chunks(rolls: Any, length: int, stride: int | None = None) -> np.ndarray:
     """Training windows ``(n, length, N, 2)`` float32 cut from a list of ``(T, N, 2)`` rolls.
@@ -258,16 +290,22 @@ def roll_chunks(rolls: Any, length: int, stride: int | None = None) -> np.ndarra
     stride = int(length if stride is None else stride)
     if stride < 1:
         raise MusicnbError(f"stride must be >= 1 step, got {stride!r}.")
-    out = [np.asarray(r)[s:s + length] for r in rolls
-           for s in range(0, len(r) - int(length) + 1, stride)]
+    out = [
+        np.asarray(r)[s : s + length]
+        for r in rolls
+        for s in range(0, len(r) - int(length) + 1, stride)
+    ]
     if not out:
         longest = max((len(r) for r in rolls), default=0)
-        raise MusicnbError(f"No piece has {length} steps (the longest has {longest}); use a "
-                           "shorter length or more pieces.")
+        raise MusicnbError(
+            f"No piece has {length} steps (the longest has {longest}); use a "
+            "shorter length or more pieces."
+        )
     return np.stack(out).astype(np.float32)
 
 
 # ------------------------------------------------------------------ exercise checkers
+
 
 def _fail(case: str, got: object, expected: object, hint: str) -> None:
     raise MusicnbError(f"Not yet — {case}: got {got!r}, expected {expected!r}. {hint}")
@@ -286,10 +324,17 @@ def check_articulate_from_play(fn: Any) -> str:
     ]
     for case, play, expected in cases:
         got = fn(np.array(play, np.uint8))
-        if got is None or np.shape(got) != np.shape(expected) or not np.array_equal(
-                np.asarray(got).astype(int), np.array(expected)):
-            _fail(case, None if got is None else np.asarray(got).tolist(), expected,
-                  "articulate[t] = play[t] AND NOT play[t-1], with play[-1] taken as silence.")
+        if (
+            got is None
+            or np.shape(got) != np.shape(expected)
+            or not np.array_equal(np.asarray(got).astype(int), np.array(expected))
+        ):
+            _fail(
+                case,
+                None if got is None else np.asarray(got).tolist(),
+                expected,
+                "articulate[t] = play[t] AND NOT play[t-1], with play[-1] taken as silence.",
+            )
     return "All articulate cases pass."
 
 
@@ -304,14 +349,30 @@ def check_neighbourhood(fn: Any) -> str:
         cases.append((f"{N} notes, note {n}", play, n, expected))
     for case, play, n, expected in cases:
         got = fn(play, n)
-        if got is None or np.shape(got) != (25,) or not np.array_equal(np.asarray(got).astype(int),
-                                                                        expected):
-            _fail(case, None if got is None else np.asarray(got).tolist(), expected.tolist(),
-                  "Take notes n-12..n+12 in order; a note index below 0 or above N-1 is 0 "
-                  "(Python's play[-1] would wrap round to the top note — that is the bug).")
+        if (
+            got is None
+            or np.shape(got) != (25,)
+            or not np.array_equal(np.asarray(got).astype(int), expected)
+        ):
+            _fail(
+                case,
+                None if got is None else np.asarray(got).tolist(),
+                expected.tolist(),
+                "Take notes n-12..n+12 in order; a note index below 0 or above N-1 is 0 "
+                "(Python's play[-1] would wrap round to the top note — that is the bug).",
+            )
     return "All neighbourhood cases pass (no wrapping)."
 
 
-__all__ = ["PianoRollEncoder", "roll_chunks", "check_articulate_from_play",
-           "check_neighbourhood", "note_features", "note_features_ops", "play_to_roll",
-           "beat_features", "FEATURE_LAYOUT", "N_FEATURES"]
+__all__ = [
+    "PianoRollEncoder",
+    "roll_chunks",
+    "check_articulate_from_play",
+    "check_neighbourhood",
+    "note_features",
+    "note_features_ops",
+    "play_to_roll",
+    "beat_features",
+    "FEATURE_LAYOUT",
+    "N_FEATURES",
+]

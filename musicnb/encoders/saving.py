@@ -42,8 +42,10 @@ class SavedAsConfig:
 
         encoder = load_encoder(path)
         if not isinstance(encoder, cls):
-            raise MusicnbError(f"{path} holds a {type(encoder).__name__}, not the {cls.__name__} asked for; "
-                               f"load it with musicnb.encoders.load_encoder({str(path)!r}).")
+            raise MusicnbError(
+                f"{path} holds a {type(encoder).__name__}, not the {cls.__name__} asked for; "
+                f"load it with musicnb.encoders.load_encoder({str(path)!r})."
+            )
         return encoder
 
     def __eq__(self, other: object) -> bool:

@@ -41,9 +41,20 @@ REST = "rest"
 
 #: duration names and their length in quarter notes (music21's type names, dots spelled out)
 DURATIONS: dict[str, float] = {
-    "breve": 8.0, "dotted-whole": 6.0, "whole": 4.0, "dotted-half": 3.0, "half": 2.0,
-    "dotted-quarter": 1.5, "quarter": 1.0, "quarter-triplet": 2 / 3, "dotted-eighth": 0.75,
-    "eighth": 0.5, "dotted-16th": 0.375, "eighth-triplet": 1 / 3, "16th": 0.25, "32nd": 0.125,
+    "breve": 8.0,
+    "dotted-whole": 6.0,
+    "whole": 4.0,
+    "dotted-half": 3.0,
+    "half": 2.0,
+    "dotted-quarter": 1.5,
+    "quarter": 1.0,
+    "quarter-triplet": 2 / 3,
+    "dotted-eighth": 0.75,
+    "eighth": 0.5,
+    "dotted-16th": 0.375,
+    "eighth-triplet": 1 / 3,
+    "16th": 0.25,
+    "32nd": 0.125,
 }
 _DURATION_NAMES = list(DURATIONS)
 _DURATION_LOGS = np.log2(np.array(list(DURATIONS.values())))
@@ -55,7 +66,9 @@ _STEP_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 def duration_name(quarter_length: float) -> str:
     """The nearest named duration (on a log scale): ``0.5 -> "eighth"``, ``1.4 -> "dotted-quarter"``."""
     if not (quarter_length > 0 and math.isfinite(quarter_length)):
-        raise MusicnbError(f"A duration must be a positive number of quarter notes, got {quarter_length!r}.")
+        raise MusicnbError(
+            f"A duration must be a positive number of quarter notes, got {quarter_length!r}."
+        )
     return _DURATION_NAMES[int(np.argmin(np.abs(_DURATION_LOGS - math.log2(quarter_length))))]
 
 
@@ -101,10 +114,16 @@ class NoteChordTokenEncoder(SavedAsConfig):
 
     type_name = "NoteChordTokenEncoder"
 
-    def __init__(self, with_duration: bool = False, rests: bool = False,
-                 parts: int | Sequence[int] | None = None, min_count: int = 1,
-                 step: float = 0.5, chord_octave: int = 4,
-                 vocabulary: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        with_duration: bool = False,
+        rests: bool = False,
+        parts: int | Sequence[int] | None = None,
+        min_count: int = 1,
+        step: float = 0.5,
+        chord_octave: int = 4,
+        vocabulary: Sequence[str] | None = None,
+    ) -> None:
         if int(min_count) != min_count or min_count < 1:
             raise MusicnbError(f"min_count must be a whole number >= 1, got {min_count!r}.")
         if not (step > 0):
@@ -112,8 +131,10 @@ class NoteChordTokenEncoder(SavedAsConfig):
         if parts is not None:
             parts = [parts] if isinstance(parts, (int, np.integer)) else list(parts)
             if not parts or any(int(p) != p or p < 0 for p in parts):
-                raise MusicnbError(f"parts must be None (all parts), a part number or a list of "
-                                   f"them, got {parts!r}.")
+                raise MusicnbError(
+                    f"parts must be None (all parts), a part number or a list of "
+                    f"them, got {parts!r}."
+                )
             parts = [int(p) for p in parts]
         self.with_duration = bool(with_duration)
         self.rests = bool(rests)
@@ -140,9 +161,13 @@ class NoteChordTokenEncoder(SavedAsConfig):
     def tokens(self, piece: Piece) -> list[str]:
         """The string tokens of a piece (no vocabulary needed)."""
         if not isinstance(piece, Piece):
-            raise MusicnbError(f"Expected a musicnb.Piece, got {type(piece).__name__}; load music "
-                               "with musicnb.load_corpus(...) first.")
-        mask = np.ones(piece.n_notes, bool) if self.parts is None else np.isin(piece.part, self.parts)
+            raise MusicnbError(
+                f"Expected a musicnb.Piece, got {type(piece).__name__}; load music "
+                "with musicnb.load_corpus(...) first."
+            )
+        mask = (
+            np.ones(piece.n_notes, bool) if self.parts is None else np.isin(piece.part, self.parts)
+        )
         pitch, start, duration = piece.pitch[mask], piece.start[mask], piece.duration[mask]
         if len(pitch) == 0:
             return []
@@ -173,8 +198,10 @@ class NoteChordTokenEncoder(SavedAsConfig):
             n += 1
         kept = sorted(token for token, count in counts.items() if count >= self.min_count)
         if not kept:
-            raise MusicnbError(f"No token seen {self.min_count}+ times in the {n} pieces given to "
-                               "fit(); pass the training pieces (with notes) or lower min_count.")
+            raise MusicnbError(
+                f"No token seen {self.min_count}+ times in the {n} pieces given to "
+                "fit(); pass the training pieces (with notes) or lower min_count."
+            )
         self.counts = dict(counts)
         self._set_vocabulary([UNK, *kept])
         return self
@@ -187,8 +214,10 @@ class NoteChordTokenEncoder(SavedAsConfig):
 
     def _require_vocabulary(self) -> list[str]:
         if self._vocabulary is None:
-            raise MusicnbError("This NoteChordTokenEncoder has no vocabulary yet: call "
-                               "encoder.fit(train_pieces) on the TRAINING split first.")
+            raise MusicnbError(
+                "This NoteChordTokenEncoder has no vocabulary yet: call "
+                "encoder.fit(train_pieces) on the TRAINING split first."
+            )
         return self._vocabulary
 
     @property
@@ -218,8 +247,9 @@ class NoteChordTokenEncoder(SavedAsConfig):
         self.last_unknown = int(np.sum(ids == 0))
         return ids
 
-    def encode_many(self, pieces: Iterable[Piece], min_tokens: int = 1
-                    ) -> tuple[list[np.ndarray], dict[str, int]]:
+    def encode_many(
+        self, pieces: Iterable[Piece], min_tokens: int = 1
+    ) -> tuple[list[np.ndarray], dict[str, int]]:
         """Encode many pieces; returns the arrays (pieces with fewer than ``min_tokens``
         tokens left out) and a report ``{"pieces", "kept", "tokens", "unknown"}``."""
         arrays, report = [], {"pieces": 0, "kept": 0, "tokens": 0, "unknown": 0}
@@ -247,13 +277,17 @@ class NoteChordTokenEncoder(SavedAsConfig):
             return [p for p in pitches if p <= 127]
         return [parse_pitch_name(name)]
 
-    def decode_with_repairs(self, tokens: Any, tempo: float = 120.0, title: str = "",
-                            **info: Any) -> tuple[Piece, int]:
+    def decode_with_repairs(
+        self, tokens: Any, tempo: float = 120.0, title: str = "", **info: Any
+    ) -> tuple[Piece, int]:
         """Tokens (ids or strings) -> Piece, plus the number of tokens that could not be read
         (``"<unk>"``, ids outside the vocabulary, malformed strings); each lasts one ``step``
         of silence."""
-        items = list(np.asarray(tokens).reshape(-1)) if not isinstance(tokens, (list, tuple)) \
+        items = (
+            list(np.asarray(tokens).reshape(-1))
+            if not isinstance(tokens, (list, tuple))
             else list(tokens)
+        )
         vocab = None if all(isinstance(t, str) for t in items) else self._require_vocabulary()
         notes: list[tuple[int, float, float]] = []
         time, repairs = 0.0, 0
@@ -278,8 +312,9 @@ class NoteChordTokenEncoder(SavedAsConfig):
                     continue
                 notes.extend((p, time, length) for p in pitches)
             time += length
-        piece = Piece.from_notes(notes, tempo=tempo, title=title, source="NoteChordTokenEncoder",
-                                 **info)
+        piece = Piece.from_notes(
+            notes, tempo=tempo, title=title, source="NoteChordTokenEncoder", **info
+        )
         return piece, repairs
 
     def decode(self, tokens: Any, tempo: float = 120.0, title: str = "", **info: Any) -> Piece:
@@ -288,9 +323,16 @@ class NoteChordTokenEncoder(SavedAsConfig):
 
     # ------------------------------------------------------------------ saving
     def to_config(self) -> dict[str, Any]:
-        return {"type": self.type_name, "with_duration": self.with_duration, "rests": self.rests,
-                "parts": self.parts, "min_count": self.min_count, "step": self.step,
-                "chord_octave": self.chord_octave, "vocabulary": self._vocabulary}
+        return {
+            "type": self.type_name,
+            "with_duration": self.with_duration,
+            "rests": self.rests,
+            "parts": self.parts,
+            "min_count": self.min_count,
+            "step": self.step,
+            "chord_octave": self.chord_octave,
+            "vocabulary": self._vocabulary,
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "NoteChordTokenEncoder":
@@ -302,24 +344,31 @@ class NoteChordTokenEncoder(SavedAsConfig):
 
     def __repr__(self) -> str:
         size = "unfitted" if self._vocabulary is None else f"vocab_size={len(self._vocabulary)}"
-        return (f"NoteChordTokenEncoder(with_duration={self.with_duration}, rests={self.rests}, "
-                f"parts={self.parts}, {size})")
+        return (
+            f"NoteChordTokenEncoder(with_duration={self.with_duration}, rests={self.rests}, "
+            f"parts={self.parts}, {size})"
+        )
 
 
 def check_event_token(event_token: Any) -> str:
     """Exercise checker (notebook 04): ``event_token(midi_pitches) -> str`` names a group of
     notes that start together as the tutorial does (a note name, or the chord's normal order)."""
-    cases = [("one note", [61], "C#4"), ("one flat note", [70], "B-4"),
-             ("an octave doubling is one note (the higher)", [48, 60], "C4"),
-             ("C major, root position", [60, 64, 67], "0.4.7"),
-             ("C major, first inversion", [64, 67, 72], "0.4.7"),
-             ("G major: the normal order starts on G", [55, 62, 71], "7.11.2"),
-             ("a fifth with a doubled root: normal order is the fourth A-D", [62, 69, 74], "9.2")]
+    cases = [
+        ("one note", [61], "C#4"),
+        ("one flat note", [70], "B-4"),
+        ("an octave doubling is one note (the higher)", [48, 60], "C4"),
+        ("C major, root position", [60, 64, 67], "0.4.7"),
+        ("C major, first inversion", [64, 67, 72], "0.4.7"),
+        ("G major: the normal order starts on G", [55, 62, 71], "7.11.2"),
+        ("a fifth with a doubled root: normal order is the fourth A-D", [62, 69, 74], "9.2"),
+    ]
     for case, pitches, expected in cases:
         got = event_token(list(pitches))
         if got != expected:
-            raise MusicnbError(f"Not yet — {case}: event_token({pitches}) gave {got!r}, expected "
-                               f"{expected!r}. One pitch class: name the highest note with "
-                               "musicnb.piece.pitch_name; several: '.'.join of normal_order(set of "
-                               "pitch classes).")
+            raise MusicnbError(
+                f"Not yet — {case}: event_token({pitches}) gave {got!r}, expected "
+                f"{expected!r}. One pitch class: name the highest note with "
+                "musicnb.piece.pitch_name; several: '.'.join of normal_order(set of "
+                "pitch classes)."
+            )
     return "All event-token cases pass."

@@ -41,13 +41,28 @@ from keras import layers, ops
 from ..encoders.pianoroll import N_FEATURES, note_features_ops
 from ..errors import MusicnbError
 
-__all__ = ["biaxial", "per_note_baseline", "BiaxialGenerator", "play_probabilities", "draw_biaxial",
-           "RollFeatures", "NotesToBatch", "BatchToNotes", "NoteBelow", "StepsToBatch",
-           "BatchToSteps", "JOHNSON", "COURSE", "johnson_conservativity",
-           "halve_double_conservativity", "CONSERVATIVITY_RULES"]
+__all__ = [
+    "biaxial",
+    "per_note_baseline",
+    "BiaxialGenerator",
+    "play_probabilities",
+    "draw_biaxial",
+    "RollFeatures",
+    "NotesToBatch",
+    "BatchToNotes",
+    "NoteBelow",
+    "StepsToBatch",
+    "BatchToSteps",
+    "JOHNSON",
+    "COURSE",
+    "johnson_conservativity",
+    "halve_double_conservativity",
+    "CONSERVATIVITY_RULES",
+]
 
 
 # ---------------------------------------------------------------- reshaping layers
+
 
 @keras.saving.register_keras_serializable(package="musicnb")
 class RollFeatures(layers.Layer):
@@ -62,16 +77,20 @@ class RollFeatures(layers.Layer):
         roll = ops.cast(roll, "float32")
         previous = ops.pad(roll, [[0, 0], [1, 0], [0, 0], [0, 0]])[:, :-1]
         shape = ops.shape(roll)
-        steps = ops.broadcast_to(ops.expand_dims(ops.arange(shape[1], dtype="int32"), 0),
-                                 (shape[0], shape[1]))
+        steps = ops.broadcast_to(
+            ops.expand_dims(ops.arange(shape[1], dtype="int32"), 0), (shape[0], shape[1])
+        )
         return note_features_ops(previous, steps, self.low, self.steps_per_quarter)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:3], N_FEATURES)
 
     def get_config(self):
-        return {**super().get_config(), "low": self.low,
-                "steps_per_quarter": self.steps_per_quarter}
+        return {
+            **super().get_config(),
+            "low": self.low,
+            "steps_per_quarter": self.steps_per_quarter,
+        }
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
@@ -144,23 +163,28 @@ class BatchToSteps(layers.Layer):
 
 # ---------------------------------------------------------------- builders
 
-def _check_sizes(n_notes: int, time_units: Sequence[int], note_units: Sequence[int] | None,
-                 dropout: float) -> None:
+
+def _check_sizes(
+    n_notes: int, time_units: Sequence[int], note_units: Sequence[int] | None, dropout: float
+) -> None:
     if int(n_notes) != n_notes or n_notes < 2:
-        raise MusicnbError(f"n_notes must be a whole number >= 2 (the roll's range), got "
-                           f"{n_notes!r}.")
+        raise MusicnbError(
+            f"n_notes must be a whole number >= 2 (the roll's range), got {n_notes!r}."
+        )
     for name, units in (("time_units", time_units), ("note_units", note_units)):
         if units is None:
             continue
         if not units or any(int(u) != u or u < 1 for u in units):
-            raise MusicnbError(f"{name} must be a non-empty list of positive layer sizes, got "
-                               f"{units!r}.")
+            raise MusicnbError(
+                f"{name} must be a non-empty list of positive layer sizes, got {units!r}."
+            )
     if not 0.0 <= dropout < 1.0:
         raise MusicnbError(f"dropout must lie in [0, 1), got {dropout!r}.")
 
 
-def _time_axis(roll, n_notes: int, low: int, steps_per_quarter: int,
-               time_units: Sequence[int], dropout: float):
+def _time_axis(
+    roll, n_notes: int, low: int, steps_per_quarter: int, time_units: Sequence[int], dropout: float
+):
     x = RollFeatures(low, steps_per_quarter, name="roll_features")(roll)
     x = NotesToBatch(name="notes_to_batch")(x)
     for i, units in enumerate(time_units):
@@ -175,12 +199,24 @@ def _time_axis(roll, n_notes: int, low: int, steps_per_quarter: int,
 #: (theano_lstm's ``create_optimization_updates(method="adadelta")``: rho 0.95, eps 1e-6,
 #: step 1), batches of 10 segments of 128 steps starting on a bar (every 16 steps), and his
 #: conservativity rule in generation.
-JOHNSON = {"time_units": (300, 300), "note_units": (100, 50), "dropout": 0.5,
-           "optimizer": "adadelta", "learning_rate": 1.0, "chunk_length": 128, "batch_size": 10,
-           "chunk_step": 16, "conservativity": "johnson"}
+JOHNSON = {
+    "time_units": (300, 300),
+    "note_units": (100, 50),
+    "dropout": 0.5,
+    "optimizer": "adadelta",
+    "learning_rate": 1.0,
+    "chunk_length": 128,
+    "batch_size": 10,
+    "chunk_step": 16,
+    "conservativity": "johnson",
+}
 #: The course's defaults where they differ: Adam 1e-3, 64-step chunks, the halve/double rule.
-COURSE = {"optimizer": "adam", "learning_rate": 1e-3, "chunk_length": 64,
-          "conservativity": "halve_double"}
+COURSE = {
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "chunk_length": 64,
+    "conservativity": "halve_double",
+}
 
 
 def _compile(model: keras.Model, learning_rate: float, optimizer: str = "adam") -> keras.Model:
@@ -192,16 +228,24 @@ def _compile(model: keras.Model, learning_rate: float, optimizer: str = "adam") 
     elif optimizer == "adadelta":
         chosen = keras.optimizers.Adadelta(learning_rate, rho=0.95, epsilon=1e-6)
     else:
-        raise MusicnbError(f"optimizer must be 'adam' (the course's) or 'adadelta' (Johnson's), "
-                           f"got {optimizer!r}.")
+        raise MusicnbError(
+            f"optimizer must be 'adam' (the course's) or 'adadelta' (Johnson's), got {optimizer!r}."
+        )
     model.compile(optimizer=chosen, loss=BiaxialNLL(), metrics=[play_nll])
     return model
 
 
-def biaxial(n_notes: int = 78, time_units: Sequence[int] = (300, 300),
-            note_units: Sequence[int] = (100, 50), dropout: float = 0.5, *, low: int = 24,
-            steps_per_quarter: int = 4, learning_rate: float = 1e-3,
-            optimizer: str = "adam") -> keras.Model:
+def biaxial(
+    n_notes: int = 78,
+    time_units: Sequence[int] = (300, 300),
+    note_units: Sequence[int] = (100, 50),
+    dropout: float = 0.5,
+    *,
+    low: int = 24,
+    steps_per_quarter: int = 4,
+    learning_rate: float = 1e-3,
+    optimizer: str = "adam",
+) -> keras.Model:
     """The biaxial RNN on rolls of ``n_notes`` notes from MIDI ``low`` (compiled).
 
     ``optimizer="adadelta", learning_rate=1.0`` is Johnson's training (see :data:`JOHNSON`);
@@ -226,9 +270,16 @@ def biaxial(n_notes: int = 78, time_units: Sequence[int] = (300, 300),
     return _compile(keras.Model(roll, out, name="biaxial"), learning_rate, optimizer)
 
 
-def per_note_baseline(n_notes: int = 78, time_units: Sequence[int] = (300, 300),
-                      dropout: float = 0.5, *, low: int = 24, steps_per_quarter: int = 4,
-                      learning_rate: float = 1e-3, optimizer: str = "adam") -> keras.Model:
+def per_note_baseline(
+    n_notes: int = 78,
+    time_units: Sequence[int] = (300, 300),
+    dropout: float = 0.5,
+    *,
+    low: int = 24,
+    steps_per_quarter: int = 4,
+    learning_rate: float = 1e-3,
+    optimizer: str = "adam",
+) -> keras.Model:
     """The comparison model: the time axis only; each note's play and articulate are predicted
     independently of what the other notes do at the same step (no note axis)."""
     _check_sizes(n_notes, time_units, None, dropout)
@@ -249,13 +300,16 @@ def play_probabilities(model: keras.Model, roll: Any, batch_size: int = 8) -> np
 
 # ---------------------------------------------------------------- generation
 
+
 def _roll_settings(model: keras.Model) -> tuple[int, int, int]:
     try:
         features = model.get_layer("roll_features")
         model.get_layer("play_articulate")
     except ValueError:
-        raise MusicnbError(f"Model {model.name!r} is not a biaxial/per-note model of "
-                           "musicnb.models.biaxial (no 'roll_features' layer).") from None
+        raise MusicnbError(
+            f"Model {model.name!r} is not a biaxial/per-note model of "
+            "musicnb.models.biaxial (no 'roll_features' layer)."
+        ) from None
     n_notes = int(model.input_shape[2])
     return n_notes, features.low, features.steps_per_quarter
 
@@ -309,8 +363,10 @@ class BiaxialGenerator:
 
     def initial_state(self, streams: int) -> list:
         n = streams * self.n_notes
-        return [[ops.zeros((n, layer.cell.units)), ops.zeros((n, layer.cell.units))]
-                for layer in self.time_cells]
+        return [
+            [ops.zeros((n, layer.cell.units)), ops.zeros((n, layer.cell.units))]
+            for layer in self.time_cells
+        ]
 
     def _time_step(self, previous, steps, states):
         """previous (S, N, 2), steps (S,) -> time-axis output (S, N, H) and new states."""
@@ -325,6 +381,7 @@ class BiaxialGenerator:
     def _sample_notes(self, h, uniforms, temperature, conservativity):
         """h (S, N, H), uniforms (S, N, 2), temperature (), c (S,) ->
         chosen (S, N, 2) and the adjusted play/articulate probabilities (S, N, 2)."""
+
         def adjust(p, play: bool):
             p = ops.clip(p, 1e-7, 1 - 1e-7)
             p = ops.sigmoid((ops.log(p) - ops.log(1 - p)) / temperature)
@@ -340,8 +397,10 @@ class BiaxialGenerator:
             art = play * ops.cast(uniforms[..., 1] < art_p, "float32")
             return ops.stack([play, art], -1), ops.stack([play_p, art_p], -1)
         S = ops.shape(h)[0]
-        states = [[ops.zeros((S, layer.cell.units)), ops.zeros((S, layer.cell.units))]
-                  for layer in self.note_cells]
+        states = [
+            [ops.zeros((S, layer.cell.units)), ops.zeros((S, layer.cell.units))]
+            for layer in self.note_cells
+        ]
         below = ops.zeros((S, 2))
         chosen, probs = [], []
         for n in range(self.n_notes):
@@ -366,9 +425,17 @@ class BiaxialGenerator:
             self._note_fn = tf.function(self._sample_notes, reduce_retracing=True)
         return self._time_fn, self._note_fn
 
-    def generate(self, length: int = 64, streams: int = 1, primer: Any = None,
-                 temperature: float = 1.0, min_notes: int | None = None, seed: int | None = None,
-                 return_probabilities: bool = False, rule: str = "johnson") -> Any:
+    def generate(
+        self,
+        length: int = 64,
+        streams: int = 1,
+        primer: Any = None,
+        temperature: float = 1.0,
+        min_notes: int | None = None,
+        seed: int | None = None,
+        return_probabilities: bool = False,
+        rule: str = "johnson",
+    ) -> Any:
         """Sample ``length`` steps for each of ``streams`` streams -> rolls
         ``(streams, length, N, 2)`` uint8 (and the sampled-from probabilities with
         ``return_probabilities=True``). ``primer``: a ``(T0, N, 2)`` roll whose steps are fed
@@ -380,8 +447,10 @@ class BiaxialGenerator:
         if not temperature > 0:
             raise MusicnbError(f"temperature must be > 0 (1 = as trained), got {temperature!r}.")
         if rule not in CONSERVATIVITY_RULES:
-            raise MusicnbError(f"rule must be one of {sorted(CONSERVATIVITY_RULES)} ('johnson': "
-                               f"his published rule; 'halve_double': the course's), got {rule!r}.")
+            raise MusicnbError(
+                f"rule must be one of {sorted(CONSERVATIVITY_RULES)} ('johnson': "
+                f"his published rule; 'halve_double': the course's), got {rule!r}."
+            )
         if min_notes is None:
             min_notes = 2 if rule == "johnson" else 1
         time_fn, note_fn = self._compiled()
@@ -392,8 +461,10 @@ class BiaxialGenerator:
         if primer is not None:
             primer = np.asarray(primer, np.float32)
             if primer.ndim != 3 or primer.shape[1:] != (self.n_notes, 2):
-                raise MusicnbError(f"primer must be a roll (steps, {self.n_notes}, 2) from a "
-                                   f"PianoRollEncoder with this model's range, got {primer.shape}.")
+                raise MusicnbError(
+                    f"primer must be a roll (steps, {self.n_notes}, 2) from a "
+                    f"PianoRollEncoder with this model's range, got {primer.shape}."
+                )
             for t in range(len(primer)):
                 _, states = time_fn(previous, np.full(streams, t, np.int32), states)
                 previous = np.repeat(primer[t][None], streams, axis=0)
@@ -424,8 +495,9 @@ def johnson_conservativity(c: np.ndarray, playing: np.ndarray, min_notes: int = 
     return np.where(quiet, np.minimum(c, 1.0) - 0.02, c + (1.0 - c) * 0.3).astype(np.float32)
 
 
-def halve_double_conservativity(c: np.ndarray, playing: np.ndarray, min_notes: int = 1
-                                ) -> np.ndarray:
+def halve_double_conservativity(
+    c: np.ndarray, playing: np.ndarray, min_notes: int = 1
+) -> np.ndarray:
     """The course's rule: fewer than ``min_notes`` notes → c/2 (≥ 1/256); otherwise 2c (≤ 1)."""
     c = np.asarray(c, np.float64)
     if min_notes <= 0:
@@ -434,8 +506,10 @@ def halve_double_conservativity(c: np.ndarray, playing: np.ndarray, min_notes: i
     return np.where(quiet, np.maximum(c / 2, 1 / 256), np.minimum(c * 2, 1.0)).astype(np.float32)
 
 
-CONSERVATIVITY_RULES = {"johnson": johnson_conservativity,
-                        "halve_double": halve_double_conservativity}
+CONSERVATIVITY_RULES = {
+    "johnson": johnson_conservativity,
+    "halve_double": halve_double_conservativity,
+}
 
 
 def _layers_named(model: keras.Model, prefix: str) -> list:
@@ -455,18 +529,47 @@ def draw_biaxial(n_steps: int = 5, n_notes: int = 6, ax: Any = None) -> Any:
         _, ax = plt.subplots(figsize=(1.3 * n_steps + 3, 0.8 * n_notes + 1.5))
     for t in range(n_steps):
         for n in range(n_notes):
-            ax.add_patch(Rectangle((t - 0.3, n - 0.3), 0.6, 0.6, facecolor="#eef3fb",
-                                   edgecolor="#5b7db1"))
+            ax.add_patch(
+                Rectangle((t - 0.3, n - 0.3), 0.6, 0.6, facecolor="#eef3fb", edgecolor="#5b7db1")
+            )
             if t + 1 < n_steps:
-                ax.add_patch(FancyArrowPatch((t + 0.3, n), (t + 0.7, n), arrowstyle="-|>",
-                                             mutation_scale=10, color="#c0392b"))
+                ax.add_patch(
+                    FancyArrowPatch(
+                        (t + 0.3, n),
+                        (t + 0.7, n),
+                        arrowstyle="-|>",
+                        mutation_scale=10,
+                        color="#c0392b",
+                    )
+                )
             if n + 1 < n_notes:
-                ax.add_patch(FancyArrowPatch((t + 0.08, n + 0.3), (t + 0.08, n + 0.7),
-                                             arrowstyle="-|>", mutation_scale=10, color="#1e8449"))
-    ax.text(n_steps - 0.4, -0.85, "time-axis LSTM: along each note's row, shared by all notes",
-            color="#c0392b", ha="right", fontsize=9)
-    ax.text(-0.75, n_notes - 0.5, "note-axis LSTM:\nup each step's column,\nshared by all steps\n"
-            "(reads the note\nchosen below)", color="#1e8449", ha="right", va="top", fontsize=9)
+                ax.add_patch(
+                    FancyArrowPatch(
+                        (t + 0.08, n + 0.3),
+                        (t + 0.08, n + 0.7),
+                        arrowstyle="-|>",
+                        mutation_scale=10,
+                        color="#1e8449",
+                    )
+                )
+    ax.text(
+        n_steps - 0.4,
+        -0.85,
+        "time-axis LSTM: along each note's row, shared by all notes",
+        color="#c0392b",
+        ha="right",
+        fontsize=9,
+    )
+    ax.text(
+        -0.75,
+        n_notes - 0.5,
+        "note-axis LSTM:\nup each step's column,\nshared by all steps\n"
+        "(reads the note\nchosen below)",
+        color="#1e8449",
+        ha="right",
+        va="top",
+        fontsize=9,
+    )
     ax.set_xlim(-2.9, n_steps - 0.4)
     ax.set_ylim(-1.1, n_notes - 0.4)
     ax.set_xticks(range(n_steps), [f"t{t}" for t in range(n_steps)])

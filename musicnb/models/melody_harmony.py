@@ -30,18 +30,36 @@ from ..errors import MusicnbError
 from ..harmony import NO_CHORD, chord_name, parse_key_name
 from .next_note import OneHot
 
-__all__ = ["melody_harmony_lstm", "melody_harmony_chunks", "melody_harmony_dataset",
-           "zimmerman_config", "carried_state_batches", "train_carrying_state",
-           "melody_harmony_loss",
-           "predict_melody_harmony", "evaluate_melody_harmony", "progression_labels",
-           "MelodyHarmonySampler"]
+__all__ = [
+    "melody_harmony_lstm",
+    "melody_harmony_chunks",
+    "melody_harmony_dataset",
+    "zimmerman_config",
+    "carried_state_batches",
+    "train_carrying_state",
+    "melody_harmony_loss",
+    "predict_melody_harmony",
+    "evaluate_melody_harmony",
+    "progression_labels",
+    "MelodyHarmonySampler",
+]
 
 
-def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: int = 2,
-                        input_dropout: float = 0.2, dropout: float = 0.5, alpha: float = 0.5,
-                        learning_rate: float = 1e-3, compile: bool = True,
-                        name: str = "melody_harmony_lstm", optimizer: str = "adam",
-                        rho: float = 0.9, stateful_batch_size: int | None = None) -> keras.Model:
+def melody_harmony_lstm(
+    n_melody: int,
+    n_chords: int,
+    units: int = 200,
+    layers: int = 2,
+    input_dropout: float = 0.2,
+    dropout: float = 0.5,
+    alpha: float = 0.5,
+    learning_rate: float = 1e-3,
+    compile: bool = True,
+    name: str = "melody_harmony_lstm",
+    optimizer: str = "adam",
+    rho: float = 0.9,
+    stateful_batch_size: int | None = None,
+) -> keras.Model:
     """Two int inputs ``melody_in`` and ``chord_in`` ``(batch, time)`` → softmax heads ``melody``
     ``(batch, time, n_melody)`` and ``chord`` ``(batch, time, n_chords)``.
 
@@ -59,8 +77,12 @@ def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: 
     """
     from ..losses import two_head_compile_args
 
-    for label, value in (("n_melody", n_melody), ("n_chords", n_chords), ("units", units),
-                         ("layers", layers)):
+    for label, value in (
+        ("n_melody", n_melody),
+        ("n_chords", n_chords),
+        ("units", units),
+        ("layers", layers),
+    ):
         if isinstance(value, bool) or int(value) != value or value < 1:
             raise MusicnbError(f"{label} must be a whole number >= 1, got {value!r}.")
     for label, value in (("input_dropout", input_dropout), ("dropout", dropout)):
@@ -73,31 +95,54 @@ def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: 
     shape = {"batch_shape": (int(stateful_batch_size), None)} if stateful else {"shape": (None,)}
     melody_in = keras.Input(**shape, dtype="int32", name="melody_in")
     chord_in = keras.Input(**shape, dtype="int32", name="chord_in")
-    x = L.Concatenate(name="melody_chord")([OneHot(int(n_melody), name="melody_onehot")(melody_in),
-                                            OneHot(int(n_chords), name="chord_onehot")(chord_in)])
+    x = L.Concatenate(name="melody_chord")(
+        [
+            OneHot(int(n_melody), name="melody_onehot")(melody_in),
+            OneHot(int(n_chords), name="chord_onehot")(chord_in),
+        ]
+    )
     x = L.Dropout(float(input_dropout), name="input_dropout")(x)
     for i in range(int(layers)):
         x = L.LSTM(int(units), return_sequences=True, stateful=stateful, name=f"lstm_{i + 1}")(x)
         x = L.Dropout(float(dropout), name=f"dropout_{i + 1}")(x)
     melody_out = L.Dense(int(n_melody), activation="softmax", dtype="float32", name="melody")(x)
     chord_out = L.Dense(int(n_chords), activation="softmax", dtype="float32", name="chord")(x)
-    model = keras.Model({"melody_in": melody_in, "chord_in": chord_in},
-                        {"melody": melody_out, "chord": chord_out}, name=name)
+    model = keras.Model(
+        {"melody_in": melody_in, "chord_in": chord_in},
+        {"melody": melody_out, "chord": chord_out},
+        name=name,
+    )
     if compile:
         from ..losses import sampled_accuracy_metric
 
         def sampled() -> keras.metrics.Metric:
             return keras.metrics.MeanMetricWrapper(sampled_accuracy_metric, name="sampled_accuracy")
 
-        chosen = (keras.optimizers.Adam(learning_rate) if optimizer == "adam" else
-                  keras.optimizers.RMSprop(learning_rate, rho=float(rho)))
-        model.compile(optimizer=chosen, **compile_args,
-                      metrics={"melody": ["accuracy", sampled()], "chord": ["accuracy", sampled()]})
-    params = {"n_melody": int(n_melody), "n_chords": int(n_chords), "units": int(units),
-              "layers": int(layers), "input_dropout": float(input_dropout),
-              "dropout": float(dropout), "alpha": float(alpha), "learning_rate": float(learning_rate),
-              "optimizer": optimizer, "rho": float(rho)}
-    object.__setattr__(model, "_musicnb_build", {"builder": "melody_harmony_lstm", "params": params})
+        chosen = (
+            keras.optimizers.Adam(learning_rate)
+            if optimizer == "adam"
+            else keras.optimizers.RMSprop(learning_rate, rho=float(rho))
+        )
+        model.compile(
+            optimizer=chosen,
+            **compile_args,
+            metrics={"melody": ["accuracy", sampled()], "chord": ["accuracy", sampled()]},
+        )
+    params = {
+        "n_melody": int(n_melody),
+        "n_chords": int(n_chords),
+        "units": int(units),
+        "layers": int(layers),
+        "input_dropout": float(input_dropout),
+        "dropout": float(dropout),
+        "alpha": float(alpha),
+        "learning_rate": float(learning_rate),
+        "optimizer": optimizer,
+        "rho": float(rho),
+    }
+    object.__setattr__(
+        model, "_musicnb_build", {"builder": "melody_harmony_lstm", "params": params}
+    )
     return model
 
 
@@ -105,8 +150,16 @@ def melody_harmony_lstm(n_melody: int, n_chords: int, units: int = 200, layers: 
 #: ``model.py``): 2 × LSTM(200), melody coefficient 0.5, keep-probabilities 0.5 between layers
 #: and 0.8 on the input (dropout rates 0.5 / 0.2), RMSProp 5e-3 with decay 0.9, state carried
 #: across 128-step chunks of each tune.
-ZIMMERMAN = {"units": 200, "layers": 2, "alpha": 0.5, "dropout": 0.5, "input_dropout": 0.2,
-             "optimizer": "rmsprop", "learning_rate": 5e-3, "rho": 0.9}
+ZIMMERMAN = {
+    "units": 200,
+    "layers": 2,
+    "alpha": 0.5,
+    "dropout": 0.5,
+    "input_dropout": 0.2,
+    "optimizer": "rmsprop",
+    "learning_rate": 5e-3,
+    "rho": 0.9,
+}
 ZIMMERMAN_CHUNK = 128
 
 
@@ -116,17 +169,23 @@ def zimmerman_config(**overrides: Any) -> dict[str, Any]:
     config = dict(ZIMMERMAN)
     unknown = set(overrides) - set(config)
     if unknown:
-        raise MusicnbError(f"zimmerman_config has no setting {sorted(unknown)}; "
-                           f"known: {sorted(config)}.")
+        raise MusicnbError(
+            f"zimmerman_config has no setting {sorted(unknown)}; known: {sorted(config)}."
+        )
     config.update(overrides)
     return config
 
 
 # ---------------------------------------------------------------- data
 
-def melody_harmony_chunks(melodies: Sequence[np.ndarray], chords: Sequence[np.ndarray],
-                          length: int = 128, step: int | None = None, keep_short: bool = True
-                          ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+
+def melody_harmony_chunks(
+    melodies: Sequence[np.ndarray],
+    chords: Sequence[np.ndarray],
+    length: int = 128,
+    step: int | None = None,
+    keep_short: bool = True,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Sequence-training chunks of both streams, aligned: ``X = {"melody_in", "chord_in"}`` of shape
     ``(N, length)`` and ``Y`` the same streams one step later (``musicnb.windowing.sequence_chunks``
     applied to each stream with the same cut points)."""
@@ -136,15 +195,22 @@ def melody_harmony_chunks(melodies: Sequence[np.ndarray], chords: Sequence[np.nd
         raise MusicnbError(f"{len(melodies)} melody arrays but {len(chords)} chord arrays.")
     for i, (m, c) in enumerate(zip(melodies, chords)):
         if len(m) != len(c):
-            raise MusicnbError(f"Piece {i}: melody has {len(m)} steps, chords {len(c)}; encode "
-                               "both with the same MelodyHarmonyEncoder.")
+            raise MusicnbError(
+                f"Piece {i}: melody has {len(m)} steps, chords {len(c)}; encode "
+                "both with the same MelodyHarmonyEncoder."
+            )
     m = sequence_chunks(melodies, length, step=step, keep_short=keep_short)
     c = sequence_chunks(chords, length, step=step, keep_short=keep_short)
     return {"melody_in": m.X, "chord_in": c.X}, {"melody": m.y, "chord": c.y}
 
 
-def melody_harmony_dataset(X: dict[str, np.ndarray], Y: dict[str, np.ndarray],
-                           batch_size: int = 32, shuffle: bool = True, seed: int = 0) -> Any:
+def melody_harmony_dataset(
+    X: dict[str, np.ndarray],
+    Y: dict[str, np.ndarray],
+    batch_size: int = 32,
+    shuffle: bool = True,
+    seed: int = 0,
+) -> Any:
     """A batched ``tf.data.Dataset`` of ``({"melody_in", "chord_in"}, {"melody", "chord"})``."""
     import tensorflow as tf
 
@@ -154,9 +220,12 @@ def melody_harmony_dataset(X: dict[str, np.ndarray], Y: dict[str, np.ndarray],
     return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
 
 
-def carried_state_batches(melodies: Sequence[np.ndarray], chords: Sequence[np.ndarray],
-                          batch_size: int = 32, length: int = 128
-                          ) -> list[list[tuple[dict, dict, np.ndarray]]]:
+def carried_state_batches(
+    melodies: Sequence[np.ndarray],
+    chords: Sequence[np.ndarray],
+    batch_size: int = 32,
+    length: int = 128,
+) -> list[list[tuple[dict, dict, np.ndarray]]]:
     """Groups of ``batch_size`` whole tunes cut into consecutive ``length``-step chunks.
 
     Tunes are sorted by length (so a group pads little) and split into groups; within a group
@@ -168,13 +237,14 @@ def carried_state_batches(melodies: Sequence[np.ndarray], chords: Sequence[np.nd
     tune's tail; here every step of every tune is trained.)
     """
     if len(melodies) != len(chords) or not len(melodies):
-        raise MusicnbError("carried_state_batches needs the same (non-zero) number of melody "
-                           "and chord arrays.")
+        raise MusicnbError(
+            "carried_state_batches needs the same (non-zero) number of melody and chord arrays."
+        )
     batch_size, length = int(batch_size), int(length)
     order = np.argsort([len(m) for m in melodies], kind="stable")
     groups = []
     for begin in range(0, len(order), batch_size):
-        rows = order[begin:begin + batch_size]
+        rows = order[begin : begin + batch_size]
         longest = max(len(melodies[i]) - 1 for i in rows)
         if longest < 1:
             continue
@@ -188,17 +258,31 @@ def carried_state_batches(melodies: Sequence[np.ndarray], chords: Sequence[np.nd
                 continue
             xm[r, :n], xc[r, :n], ym[r, :n], yc[r, :n] = m[:-1], c[:-1], m[1:], c[1:]
             weight[r, :n] = 1.0
-        groups.append([({"melody_in": xm[:, k:k + length], "chord_in": xc[:, k:k + length]},
-                        {"melody": ym[:, k:k + length], "chord": yc[:, k:k + length]},
-                        weight[:, k:k + length]) for k in range(0, width, length)])
+        groups.append(
+            [
+                (
+                    {"melody_in": xm[:, k : k + length], "chord_in": xc[:, k : k + length]},
+                    {"melody": ym[:, k : k + length], "chord": yc[:, k : k + length]},
+                    weight[:, k : k + length],
+                )
+                for k in range(0, width, length)
+            ]
+        )
     return groups
 
 
-def train_carrying_state(model: keras.Model, train: tuple[Sequence, Sequence],
-                         valid: tuple[Sequence, Sequence], epochs: int = 20,
-                         batch_size: int = 32, length: int = 128, patience: int | None = 3,
-                         seed: int = 0, minutes: float | None = None,
-                         verbose: bool = True) -> dict[str, Any]:
+def train_carrying_state(
+    model: keras.Model,
+    train: tuple[Sequence, Sequence],
+    valid: tuple[Sequence, Sequence],
+    epochs: int = 20,
+    batch_size: int = 32,
+    length: int = 128,
+    patience: int | None = 3,
+    seed: int = 0,
+    minutes: float | None = None,
+    verbose: bool = True,
+) -> dict[str, Any]:
     """Train a :func:`melody_harmony_lstm` with the LSTM state carried across chunks.
 
     A stateful twin of ``model`` (same builder settings, ``stateful_batch_size=batch_size``)
@@ -218,8 +302,9 @@ def train_carrying_state(model: keras.Model, train: tuple[Sequence, Sequence],
     if build.get("builder") != "melody_harmony_lstm":
         raise MusicnbError("train_carrying_state needs a model built by melody_harmony_lstm.")
     params = dict(build["params"])
-    twin = melody_harmony_lstm(**params, stateful_batch_size=int(batch_size),
-                               name=model.name + "_stateful")
+    twin = melody_harmony_lstm(
+        **params, stateful_batch_size=int(batch_size), name=model.name + "_stateful"
+    )
     twin.set_weights(model.get_weights())
     lstm_layers = [layer for layer in twin.layers if isinstance(layer, L.LSTM)]
     groups = carried_state_batches(*train, batch_size=batch_size, length=length)
@@ -237,17 +322,27 @@ def train_carrying_state(model: keras.Model, train: tuple[Sequence, Sequence],
                 n = float(w.sum())
                 if n == 0:
                     continue
-                logs = twin.train_on_batch(X, Y, sample_weight={"melody": w, "chord": w},
-                                           return_dict=True)
+                logs = twin.train_on_batch(
+                    X, Y, sample_weight={"melody": w, "chord": w}, return_dict=True
+                )
                 total += float(logs["loss"]) * w.size  # Keras divides by every element
                 steps += n
         model.set_weights(twin.get_weights())
         val = melody_harmony_loss(model, *valid, alpha=params["alpha"])
-        history.append({"epoch": epoch + 1, "loss": total / max(steps, 1.0), "val_loss": val,
-                        "seconds": round(time.perf_counter() - began, 1)})
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "loss": total / max(steps, 1.0),
+                "val_loss": val,
+                "seconds": round(time.perf_counter() - began, 1),
+            }
+        )
         if verbose:
-            print(f"epoch {epoch + 1}: loss {history[-1]['loss']:.4f}, val_loss {val:.4f} "
-                  f"({history[-1]['seconds']:.0f} s)", flush=True)
+            print(
+                f"epoch {epoch + 1}: loss {history[-1]['loss']:.4f}, val_loss {val:.4f} "
+                f"({history[-1]['seconds']:.0f} s)",
+                flush=True,
+            )
         if val < best - 1e-6:
             best, best_weights, stale = val, model.get_weights(), 0
         else:
@@ -257,13 +352,20 @@ def train_carrying_state(model: keras.Model, train: tuple[Sequence, Sequence],
         if minutes is not None and time.perf_counter() - started > 60 * minutes:
             break
     model.set_weights(best_weights)
-    return {"history": history, "epochs_done": len(history),
-            "best_epoch": int(np.argmin([h["val_loss"] for h in history]) + 1),
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "history": history,
+        "epochs_done": len(history),
+        "best_epoch": int(np.argmin([h["val_loss"] for h in history]) + 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
-def melody_harmony_loss(model: keras.Model, melodies: Sequence[np.ndarray],
-                        chords: Sequence[np.ndarray], alpha: float = 0.5) -> float:
+def melody_harmony_loss(
+    model: keras.Model,
+    melodies: Sequence[np.ndarray],
+    chords: Sequence[np.ndarray],
+    alpha: float = 0.5,
+) -> float:
     """α·CE(melody) + (1 − α)·CE(chord), nats per step over whole tunes (no dropout)."""
     predictions = predict_melody_harmony(model, melodies, chords)
     pm = np.concatenate([p[0] for p in predictions])
@@ -278,21 +380,27 @@ def melody_harmony_loss(model: keras.Model, melodies: Sequence[np.ndarray],
 
 # ---------------------------------------------------------------- evaluation
 
-def predict_melody_harmony(model: keras.Model, melodies: Sequence[np.ndarray],
-                           chords: Sequence[np.ndarray], batch_size: int = 16
-                           ) -> list[tuple[np.ndarray, np.ndarray]]:
+
+def predict_melody_harmony(
+    model: keras.Model,
+    melodies: Sequence[np.ndarray],
+    chords: Sequence[np.ndarray],
+    batch_size: int = 16,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each whole piece, the model's ``(melody_probs, chord_probs)`` for steps 1..n−1
     (the model reads steps 0..n−2). Pieces are padded at the end in batches; a left-to-right
     LSTM never sees the padding before the real steps, so the figures are exact."""
     order = np.argsort([len(m) for m in melodies])
     out: list[Any] = [None] * len(melodies)
     for begin in range(0, len(order), batch_size):
-        batch = order[begin:begin + batch_size]
+        batch = order[begin : begin + batch_size]
         width = max(len(melodies[i]) - 1 for i in batch)
         if width < 1:
             for i in batch:
-                out[i] = (np.zeros((0, model.output["melody"].shape[-1])),
-                          np.zeros((0, model.output["chord"].shape[-1])))
+                out[i] = (
+                    np.zeros((0, model.output["melody"].shape[-1])),
+                    np.zeros((0, model.output["chord"].shape[-1])),
+                )
             continue
         xm = np.zeros((len(batch), width), np.int32)
         xc = np.zeros((len(batch), width), np.int32)
@@ -308,10 +416,13 @@ def predict_melody_harmony(model: keras.Model, melodies: Sequence[np.ndarray],
     return out
 
 
-def evaluate_melody_harmony(model: keras.Model, test_melodies: Sequence[np.ndarray],
-                            test_chords: Sequence[np.ndarray],
-                            train_melodies: Sequence[np.ndarray],
-                            train_chords: Sequence[np.ndarray]) -> dict[str, float]:
+def evaluate_melody_harmony(
+    model: keras.Model,
+    test_melodies: Sequence[np.ndarray],
+    test_chords: Sequence[np.ndarray],
+    train_melodies: Sequence[np.ndarray],
+    train_chords: Sequence[np.ndarray],
+) -> dict[str, float]:
     """Model accuracies (melody / harmony / overall × argmax / sampled) on whole test pieces,
     with the "repeat the previous step" and bigram baselines on the same steps."""
     from ..metrics import melody_harmony_accuracies, melody_harmony_baselines
@@ -322,8 +433,11 @@ def evaluate_melody_harmony(model: keras.Model, test_melodies: Sequence[np.ndarr
     ym = np.concatenate([np.asarray(m)[1:] for m in test_melodies])
     yc = np.concatenate([np.asarray(c)[1:] for c in test_chords])
     figures = melody_harmony_accuracies(ym, pm, yc, pc)
-    figures.update(melody_harmony_baselines(train_melodies, train_chords, test_melodies,
-                                            test_chords, pm.shape[-1], pc.shape[-1]))
+    figures.update(
+        melody_harmony_baselines(
+            train_melodies, train_chords, test_melodies, test_chords, pm.shape[-1], pc.shape[-1]
+        )
+    )
     figures["test_steps"] = int(len(ym))
     return figures
 
@@ -346,8 +460,12 @@ def roman_to_chord(numeral: str, key: str = "C major") -> str:
     accidental, roman, suffix = match.groups()
     tonic, mode = parse_key_name(key)
     steps = _MAJOR_STEPS if mode == "major" else _MINOR_STEPS
-    root = tonic + steps[_DEGREE[roman.lower()]] + (1 if accidental in "#♯" and accidental else 0) \
+    root = (
+        tonic
+        + steps[_DEGREE[roman.lower()]]
+        + (1 if accidental in "#♯" and accidental else 0)
         - (1 if accidental in "b♭" and accidental else 0)
+    )
     upper = roman.isupper()
     suffix = suffix.strip()
     if suffix in ("°", "o", "dim"):
@@ -369,8 +487,9 @@ def roman_to_chord(numeral: str, key: str = "C major") -> str:
     return chord_name(root % 12, quality)
 
 
-def progression_labels(progression: str | Sequence[str], key: str = "C major", bars: int = 8,
-                       steps_per_bar: int = 16) -> list[str]:
+def progression_labels(
+    progression: str | Sequence[str], key: str = "C major", bars: int = 8, steps_per_bar: int = 16
+) -> list[str]:
     """Chord symbol at every step of ``bars`` bars, one chord per bar, the progression repeated.
 
     ``progression`` is Roman numerals in ``key`` (``"I-vi-IV-V"``) or chord symbols
@@ -381,10 +500,13 @@ def progression_labels(progression: str | Sequence[str], key: str = "C major", b
     else:
         items = [str(t) for t in progression]
     if not items:
-        raise MusicnbError("The chord progression is empty; type one like 'I-vi-IV-V' or 'C-Am-F-G'.")
+        raise MusicnbError(
+            "The chord progression is empty; type one like 'I-vi-IV-V' or 'C-Am-F-G'."
+        )
     if int(bars) != bars or bars < 1 or int(steps_per_bar) != steps_per_bar or steps_per_bar < 1:
-        raise MusicnbError(f"bars and steps_per_bar must be whole numbers >= 1, got {bars}, "
-                           f"{steps_per_bar}.")
+        raise MusicnbError(
+            f"bars and steps_per_bar must be whole numbers >= 1, got {bars}, {steps_per_bar}."
+        )
     chords = []
     for item in items:
         if item.upper() in ("N.C.", "NC"):
@@ -395,14 +517,22 @@ def progression_labels(progression: str | Sequence[str], key: str = "C major", b
             from ..harmony import simplify_chord_label
 
             chords.append(simplify_chord_label(item, sevenths=True))
-    return [chords[(step // int(steps_per_bar)) % len(chords)]
-            for step in range(int(bars) * int(steps_per_bar))]
+    return [
+        chords[(step // int(steps_per_bar)) % len(chords)]
+        for step in range(int(bars) * int(steps_per_bar))
+    ]
 
 
 # ---------------------------------------------------------------- sampling
 
-def _sample_rows(probs: np.ndarray, temperature: float, top_k: int | None, top_p: float | None,
-                 rng: np.random.Generator) -> np.ndarray:
+
+def _sample_rows(
+    probs: np.ndarray,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """One class per row of ``probs`` (temperature, top-k, top-p; temperature 0 = argmax),
     with the course sampler's :func:`musicnb.sampling.sample_from_probs`."""
     from ..sampling import sample_from_probs
@@ -428,20 +558,32 @@ class MelodyHarmonySampler:
             self.melody_head = model.get_layer("melody")
             self.chord_head = model.get_layer("chord")
         except ValueError:
-            raise MusicnbError("MelodyHarmonySampler needs a model from melody_harmony_lstm "
-                               "(output layers named 'melody' and 'chord').") from None
+            raise MusicnbError(
+                "MelodyHarmonySampler needs a model from melody_harmony_lstm "
+                "(output layers named 'melody' and 'chord')."
+            ) from None
         if not self.lstms:
-            raise MusicnbError("The model has no LSTM layer; MelodyHarmonySampler needs "
-                               "melody_harmony_lstm.")
+            raise MusicnbError(
+                "The model has no LSTM layer; MelodyHarmonySampler needs melody_harmony_lstm."
+            )
         self.n_melody = int(self.melody_head.units)
         self.n_chords = int(self.chord_head.units)
-        if encoder is not None and encoder.is_fitted and (
-                encoder.n_melody != self.n_melody or encoder.n_chords != self.n_chords):
-            raise MusicnbError(f"The encoder has {encoder.n_melody} melody / {encoder.n_chords} chord "
-                               f"classes but the model {self.n_melody} / {self.n_chords}: load the "
-                               "encoder saved with this model's run.")
+        if (
+            encoder is not None
+            and encoder.is_fitted
+            and (encoder.n_melody != self.n_melody or encoder.n_chords != self.n_chords)
+        ):
+            raise MusicnbError(
+                f"The encoder has {encoder.n_melody} melody / {encoder.n_chords} chord "
+                f"classes but the model {self.n_melody} / {self.n_chords}: load the "
+                "encoder saved with this model's run."
+            )
         n_m, n_c = self.n_melody, self.n_chords
-        cells, melody_head, chord_head = [l.cell for l in self.lstms], self.melody_head, self.chord_head
+        cells, melody_head, chord_head = (
+            [l.cell for l in self.lstms],
+            self.melody_head,
+            self.chord_head,
+        )
 
         @tf.function(reduce_retracing=True)
         def step(melody, chord, states):
@@ -461,8 +603,10 @@ class MelodyHarmonySampler:
 
         run = load_run(run_dir)
         if run.encoder is None:
-            raise MusicnbError(f"{run_dir} has no encoder.json; train with encoder=... so the "
-                               "chord vocabulary is saved beside the model.")
+            raise MusicnbError(
+                f"{run_dir} has no encoder.json; train with encoder=... so the "
+                "chord vocabulary is saved beside the model."
+            )
         return cls(run.model, run.encoder)
 
     def _zero_states(self, streams: int) -> list[tuple[Any, Any]]:
@@ -470,13 +614,21 @@ class MelodyHarmonySampler:
 
         return [(tf.zeros((streams, l.units)), tf.zeros((streams, l.units))) for l in self.lstms]
 
-    def generate(self, length: int | None = None, primer: tuple[Any, Any] | None = None,
-                 temperature: float = 1.0, chord_temperature: float | None = None,
-                 top_k: int | None = None, top_p: float | None = None, streams: int = 1,
-                 seed: int | None = None,
-                 progression: str | Sequence[str] | None = None, key: str = "C major",
-                 bars: int | None = None, steps_per_bar: int = 16
-                 ) -> tuple[np.ndarray, np.ndarray]:
+    def generate(
+        self,
+        length: int | None = None,
+        primer: tuple[Any, Any] | None = None,
+        temperature: float = 1.0,
+        chord_temperature: float | None = None,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        streams: int = 1,
+        seed: int | None = None,
+        progression: str | Sequence[str] | None = None,
+        key: str = "C major",
+        bars: int | None = None,
+        steps_per_bar: int = 16,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(melody, chords)`` int arrays of shape ``(streams, length)``.
 
         Without ``progression`` both heads are sampled (chords with ``chord_temperature``,
@@ -496,8 +648,9 @@ class MelodyHarmonySampler:
             if length > len(given):
                 given = np.resize(given, length)
         if length is None or int(length) < 1:
-            raise MusicnbError("Say how many steps to generate: length=... (or bars=... with a "
-                               "progression).")
+            raise MusicnbError(
+                "Say how many steps to generate: length=... (or bars=... with a progression)."
+            )
         if int(streams) < 1:
             raise MusicnbError(f"streams must be >= 1, got {streams!r}.")
         length, streams = int(length), int(streams)
@@ -508,11 +661,19 @@ class MelodyHarmonySampler:
             pm = np.asarray(primer[0], np.int32).reshape(-1)
             pc = np.asarray(primer[1], np.int32).reshape(-1)
             if len(pm) != len(pc) or len(pm) == 0:
-                raise MusicnbError("primer must be (melody, chords) arrays of the same, non-zero length.")
-            if pm.max() >= self.n_melody or pc.max() >= self.n_chords or min(pm.min(), pc.min()) < 0:
+                raise MusicnbError(
+                    "primer must be (melody, chords) arrays of the same, non-zero length."
+                )
+            if (
+                pm.max() >= self.n_melody
+                or pc.max() >= self.n_chords
+                or min(pm.min(), pc.min()) < 0
+            ):
                 raise MusicnbError("primer classes are outside the model's vocabularies.")
             for t in range(len(pm) - 1):
-                _, _, states = self._step(tf.fill([streams], pm[t]), tf.fill([streams], pc[t]), states)
+                _, _, states = self._step(
+                    tf.fill([streams], pm[t]), tf.fill([streams], pc[t]), states
+                )
             melody_now = np.full(streams, pm[-1], np.int32)
             chord_now = np.full(streams, pc[-1], np.int32)
         else:
@@ -526,14 +687,23 @@ class MelodyHarmonySampler:
             if given is not None:
                 chord_now = np.full(streams, given[t], np.int32)
             else:
-                chord_now = _sample_rows(pc_t.numpy(), chord_temperature, top_k, top_p, rng).astype(np.int32)
+                chord_now = _sample_rows(pc_t.numpy(), chord_temperature, top_k, top_p, rng).astype(
+                    np.int32
+                )
             melody_out[:, t] = melody_now
             chord_out[:, t] = chord_now
         return melody_out, chord_out
 
-    def to_pieces(self, melody: np.ndarray, chords: np.ndarray, tempo: float = 120.0,
-                  title: str = "melody and harmony") -> list[Any]:
+    def to_pieces(
+        self,
+        melody: np.ndarray,
+        chords: np.ndarray,
+        tempo: float = 120.0,
+        title: str = "melody and harmony",
+    ) -> list[Any]:
         """Decode every stream into a Piece (melody part 0, chords as chord labels)."""
         melody, chords = np.atleast_2d(melody), np.atleast_2d(chords)
-        return [self.encoder.decode(m, c, tempo=tempo, title=f"{title} {i + 1}")
-                for i, (m, c) in enumerate(zip(melody, chords))]
+        return [
+            self.encoder.decode(m, c, tempo=tempo, title=f"{title} {i + 1}")
+            for i, (m, c) in enumerate(zip(melody, chords))
+        ]

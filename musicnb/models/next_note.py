@@ -55,9 +55,21 @@ from keras import ops
 
 from ..errors import MusicnbError
 
-__all__ = ["OneHot", "logistic_regression", "onehot_lstm", "stacked_lstm", "conv1d_lstm",
-           "midi_rnn_lstm", "cs230_model1", "cs230_model2", "cs230_baseline",
-           "compile_next_note", "build_record", "BUILDERS", "PUBLISHED_BUILDERS"]
+__all__ = [
+    "OneHot",
+    "logistic_regression",
+    "onehot_lstm",
+    "stacked_lstm",
+    "conv1d_lstm",
+    "midi_rnn_lstm",
+    "cs230_model1",
+    "cs230_model2",
+    "cs230_baseline",
+    "compile_next_note",
+    "build_record",
+    "BUILDERS",
+    "PUBLISHED_BUILDERS",
+]
 
 
 @keras.saving.register_keras_serializable(package="musicnb")
@@ -84,11 +96,16 @@ class OneHot(keras.layers.Layer):
 
 # ---------------------------------------------------------------- helpers
 
+
 def _check_int(name: str, value: Any, minimum: int = 1, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or int(value) != value \
-            or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or int(value) != value
+        or value < minimum
+    ):
         hint = " or None" if allow_none else ""
         raise MusicnbError(f"{name} must be a whole number >= {minimum}{hint}, got {value!r}.")
     return int(value)
@@ -104,16 +121,19 @@ def _policy(mixed_precision: bool) -> str | None:
     return "mixed_float16" if mixed_precision else None
 
 
-def compile_next_note(model: keras.Model, learning_rate: float = 1e-3,
-                      mixed_precision: bool = False) -> keras.Model:
+def compile_next_note(
+    model: keras.Model, learning_rate: float = 1e-3, mixed_precision: bool = False
+) -> keras.Model:
     """Compile a next-event classifier: Adam, sparse categorical cross-entropy, top-1 and
     top-5 accuracy. Targets are integer tokens (no one-hot targets either)."""
     optimizer: keras.optimizers.Optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
     if mixed_precision:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy",
-                           keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")])
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")],
+    )
     return model
 
 
@@ -123,8 +143,14 @@ def build_record(model: keras.Model) -> dict[str, Any]:
     return dict(getattr(model, "_musicnb_build", {}))
 
 
-def _finish(model: keras.Model, builder: str, params: dict[str, Any], compile: bool,
-            learning_rate: float, mixed_precision: bool) -> keras.Model:
+def _finish(
+    model: keras.Model,
+    builder: str,
+    params: dict[str, Any],
+    compile: bool,
+    learning_rate: float,
+    mixed_precision: bool,
+) -> keras.Model:
     if compile:
         compile_next_note(model, learning_rate=learning_rate, mixed_precision=mixed_precision)
     # object.__setattr__ keeps Keras' attribute tracking out of it (it is not a weight)
@@ -139,18 +165,29 @@ def _softmax(vocab_size: int) -> L.Layer:
 
 def _lstm(units: int, return_sequences: bool, policy: str | None, name: str) -> L.LSTM:
     # cuDNN-compatible settings, spelled out so nobody "improves" them away
-    return L.LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                  recurrent_dropout=0.0, unroll=False, return_sequences=return_sequences,
-                  dtype=policy, name=name)
+    return L.LSTM(
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        recurrent_dropout=0.0,
+        unroll=False,
+        return_sequences=return_sequences,
+        dtype=policy,
+        name=name,
+    )
 
 
-def _lstm_stack(x: Any, layers: int, units: int, dropout: float, sequence: bool,
-                policy: str | None) -> Any:
+def _lstm_stack(
+    x: Any, layers: int, units: int, dropout: float, sequence: bool, policy: str | None
+) -> Any:
     """``layers`` LSTMs (``lstm_1``...), each followed by Dropout (``dropout_1``...) when
     ``dropout``; all return sequences except the last, which does when ``sequence``."""
     for i in range(layers):
         last = i == layers - 1
-        x = _lstm(units, return_sequences=sequence or not last, policy=policy, name=f"lstm_{i + 1}")(x)
+        x = _lstm(
+            units, return_sequences=sequence or not last, policy=policy, name=f"lstm_{i + 1}"
+        )(x)
         if dropout:
             x = L.Dropout(dropout, name=f"dropout_{i + 1}")(x)
     return x
@@ -159,14 +196,22 @@ def _lstm_stack(x: Any, layers: int, units: int, dropout: float, sequence: bool,
 def _check_window(window: int | None, sequence: bool, example: int) -> int | None:
     """A many-to-one model needs a fixed window; a sequence model may take ``None`` (any length)."""
     if window is None and not sequence:
-        raise MusicnbError(f"A many-to-one model (sequence=False) needs a fixed window, e.g. {example}.")
+        raise MusicnbError(
+            f"A many-to-one model (sequence=False) needs a fixed window, e.g. {example}."
+        )
     return _check_int("window", window, 1, allow_none=sequence)
 
 
 # ---------------------------------------------------------------- builders
 
-def logistic_regression(vocab_size: int, window: int = 10, learning_rate: float = 1e-3,
-                        compile: bool = True, name: str = "logistic_regression") -> keras.Model:
+
+def logistic_regression(
+    vocab_size: int,
+    window: int = 10,
+    learning_rate: float = 1e-3,
+    compile: bool = True,
+    name: str = "logistic_regression",
+) -> keras.Model:
     """Multinomial logistic regression on the one-hot of the previous ``window`` events.
 
     ``p(next = k | x) = softmax(W · flatten(onehot(x)) + b)_k`` with ``W`` of shape
@@ -184,10 +229,18 @@ def logistic_regression(vocab_size: int, window: int = 10, learning_rate: float 
     return _finish(model, "logistic_regression", params, compile, learning_rate, False)
 
 
-def onehot_lstm(vocab_size: int, window: int | None = 20, units: int = 64, layers: int = 1,
-                dropout: float = 0.2, sequence: bool = True, learning_rate: float = 1e-3,
-                mixed_precision: bool = False, compile: bool = True,
-                name: str = "onehot_lstm") -> keras.Model:
+def onehot_lstm(
+    vocab_size: int,
+    window: int | None = 20,
+    units: int = 64,
+    layers: int = 1,
+    dropout: float = 0.2,
+    sequence: bool = True,
+    learning_rate: float = 1e-3,
+    mixed_precision: bool = False,
+    compile: bool = True,
+    name: str = "onehot_lstm",
+) -> keras.Model:
     """One-hot -> ``layers`` LSTMs of ``units`` (Dropout between and after) -> softmax.
 
     ``sequence=True`` (default): every LSTM returns sequences and the model predicts the next
@@ -208,29 +261,61 @@ def onehot_lstm(vocab_size: int, window: int | None = 20, units: int = 64, layer
     x = _lstm_stack(x, layers, units, dropout, sequence, policy)
     outputs = _softmax(vocab_size)(x)
     model = keras.Model(inputs, outputs, name=name)
-    params = {"vocab_size": vocab_size, "window": window, "units": units, "layers": layers,
-              "dropout": dropout, "sequence": bool(sequence), "learning_rate": learning_rate,
-              "mixed_precision": bool(mixed_precision)}
+    params = {
+        "vocab_size": vocab_size,
+        "window": window,
+        "units": units,
+        "layers": layers,
+        "dropout": dropout,
+        "sequence": bool(sequence),
+        "learning_rate": learning_rate,
+        "mixed_precision": bool(mixed_precision),
+    }
     return _finish(model, "onehot_lstm", params, compile, learning_rate, mixed_precision)
 
 
-def stacked_lstm(vocab_size: int, layers: int = 4, window: int | None = 20, units: int = 64,
-                 dropout: float = 0.2, sequence: bool = False, learning_rate: float = 1e-3,
-                 mixed_precision: bool = False, compile: bool = True,
-                 name: str = "stacked_lstm") -> keras.Model:
+def stacked_lstm(
+    vocab_size: int,
+    layers: int = 4,
+    window: int | None = 20,
+    units: int = 64,
+    dropout: float = 0.2,
+    sequence: bool = False,
+    learning_rate: float = 1e-3,
+    mixed_precision: bool = False,
+    compile: bool = True,
+    name: str = "stacked_lstm",
+) -> keras.Model:
     """``layers`` stacked LSTMs (4 by default): :func:`onehot_lstm` with depth, many-to-one by
     default so it compares directly with :func:`conv1d_lstm` in notebook 04."""
-    model = onehot_lstm(vocab_size, window=window, units=units, layers=layers, dropout=dropout,
-                        sequence=sequence, learning_rate=learning_rate,
-                        mixed_precision=mixed_precision, compile=compile, name=name)
+    model = onehot_lstm(
+        vocab_size,
+        window=window,
+        units=units,
+        layers=layers,
+        dropout=dropout,
+        sequence=sequence,
+        learning_rate=learning_rate,
+        mixed_precision=mixed_precision,
+        compile=compile,
+        name=name,
+    )
     model._musicnb_build["builder"] = "stacked_lstm"
     return model
 
 
-def conv1d_lstm(vocab_size: int, window: int | None = 100, filters: int = 64, units: int = 128,
-                dropout: float = 0.2, sequence: bool = False, learning_rate: float = 1e-3,
-                mixed_precision: bool = False, compile: bool = True,
-                name: str = "conv1d_lstm") -> keras.Model:
+def conv1d_lstm(
+    vocab_size: int,
+    window: int | None = 100,
+    filters: int = 64,
+    units: int = 128,
+    dropout: float = 0.2,
+    sequence: bool = False,
+    learning_rate: float = 1e-3,
+    mixed_precision: bool = False,
+    compile: bool = True,
+    name: str = "conv1d_lstm",
+) -> keras.Model:
     """One-hot -> Conv1D(``filters``, kernel 3, ReLU) -> LSTM -> LSTM -> softmax.
 
     The convolution mixes each event with its neighbours (``y_t = relu(sum_{j<3} W_j x_{t-2+j}
@@ -250,31 +335,56 @@ def conv1d_lstm(vocab_size: int, window: int | None = 100, filters: int = 64, un
     x = _lstm_stack(x, 2, units, dropout, sequence, policy)
     outputs = _softmax(vocab_size)(x)
     model = keras.Model(inputs, outputs, name=name)
-    params = {"vocab_size": vocab_size, "window": window, "filters": filters, "units": units,
-              "dropout": dropout, "sequence": bool(sequence), "learning_rate": learning_rate,
-              "mixed_precision": bool(mixed_precision)}
+    params = {
+        "vocab_size": vocab_size,
+        "window": window,
+        "filters": filters,
+        "units": units,
+        "dropout": dropout,
+        "sequence": bool(sequence),
+        "learning_rate": learning_rate,
+        "mixed_precision": bool(mixed_precision),
+    }
     return _finish(model, "conv1d_lstm", params, compile, learning_rate, mixed_precision)
 
 
-def midi_rnn_lstm(window: int = 20, units: int = 64, layers: int = 1, dropout: float = 0.2,
-                  learning_rate: float = 1e-3, clip_value: float = 5.0, vocab_size: int = 129,
-                  name: str = "midi_rnn_lstm") -> keras.Model:
+def midi_rnn_lstm(
+    window: int = 20,
+    units: int = 64,
+    layers: int = 1,
+    dropout: float = 0.2,
+    learning_rate: float = 1e-3,
+    clip_value: float = 5.0,
+    vocab_size: int = 129,
+    name: str = "midi_rnn_lstm",
+) -> keras.Model:
     """*midi-rnn* (Branger_Briz) as its ``train.py`` builds it: ``layers`` LSTMs of ``units``
     (64, 1 layer), each followed by Dropout(0.2), Dense(129) softmax, many-to-one over a
     window of 20 frames; Adam with gradients clipped at 5 (``--grad_clip``), categorical
     cross-entropy (here the sparse form on integer frames: the same loss)."""
-    model = onehot_lstm(vocab_size, window=window, units=units, layers=layers, dropout=dropout,
-                        sequence=False, compile=False, name=name)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipvalue=clip_value),
-                  loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")])
+    model = onehot_lstm(
+        vocab_size,
+        window=window,
+        units=units,
+        layers=layers,
+        dropout=dropout,
+        sequence=False,
+        compile=False,
+        name=name,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipvalue=clip_value),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")],
+    )
     model._musicnb_build.update(builder="midi_rnn_lstm")
     model._musicnb_build["params"].update(clip_value=clip_value)
     return model
 
 
-def _cs230(vocab_size: int, window: int, conv_filters: int | None, lstm_layers: int,
-           units: int, name: str) -> keras.Model:
+def _cs230(
+    vocab_size: int, window: int, conv_filters: int | None, lstm_layers: int, units: int, name: str
+) -> keras.Model:
     """The CS230 models as its ``model*.py`` / ``baseline.py`` write them. The input is the
     token id divided by the vocabulary size, one float per step (``X / n_values``, shape
     ``(window, 1)``), not a one-hot; every LSTM returns sequences and a ``Flatten`` feeds the
@@ -292,16 +402,25 @@ def _cs230(vocab_size: int, window: int, conv_filters: int | None, lstm_layers: 
     x = L.Flatten(name="flatten")(x)
     outputs = _softmax(vocab_size)(x)
     model = keras.Model(inputs, outputs, name=name)
-    model.compile(optimizer=keras.optimizers.RMSprop(), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")])
-    params = {"vocab_size": vocab_size, "window": window, "conv_filters": conv_filters,
-              "lstm_layers": lstm_layers, "units": units}
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")],
+    )
+    params = {
+        "vocab_size": vocab_size,
+        "window": window,
+        "conv_filters": conv_filters,
+        "lstm_layers": lstm_layers,
+        "units": units,
+    }
     object.__setattr__(model, "_musicnb_build", {"builder": name, "params": params})
     return model
 
 
-def cs230_model1(vocab_size: int, window: int = 100, filters: int = 128,
-                 units: int = 256) -> keras.Model:
+def cs230_model1(
+    vocab_size: int, window: int = 100, filters: int = 128, units: int = 256
+) -> keras.Model:
     """CS230 Model 1: Conv1D(``filters``, 3, ReLU) -> Dropout 0.1 -> LSTM 256 -> Dropout 0.3 ->
     LSTM 256 -> Dropout 0.3 -> Flatten -> Dense softmax. The report's table says Conv1D-256;
     its ``model1.py`` (the code that produced the figures) has 128 filters, the default here."""
@@ -319,10 +438,18 @@ def cs230_baseline(vocab_size: int, window: int = 100, units: int = 256) -> kera
     return _cs230(vocab_size, window, None, 4, units, "cs230_baseline")
 
 
-BUILDERS = {"logistic_regression": logistic_regression, "onehot_lstm": onehot_lstm,
-            "stacked_lstm": stacked_lstm, "conv1d_lstm": conv1d_lstm}
+BUILDERS = {
+    "logistic_regression": logistic_regression,
+    "onehot_lstm": onehot_lstm,
+    "stacked_lstm": stacked_lstm,
+    "conv1d_lstm": conv1d_lstm,
+}
 """The course's builders (one shared signature: ``vocab_size`` first, keyword sizes)."""
 
-PUBLISHED_BUILDERS = {"midi_rnn_lstm": midi_rnn_lstm, "cs230_model1": cs230_model1,
-                      "cs230_model2": cs230_model2, "cs230_baseline": cs230_baseline}
+PUBLISHED_BUILDERS = {
+    "midi_rnn_lstm": midi_rnn_lstm,
+    "cs230_model1": cs230_model1,
+    "cs230_model2": cs230_model2,
+    "cs230_baseline": cs230_baseline,
+}
 """The seed systems at their published sizes and optimizers (notebooks 03 and 04)."""

@@ -32,8 +32,12 @@ from keras import layers as L
 
 from ..errors import MusicnbError
 
-__all__ = ["pitch_regression_lstm", "note_event_windows", "generate_note_events",
-           "PAPER_PARAMETERS"]
+__all__ = [
+    "pitch_regression_lstm",
+    "note_event_windows",
+    "generate_note_events",
+    "PAPER_PARAMETERS",
+]
 
 
 #: Table 2 of *Long Short-Tunes Memory*: trainable parameters of LSTM(48), Dense(24), Dense(3)
@@ -41,10 +45,17 @@ __all__ = ["pitch_regression_lstm", "note_event_windows", "generate_note_events"
 PAPER_PARAMETERS = {"lstm": 9_984, "dense": 1_176, "standardised_next": 75}
 
 
-def pitch_regression_lstm(lookback: int = 3, units: int = 48, dense_units: int = 24,
-                          normalization_data: Any = None, mse_weight: float = 0.2,
-                          learning_rate: float = 1e-3, compile: bool = True,
-                          name: str = "pitch_regression_lstm", loss: Any = "paper") -> keras.Model:
+def pitch_regression_lstm(
+    lookback: int = 3,
+    units: int = 48,
+    dense_units: int = 24,
+    normalization_data: Any = None,
+    mse_weight: float = 0.2,
+    learning_rate: float = 1e-3,
+    compile: bool = True,
+    name: str = "pitch_regression_lstm",
+    loss: Any = "paper",
+) -> keras.Model:
     """``(batch, lookback, 3)`` note events → the next ``(pitch, velocity, dt)``.
 
     Sizes as published (Schaldenbrand, He & Almoubayyed, *Long Short-Tunes Memory*, Table 2):
@@ -65,21 +76,28 @@ def pitch_regression_lstm(lookback: int = 3, units: int = 48, dense_units: int =
     if normalization_data is None:
         mean, variance = np.zeros(3), np.ones(3)
     else:
-        data = np.asarray(normalization_data, np.float64).reshape(-1, 3) if np.size(
-            normalization_data) else np.zeros((0, 3))
+        data = (
+            np.asarray(normalization_data, np.float64).reshape(-1, 3)
+            if np.size(normalization_data)
+            else np.zeros((0, 3))
+        )
         if len(data) < 2:
-            raise MusicnbError("normalization_data needs at least two (pitch, velocity, dt) rows; "
-                               "pass the training events (e.g. np.concatenate(train_arrays)).")
+            raise MusicnbError(
+                "normalization_data needs at least two (pitch, velocity, dt) rows; "
+                "pass the training events (e.g. np.concatenate(train_arrays))."
+            )
         mean, variance = data.mean(0), data.var(0)
     variance = np.where(variance > 1e-6, variance, 1.0)  # a constant feature is left unscaled
     inputs = keras.Input(shape=(int(lookback), 3), name="note_events")
-    x = L.Normalization(axis=-1, mean=mean.tolist(), variance=variance.tolist(),
-                        name="standardise")(inputs)
+    x = L.Normalization(
+        axis=-1, mean=mean.tolist(), variance=variance.tolist(), name="standardise"
+    )(inputs)
     x = L.LSTM(int(units), name="lstm")(x)
     x = L.Dense(int(dense_units), activation="relu", name="dense")(x)
     x = L.Dense(3, name="standardised_next")(x)
-    outputs = L.Normalization(axis=-1, mean=mean.tolist(), variance=variance.tolist(), invert=True,
-                              name="next_event")(x)
+    outputs = L.Normalization(
+        axis=-1, mean=mean.tolist(), variance=variance.tolist(), invert=True, name="next_event"
+    )(x)
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         scales = np.sqrt(variance[1:])
@@ -89,18 +107,30 @@ def pitch_regression_lstm(lookback: int = 3, units: int = 48, dense_units: int =
             chosen = PlainPitchMSE(scales=np.sqrt(variance).tolist(), mse_weight=mse_weight)
         else:
             chosen = loss
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=chosen,
-                      metrics=[keras.metrics.MeanAbsoluteError(name="mae")])
-    params = {"lookback": int(lookback), "units": int(units), "dense_units": int(dense_units),
-              "mse_weight": float(mse_weight), "learning_rate": float(learning_rate),
-              "loss": loss if isinstance(loss, str) else type(loss).__name__,
-              "mean": mean.tolist(), "variance": variance.tolist()}
-    object.__setattr__(model, "_musicnb_build", {"builder": "pitch_regression_lstm", "params": params})
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=chosen,
+            metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
+        )
+    params = {
+        "lookback": int(lookback),
+        "units": int(units),
+        "dense_units": int(dense_units),
+        "mse_weight": float(mse_weight),
+        "learning_rate": float(learning_rate),
+        "loss": loss if isinstance(loss, str) else type(loss).__name__,
+        "mean": mean.tolist(),
+        "variance": variance.tolist(),
+    }
+    object.__setattr__(
+        model, "_musicnb_build", {"builder": "pitch_regression_lstm", "params": params}
+    )
     return model
 
 
-def note_event_windows(arrays: Sequence[np.ndarray], lookback: int = 3
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def note_event_windows(
+    arrays: Sequence[np.ndarray], lookback: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
     """``X (N, lookback, 3)`` of consecutive note events and ``y (N, 3)`` the event after each,
     never crossing from one piece into the next."""
     if int(lookback) != lookback or lookback < 1:
@@ -109,8 +139,10 @@ def note_event_windows(arrays: Sequence[np.ndarray], lookback: int = 3
     for array in arrays:
         array = np.asarray(array, np.float32)
         if array.ndim != 2 or array.shape[1] != 3:
-            raise MusicnbError(f"Each piece must be an (n_notes, 3) array from NoteEventEncoder, "
-                               f"got shape {array.shape}.")
+            raise MusicnbError(
+                f"Each piece must be an (n_notes, 3) array from NoteEventEncoder, "
+                f"got shape {array.shape}."
+            )
         if len(array) <= lookback:
             continue
         view = np.lib.stride_tricks.sliding_window_view(array, (lookback + 1, 3))[:, 0]
@@ -121,8 +153,14 @@ def note_event_windows(arrays: Sequence[np.ndarray], lookback: int = 3
     return np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.float32)
 
 
-def generate_note_events(model: keras.Model, primer: Any, n_notes: int, noise: float = 0.0,
-                         seed: int | None = None, dt_grid: float | None = None) -> np.ndarray:
+def generate_note_events(
+    model: keras.Model,
+    primer: Any,
+    n_notes: int,
+    noise: float = 0.0,
+    seed: int | None = None,
+    dt_grid: float | None = None,
+) -> np.ndarray:
     """Roll the model forward ``n_notes`` notes from ``primer`` (``(≥ lookback, 3)`` events).
 
     The whole loop runs in one compiled ``tf.function``: predict the next event, add Gaussian
@@ -137,8 +175,10 @@ def generate_note_events(model: keras.Model, primer: Any, n_notes: int, noise: f
     lookback = int(model.input_shape[1])
     primer = np.asarray(primer, np.float32)
     if primer.ndim != 2 or primer.shape[1] != 3 or len(primer) < lookback:
-        raise MusicnbError(f"primer must be at least {lookback} (pitch, velocity, dt) rows, got "
-                           f"shape {primer.shape}.")
+        raise MusicnbError(
+            f"primer must be at least {lookback} (pitch, velocity, dt) rows, got "
+            f"shape {primer.shape}."
+        )
     if dt_grid is not None and not dt_grid > 0:
         raise MusicnbError(f"dt_grid must be a positive number of quarter notes, got {dt_grid!r}.")
     if int(n_notes) < 1:
@@ -151,8 +191,11 @@ def generate_note_events(model: keras.Model, primer: Any, n_notes: int, noise: f
     roll = _ROLLS.get(model)
     if roll is None:
         roll = _ROLLS[model] = _roll_function(model)
-    return roll(tf.constant(primer[-lookback:]), tf.constant(eps, tf.float32),
-                tf.constant(float(dt_grid or 0.0))).numpy()
+    return roll(
+        tf.constant(primer[-lookback:]),
+        tf.constant(eps, tf.float32),
+        tf.constant(float(dt_grid or 0.0)),
+    ).numpy()
 
 
 _ROLLS: "weakref.WeakKeyDictionary[keras.Model, Any]" = weakref.WeakKeyDictionary()

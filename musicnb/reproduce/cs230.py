@@ -26,8 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from ..corpus.cs230 import (CS230Data, keras_validation_split, load_cs230, shared_songs,
-                            song_windows, windows_by_song)
+from ..corpus.cs230 import (
+    CS230Data,
+    keras_validation_split,
+    load_cs230,
+    shared_songs,
+    song_windows,
+    windows_by_song,
+)
 from ..encoders.cs230_tokens import CS230TokenEncoder
 from ..errors import MusicnbError
 from ..metrics import next_event_scores
@@ -70,14 +76,22 @@ def memorisation_accuracy(train: Any, held: Any, order: int = 10) -> float:
     return hits / max(1, len(held.y))
 
 
-def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 10, depth_epochs: int | None = None,
-        window: int = 100, batch_size: int = 100, course_epochs: int | None = None,
-        seed: int = 0, quick: bool = False, depth_study: bool = True,
-        train_models: bool = True) -> CS230Study:
+def run(
+    folder: str | Path = DEFAULT_FOLDER,
+    epochs: int = 10,
+    depth_epochs: int | None = None,
+    window: int = 100,
+    batch_size: int = 100,
+    course_epochs: int | None = None,
+    seed: int = 0,
+    quick: bool = False,
+    depth_study: bool = True,
+    train_models: bool = True,
+) -> CS230Study:
     """Train Model 1 (and the depth study and the course's hybrid) and score them."""
     import keras
 
-    from ..models.next_note import (conv1d_lstm, cs230_baseline, cs230_model1, cs230_model2)
+    from ..models.next_note import conv1d_lstm, cs230_baseline, cs230_model1, cs230_model2
 
     began = time.perf_counter()
     data: CS230Data = load_cs230(folder, limit_per_split=2 if quick else None)
@@ -89,17 +103,23 @@ def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 10, depth_epochs: int
     V = encoder.vocab_size
 
     def windows_of(songs: list[Any]) -> Any:
-        return song_windows([encoder.encode(s.tokens) for s in songs],
-                            [f"{s.split}/{s.name}" for s in songs], window)
+        return song_windows(
+            [encoder.encode(s.tokens) for s in songs],
+            [f"{s.split}/{s.name}" for s in songs],
+            window,
+        )
 
     train_all = windows_of(data.train)
-    held = {name: windows_of(songs) for name, songs in (("Dev", data.dev), ("Test", data.test))
-            if songs}
+    held = {
+        name: windows_of(songs) for name, songs in (("Dev", data.dev), ("Test", data.test)) if songs
+    }
     for part in held.values():
         windows_by_song(train_all, part)  # asserted: no song on both sides
     fit_part, leaky_part = keras_validation_split(train_all, 0.05)
-    leak = {"leaky_windows": int(len(leaky_part.y)),
-            "songs_in_both": sorted(shared_songs(fit_part, leaky_part))}
+    leak = {
+        "leaky_windows": int(len(leaky_part.y)),
+        "songs_in_both": sorted(shared_songs(fit_part, leaky_part)),
+    }
     unknown = {name: int(np.mean(part.y == 0) * 1000) / 10 for name, part in held.items()}
     rows: list[dict[str, Any]] = []
     dev_test = {name: part for name, part in held.items()}
@@ -108,35 +128,80 @@ def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 10, depth_epochs: int
     train_ids = [encoder.encode(s.tokens) for s in data.train]
     rows += baseline_rows(train_ids, V, combined_X, combined_y, " (Dev+Test)")
     for name, train_part, held_part, n in (
-            ("10-token look-up (memorisation): leaky validation_split", fit_part, leaky_part,
-             len(leaky_part.y)),
-            ("10-token look-up (memorisation): Dev+Test songs", train_all,
-             song_windows_concat(held), len(combined_y))):
-        rows.append({"name": name, "baseline": True, "n": int(n),
-                     "top1": memorisation_accuracy(train_part, held_part), "top5": float("nan"),
-                     "cross_entropy": float("nan"), "perplexity": float("nan")})
+        (
+            "10-token look-up (memorisation): leaky validation_split",
+            fit_part,
+            leaky_part,
+            len(leaky_part.y),
+        ),
+        (
+            "10-token look-up (memorisation): Dev+Test songs",
+            train_all,
+            song_windows_concat(held),
+            len(combined_y),
+        ),
+    ):
+        rows.append(
+            {
+                "name": name,
+                "baseline": True,
+                "n": int(n),
+                "top1": memorisation_accuracy(train_part, held_part),
+                "top5": float("nan"),
+                "cross_entropy": float("nan"),
+                "perplexity": float("nan"),
+            }
+        )
     if not train_models:
-        return CS230Study(rows, {"window": window, "folder": str(folder)}, {"vocab": V, **leak},
-                          minutes=round((time.perf_counter() - began) / 60, 2))
+        return CS230Study(
+            rows,
+            {"window": window, "folder": str(folder)},
+            {"vocab": V, **leak},
+            minutes=round((time.perf_counter() - began) / 60, 2),
+        )
 
     def fit_published(builder: Any, n_epochs: int, name: str) -> None:
         keras.utils.set_random_seed(seed)
         model = builder(V, window=window)
         t0 = time.perf_counter()
         # validation_split as the report: Keras takes the last 5 % of (X, Y) before shuffling
-        history = model.fit(_scaled(train_all.X, V), train_all.y, validation_split=0.05,
-                            epochs=n_epochs, batch_size=batch_size, verbose=0)
+        history = model.fit(
+            _scaled(train_all.X, V),
+            train_all.y,
+            validation_split=0.05,
+            epochs=n_epochs,
+            batch_size=batch_size,
+            verbose=0,
+        )
         minutes = round((time.perf_counter() - t0) / 60, 2)
         h = history.history
-        rows.append({"name": f"{name}: Keras validation_split (leaky)", "baseline": False,
-                     "top1": h["val_accuracy"][-1], "top5": h["val_top5"][-1],
-                     "cross_entropy": h["val_loss"][-1], "perplexity": float(np.exp(h["val_loss"][-1])),
-                     "n": int(len(leaky_part.y)), "epochs": n_epochs, "minutes": minutes,
-                     "train_loss": h["loss"][-1], "train_accuracy": h["accuracy"][-1]})
+        rows.append(
+            {
+                "name": f"{name}: Keras validation_split (leaky)",
+                "baseline": False,
+                "top1": h["val_accuracy"][-1],
+                "top5": h["val_top5"][-1],
+                "cross_entropy": h["val_loss"][-1],
+                "perplexity": float(np.exp(h["val_loss"][-1])),
+                "n": int(len(leaky_part.y)),
+                "epochs": n_epochs,
+                "minutes": minutes,
+                "train_loss": h["loss"][-1],
+                "train_accuracy": h["accuracy"][-1],
+            }
+        )
         probs = model.predict(_scaled(combined_X, V), batch_size=512, verbose=0)
-        rows.append({"name": f"{name}: Dev+Test songs (honest)", "baseline": False,
-                     **next_event_scores(probs, combined_y), "epochs": n_epochs, "minutes": minutes,
-                     "train_loss": h["loss"][-1], "train_accuracy": h["accuracy"][-1]})
+        rows.append(
+            {
+                "name": f"{name}: Dev+Test songs (honest)",
+                "baseline": False,
+                **next_event_scores(probs, combined_y),
+                "epochs": n_epochs,
+                "minutes": minutes,
+                "train_loss": h["loss"][-1],
+                "train_accuracy": h["accuracy"][-1],
+            }
+        )
 
     fit_published(cs230_model1, epochs, "Model 1 (Conv1D-128, 2×LSTM-256)")
     if depth_study:
@@ -153,36 +218,73 @@ def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 10, depth_epochs: int
     model.fit(chunks.X, chunks.y, epochs=course_epochs, batch_size=32, shuffle=True, verbose=0)
     minutes = round((time.perf_counter() - t0) / 60, 2)
     probs = model.predict(combined_X, batch_size=256, verbose=0)[:, -1]
-    rows.append({"name": "course's hybrid (one-hot, causal Conv1D-128, 2×LSTM-256, sequence "
-                         "training): Dev+Test songs", "baseline": False,
-                 **next_event_scores(probs, combined_y), "epochs": course_epochs, "minutes": minutes})
-    rows.append({"name": "published Model 1: 'test loss' 0.7092 (abstract: 'accuracy')",
-                 "baseline": False, "top1": float("nan"), "top5": float("nan"),
-                 "cross_entropy": PUBLISHED_MODEL1, "perplexity": float(np.exp(PUBLISHED_MODEL1)),
-                 "n": 0})
-    counts = {"vocab": V, "train_windows": int(len(train_all.y)),
-              **{f"{k.lower()}_windows": int(len(v.y)) for k, v in held.items()},
-              "unknown_target_percent": unknown, **leak,
-              "songs": {s: len(data.split(s)) for s in ("Train", "Dev", "Test")}}
-    notes = [f"counts: {counts}",
-             "0.7092 is a cross-entropy (the table's 'test loss'), not an accuracy; a loss "
-             "of 0.7092 nats is a perplexity of 2.03."]
-    return CS230Study(rows, {"epochs": epochs, "depth_epochs": depth_epochs,
-                             "course_epochs": course_epochs, "window": window,
-                             "batch_size": batch_size, "seed": seed, "folder": str(folder)},
-                      counts, minutes=round((time.perf_counter() - began) / 60, 2), notes=notes)
+    rows.append(
+        {
+            "name": "course's hybrid (one-hot, causal Conv1D-128, 2×LSTM-256, sequence "
+            "training): Dev+Test songs",
+            "baseline": False,
+            **next_event_scores(probs, combined_y),
+            "epochs": course_epochs,
+            "minutes": minutes,
+        }
+    )
+    rows.append(
+        {
+            "name": "published Model 1: 'test loss' 0.7092 (abstract: 'accuracy')",
+            "baseline": False,
+            "top1": float("nan"),
+            "top5": float("nan"),
+            "cross_entropy": PUBLISHED_MODEL1,
+            "perplexity": float(np.exp(PUBLISHED_MODEL1)),
+            "n": 0,
+        }
+    )
+    counts = {
+        "vocab": V,
+        "train_windows": int(len(train_all.y)),
+        **{f"{k.lower()}_windows": int(len(v.y)) for k, v in held.items()},
+        "unknown_target_percent": unknown,
+        **leak,
+        "songs": {s: len(data.split(s)) for s in ("Train", "Dev", "Test")},
+    }
+    notes = [
+        f"counts: {counts}",
+        "0.7092 is a cross-entropy (the table's 'test loss'), not an accuracy; a loss "
+        "of 0.7092 nats is a perplexity of 2.03.",
+    ]
+    return CS230Study(
+        rows,
+        {
+            "epochs": epochs,
+            "depth_epochs": depth_epochs,
+            "course_epochs": course_epochs,
+            "window": window,
+            "batch_size": batch_size,
+            "seed": seed,
+            "folder": str(folder),
+        },
+        counts,
+        minutes=round((time.perf_counter() - began) / 60, 2),
+        notes=notes,
+    )
 
 
 def song_windows_concat(parts: dict[str, Any]) -> Any:
     from ..corpus.cs230 import SongWindows
 
     values = list(parts.values())
-    return SongWindows(np.concatenate([p.X for p in values]), np.concatenate([p.y for p in values]),
-                       np.concatenate([p.song for p in values]), [])
+    return SongWindows(
+        np.concatenate([p.X for p in values]),
+        np.concatenate([p.y for p in values]),
+        np.concatenate([p.song for p in values]),
+        [],
+    )
 
 
 def check_folder(folder: str | Path) -> Path:
     path = Path(folder).expanduser()
     if not path.is_dir():
-        raise MusicnbError(f"No CS230 data at {path}: pass --data /path/to/cs230-piano/Dataset_44_Cmaj.")
+        raise MusicnbError(
+            f"No CS230 data at {path}: pass --data /path/to/cs230-piano/Dataset_44_Cmaj."
+        )
     return path

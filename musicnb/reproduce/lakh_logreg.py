@@ -35,17 +35,26 @@ def note_sequences(instruments: list[Any]) -> list[np.ndarray]:
     return out
 
 
-def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 20, window: int = 10,
-        batch_size: int = 256, learning_rate: float = 5e-3, seed: int = 0,
-        quick: bool = False) -> MidiRnnStudy:
+def run(
+    folder: str | Path = DEFAULT_FOLDER,
+    epochs: int = 20,
+    window: int = 10,
+    batch_size: int = 256,
+    learning_rate: float = 5e-3,
+    seed: int = 0,
+    quick: bool = False,
+) -> MidiRnnStudy:
     from ..models.next_note import logistic_regression
 
     began = time.perf_counter()
     load = load_midi_rnn_folder(folder, window=window, limit=30 if quick else None)
     epochs = 1 if quick else epochs
     files = load.files_kept()
-    train_files, _valid, test_files = split_files(files, seed=seed, duplicates={
-        k: v for k, v in load.duplicates.items() if k in files and v in files})
+    train_files, _valid, test_files = split_files(
+        files,
+        seed=seed,
+        duplicates={k: v for k, v in load.duplicates.items() if k in files and v in files},
+    )
     train = note_sequences(instruments_of(load, train_files))
     test = note_sequences(instruments_of(load, test_files))
     X, y = midi_rnn_windows(train, window, off_by_one=False)
@@ -53,14 +62,42 @@ def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 20, window: int = 10,
     rows = baseline_rows(train, 128, Xt, yt)
     model = logistic_regression(128, window=window, learning_rate=learning_rate)
     fit = timed_fit(model, X, y, epochs=epochs, batch_size=batch_size, seed=seed)
-    rows.append(model_row("logistic regression, previous 10 notes (128 pitches)", model, Xt, yt,
-                          epochs=epochs, minutes=fit["minutes"], train_windows=int(len(y))))
-    rows.append({"name": "published (Schaldenbrand et al., ~100k multi-genre files)",
-                 "baseline": False, "top1": PUBLISHED_TOP1, "top5": float("nan"),
-                 "perplexity": float("nan"), "n": 0})
-    counts = {"train_files": len(train_files), "test_files": len(test_files),
-              "train_notes": int(sum(len(s) for s in train)), "test_targets": int(len(yt))}
-    return MidiRnnStudy(rows, counts, {"epochs": epochs, "window": window,
-                                       "batch_size": batch_size, "learning_rate": learning_rate},
-                        minutes=round((time.perf_counter() - began) / 60, 2),
-                        notes=[f"counts: {counts}"])
+    rows.append(
+        model_row(
+            "logistic regression, previous 10 notes (128 pitches)",
+            model,
+            Xt,
+            yt,
+            epochs=epochs,
+            minutes=fit["minutes"],
+            train_windows=int(len(y)),
+        )
+    )
+    rows.append(
+        {
+            "name": "published (Schaldenbrand et al., ~100k multi-genre files)",
+            "baseline": False,
+            "top1": PUBLISHED_TOP1,
+            "top5": float("nan"),
+            "perplexity": float("nan"),
+            "n": 0,
+        }
+    )
+    counts = {
+        "train_files": len(train_files),
+        "test_files": len(test_files),
+        "train_notes": int(sum(len(s) for s in train)),
+        "test_targets": int(len(yt)),
+    }
+    return MidiRnnStudy(
+        rows,
+        counts,
+        {
+            "epochs": epochs,
+            "window": window,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+        },
+        minutes=round((time.perf_counter() - began) / 60, 2),
+        notes=[f"counts: {counts}"],
+    )

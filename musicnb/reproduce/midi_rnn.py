@@ -24,8 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from ..corpus.lakh import (DEFAULT_FOLDER, MidiRnnLoad, instruments_of, load_midi_rnn_folder,
-                           split_files, split_files_as_published)
+from ..corpus.lakh import (
+    DEFAULT_FOLDER,
+    MidiRnnLoad,
+    instruments_of,
+    load_midi_rnn_folder,
+    split_files,
+    split_files_as_published,
+)
 from ..encoders.midi_rnn import MidiRnnEncoder, midi_rnn_windows
 from ..errors import MusicnbError
 from .common import baseline_rows, format_rows, model_row, timed_fit
@@ -43,19 +49,27 @@ class MidiRnnStudy:
         return "\n".join([format_rows(self.rows), *self.notes])
 
 
-def grid_sequences(instruments: list[Any], steps_per_quarter: int = 4
-                   ) -> tuple[list[np.ndarray], int]:
+def grid_sequences(
+    instruments: list[Any], steps_per_quarter: int = 4
+) -> tuple[list[np.ndarray], int]:
     """The course's rest / hold / onset tokens of each instrument (pitches 0-127, no folding)."""
     from ..encoders.events import EventEncoder
 
-    encoder = EventEncoder(steps_per_quarter=steps_per_quarter, low=0, high=127, part=None,
-                           out_of_range="drop")
+    encoder = EventEncoder(
+        steps_per_quarter=steps_per_quarter, low=0, high=127, part=None, out_of_range="drop"
+    )
     return [encoder.encode(inst.to_piece()) for inst in instruments], encoder.vocab_size
 
 
-def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 3, window: int = 20,
-        batch_size: int = 32, limit: int | None = None, seed: int = 0,
-        quick: bool = False) -> MidiRnnStudy:
+def run(
+    folder: str | Path = DEFAULT_FOLDER,
+    epochs: int = 3,
+    window: int = 20,
+    batch_size: int = 32,
+    limit: int | None = None,
+    seed: int = 0,
+    quick: bool = False,
+) -> MidiRnnStudy:
     """Train and score the four rows (see the module docstring). ``quick`` reads 30 files
     and trains one epoch, for a smoke test."""
     began = time.perf_counter()
@@ -63,8 +77,11 @@ def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 3, window: int = 20,
         limit, epochs = (limit or 30), 1
     load: MidiRnnLoad = load_midi_rnn_folder(folder, window=window, limit=limit)
     files = load.files_kept()
-    train_files, _valid_files, test_files = split_files(files, seed=seed, duplicates={
-        k: v for k, v in load.duplicates.items() if k in files and v in files})
+    train_files, _valid_files, test_files = split_files(
+        files,
+        seed=seed,
+        duplicates={k: v for k, v in load.duplicates.items() if k in files and v in files},
+    )
     test_set = set(test_files)
     published_train, _ = split_files_as_published(files)
     published_train = [f for f in published_train if f not in test_set]
@@ -87,14 +104,26 @@ def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 3, window: int = 20,
         X, y = midi_rnn_windows(seqs(train_names), window, off_by_one=off_by_one)
         model = midi_rnn_lstm(window=window)
         fit = timed_fit(model, X, y, epochs=epochs, batch_size=batch_size, seed=seed)
-        return model, {"epochs": epochs, "minutes": fit["minutes"], "train_windows": int(len(y)),
-                       "train_files": len(train_names)}
+        return model, {
+            "epochs": epochs,
+            "minutes": fit["minutes"],
+            "train_windows": int(len(y)),
+            "train_files": len(train_names),
+        }
 
     model, info = train_row(published_train, off_by_one=True)
-    rows.append(model_row("1. as published (off-by-one target, 20 % of files), scored on its "
-                          "own target", model, X_skip, y_skip, **info))
-    rows.append(model_row("1. as published, scored on the next frame", model, X_next, y_next,
-                          **info))
+    rows.append(
+        model_row(
+            "1. as published (off-by-one target, 20 % of files), scored on its own target",
+            model,
+            X_skip,
+            y_skip,
+            **info,
+        )
+    )
+    rows.append(
+        model_row("1. as published, scored on the next frame", model, X_next, y_next, **info)
+    )
     model, info = train_row(published_train, off_by_one=False)
     rows.append(model_row("2. next-frame target, 20 % of files", model, X_next, y_next, **info))
     model, info = train_row(train_files, off_by_one=False)
@@ -109,19 +138,44 @@ def run(folder: str | Path = DEFAULT_FOLDER, epochs: int = 3, window: int = 20,
     X, y = midi_rnn_windows(train_grid, window, off_by_one=False)
     model = midi_rnn_lstm(window=window, vocab_size=vocab)
     fit = timed_fit(model, X, y, epochs=epochs, batch_size=batch_size, seed=seed)
-    rows.append(model_row("4. course's 16th-note grid (rest/hold/onset), 80 % of files", model,
-                          Xg, yg, epochs=epochs, minutes=fit["minutes"], train_windows=int(len(y)),
-                          train_files=len(train_files)))
+    rows.append(
+        model_row(
+            "4. course's 16th-note grid (rest/hold/onset), 80 % of files",
+            model,
+            Xg,
+            yg,
+            epochs=epochs,
+            minutes=fit["minutes"],
+            train_windows=int(len(y)),
+            train_files=len(train_files),
+        )
+    )
     counts = load.counts()
     all_frames = np.concatenate(seqs(files))
-    counts.update(test_files=len(test_files), train_files=len(train_files),
-                  published_train_files=len(published_train),
-                  frames=int(all_frames.size), rest_share_percent=round(100 * float(np.mean(all_frames == 0)), 1))
-    notes = [f"files: {counts}",
-             "midi-rnn publishes no accuracy figure; the rows above are the reproduction."]
-    return MidiRnnStudy(rows, counts, {"epochs": epochs, "window": window, "batch_size": batch_size,
-                                       "seed": seed, "folder": str(folder)},
-                        minutes=round((time.perf_counter() - began) / 60, 2), notes=notes)
+    counts.update(
+        test_files=len(test_files),
+        train_files=len(train_files),
+        published_train_files=len(published_train),
+        frames=int(all_frames.size),
+        rest_share_percent=round(100 * float(np.mean(all_frames == 0)), 1),
+    )
+    notes = [
+        f"files: {counts}",
+        "midi-rnn publishes no accuracy figure; the rows above are the reproduction.",
+    ]
+    return MidiRnnStudy(
+        rows,
+        counts,
+        {
+            "epochs": epochs,
+            "window": window,
+            "batch_size": batch_size,
+            "seed": seed,
+            "folder": str(folder),
+        },
+        minutes=round((time.perf_counter() - began) / 60, 2),
+        notes=notes,
+    )
 
 
 def check_folder(folder: str | Path) -> Path:

@@ -17,19 +17,56 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .engines import (BiaxialEngine, Cancelled, Engine, MelodyHarmonyEngine, PieceStreams,
-                      PitchRegressionEngine, SamplerEngine, check_run_folder, engine_for_run,
-                      run_family)
-from .generation import (KEY_CHOICES, MAX_SEED, NO_KEY, PRIMER_KEY, GenerationResult, generate,
-                         resolve_key)
+from .engines import (
+    BiaxialEngine,
+    Cancelled,
+    Engine,
+    MelodyHarmonyEngine,
+    PieceStreams,
+    PitchRegressionEngine,
+    SamplerEngine,
+    check_run_folder,
+    engine_for_run,
+    run_family,
+)
+from .generation import (
+    KEY_CHOICES,
+    MAX_SEED,
+    NO_KEY,
+    PRIMER_KEY,
+    GenerationResult,
+    generate,
+    resolve_key,
+)
 from .render import download_link, png_of_piece, wav_of_piece
 from .view import NO_PRIMER, UPLOAD_LIMIT_BYTES, Studio, studio
 
-__all__ = ["studio", "Studio", "Engine", "SamplerEngine", "MelodyHarmonyEngine",
-           "PitchRegressionEngine", "BiaxialEngine", "PieceStreams", "GenerationResult",
-           "generate", "resolve_key", "engine_for_run", "run_family", "check_run_folder",
-           "KEY_CHOICES", "NO_KEY", "PRIMER_KEY", "NO_PRIMER", "MAX_SEED", "Cancelled",
-           "png_of_piece", "wav_of_piece", "download_link", "UPLOAD_LIMIT_BYTES"]
+__all__ = [
+    "studio",
+    "Studio",
+    "Engine",
+    "SamplerEngine",
+    "MelodyHarmonyEngine",
+    "PitchRegressionEngine",
+    "BiaxialEngine",
+    "PieceStreams",
+    "GenerationResult",
+    "generate",
+    "resolve_key",
+    "engine_for_run",
+    "run_family",
+    "check_run_folder",
+    "KEY_CHOICES",
+    "NO_KEY",
+    "PRIMER_KEY",
+    "NO_PRIMER",
+    "MAX_SEED",
+    "Cancelled",
+    "png_of_piece",
+    "wav_of_piece",
+    "download_link",
+    "UPLOAD_LIMIT_BYTES",
+]
 
 
 class _CallableModule(type(sys)):

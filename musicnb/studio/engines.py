@@ -28,13 +28,28 @@ import numpy as np
 from ..errors import MusicnbError
 from ..piece import Piece
 
-__all__ = ["Engine", "SamplerEngine", "MelodyHarmonyEngine", "PitchRegressionEngine",
-           "BiaxialEngine", "PieceStreams", "Cancelled", "check_run_folder", "run_family",
-           "engine_for_run", "TOKEN_KNOBS", "FAMILY_NAMES"]
+__all__ = [
+    "Engine",
+    "SamplerEngine",
+    "MelodyHarmonyEngine",
+    "PitchRegressionEngine",
+    "BiaxialEngine",
+    "PieceStreams",
+    "Cancelled",
+    "check_run_folder",
+    "run_family",
+    "engine_for_run",
+    "TOKEN_KNOBS",
+    "FAMILY_NAMES",
+]
 
 TOKEN_KNOBS = ("temperature", "top_k", "top_p", "length", "streams", "key")
-FAMILY_NAMES = {"next_event": "next-event / token model", "melody_harmony": "melody and harmony",
-                "pitch_regression": "pitch regression", "biaxial": "biaxial RNN (polyphonic)"}
+FAMILY_NAMES = {
+    "next_event": "next-event / token model",
+    "melody_harmony": "melody and harmony",
+    "pitch_regression": "pitch regression",
+    "biaxial": "biaxial RNN (polyphonic)",
+}
 
 
 class Cancelled(Exception):
@@ -49,9 +64,17 @@ class Engine(Protocol):
     encoder: Any
     info: dict
 
-    def generate_chunk(self, primers: np.ndarray, length: int, *, temperature: float,
-                       top_k: int | None, top_p: float | None, seed: int,
-                       key: str | None) -> np.ndarray:
+    def generate_chunk(
+        self,
+        primers: np.ndarray,
+        length: int,
+        *,
+        temperature: float,
+        top_k: int | None,
+        top_p: float | None,
+        seed: int,
+        key: str | None,
+    ) -> np.ndarray:
         """``(streams, length)`` tokens continuing each row of ``primers`` ``(streams, T)``."""
 
 
@@ -63,7 +86,7 @@ class PieceStreams:
     pieces: list[Piece]
     primer_quarters: float = 0.0
     continuation: Piece | None = None
-    notes: list[int] = field(default_factory=list)       # new notes per stream
+    notes: list[int] = field(default_factory=list)  # new notes per stream
     key: str | None = None
 
 
@@ -73,21 +96,31 @@ def check_run_folder(path: str | Path) -> Path:
 
     text = str(path).strip()
     if not text:
-        raise MusicnbError("Type the path of a run folder (one that holds run.json and "
-                           "best.keras, written by musicnb.train) and press 'Use folder'.")
+        raise MusicnbError(
+            "Type the path of a run folder (one that holds run.json and "
+            "best.keras, written by musicnb.train) and press 'Use folder'."
+        )
     folder = Path(text).expanduser()
     if not folder.exists():
-        raise MusicnbError(f"There is no folder {folder}. Check the path; runs saved by the course "
-                           "notebooks are under musicnb.runs_dir().")
+        raise MusicnbError(
+            f"There is no folder {folder}. Check the path; runs saved by the course "
+            "notebooks are under musicnb.runs_dir()."
+        )
     if not folder.is_dir():
-        raise MusicnbError(f"{folder} is a file, not a run folder. Choose the folder that holds "
-                           "run.json and best.keras.")
+        raise MusicnbError(
+            f"{folder} is a file, not a run folder. Choose the folder that holds "
+            "run.json and best.keras."
+        )
     if not (folder / BEST_FILE).exists() and not (folder / LAST_FILE).exists():
-        raise MusicnbError(f"{folder} is not a training run: it has no {BEST_FILE} or {LAST_FILE}. "
-                           "Train a model with musicnb.train(..., run_dir=...) and choose that folder.")
+        raise MusicnbError(
+            f"{folder} is not a training run: it has no {BEST_FILE} or {LAST_FILE}. "
+            "Train a model with musicnb.train(..., run_dir=...) and choose that folder."
+        )
     if not (folder / RUN_FILE).exists():
-        raise MusicnbError(f"{folder} has a checkpoint but no {RUN_FILE}; it was not written by "
-                           "musicnb.train, so the studio does not know how to read it.")
+        raise MusicnbError(
+            f"{folder} has a checkpoint but no {RUN_FILE}; it was not written by "
+            "musicnb.train, so the studio does not know how to read it."
+        )
     return folder
 
 
@@ -104,16 +137,25 @@ def run_family(folder: str | Path) -> str:
     folder = Path(folder)
     record = _run_record(folder)
     info = record.get("info", {}) or {}
-    words = " ".join(str(x) for x in (info.get("kind", ""), record.get("builder", ""),
-                                      record.get("kind", ""), record.get("model_name", "")))
+    words = " ".join(
+        str(x)
+        for x in (
+            info.get("kind", ""),
+            record.get("builder", ""),
+            record.get("kind", ""),
+            record.get("model_name", ""),
+        )
+    )
     try:
         encoder = json.loads((folder / "encoder.json").read_text())
     except (OSError, ValueError):
         encoder = {}
     encoder_type = str(encoder.get("type") or encoder.get("class") or encoder.get("name") or "")
-    for family, needles in (("melody_harmony", ("melody_harmony", "MelodyHarmony")),
-                            ("pitch_regression", ("pitch_regression", "NoteEvent")),
-                            ("biaxial", ("biaxial", "per_note_baseline", "PianoRoll"))):
+    for family, needles in (
+        ("melody_harmony", ("melody_harmony", "MelodyHarmony")),
+        ("pitch_regression", ("pitch_regression", "NoteEvent")),
+        ("biaxial", ("biaxial", "per_note_baseline", "PianoRoll")),
+    ):
         if any(n in words or n in encoder_type for n in needles):
             return family
     if any(n in encoder_type for n in ("EventEncoder", "NoteChordToken")) or record.get("builder"):
@@ -122,9 +164,11 @@ def run_family(folder: str | Path) -> str:
 
 
 def _load_error(folder: Path, exc: Exception) -> MusicnbError:
-    return MusicnbError(f"Could not load the model in {folder} ({type(exc).__name__}: "
-                        f"{str(exc)[:300]}). The checkpoint may be damaged or written by "
-                        "another version; train the run again.")
+    return MusicnbError(
+        f"Could not load the model in {folder} ({type(exc).__name__}: "
+        f"{str(exc)[:300]}). The checkpoint may be damaged or written by "
+        "another version; train the run again."
+    )
 
 
 # ---------------------------------------------------------------- token models
@@ -150,9 +194,11 @@ class SamplerEngine:
         except Exception as exc:  # a damaged or foreign checkpoint: say so in one sentence
             raise _load_error(folder, exc) from exc
         if sampler.encoder is None or not hasattr(sampler.encoder, "decode_with_repairs"):
-            raise MusicnbError(f"The run {folder.name} has no encoder.json, so its tokens cannot "
-                               "be turned back into notes. Train it with musicnb.train(..., "
-                               "encoder=encoder).")
+            raise MusicnbError(
+                f"The run {folder.name} has no encoder.json, so its tokens cannot "
+                "be turned back into notes. Train it with musicnb.train(..., "
+                "encoder=encoder)."
+            )
         info = dict(getattr(getattr(sampler, "run", None), "info", {}) or {})
         return cls(sampler=sampler, name=folder.name, info=info)
 
@@ -164,11 +210,27 @@ class SamplerEngine:
     def encoder(self) -> Any:
         return self.sampler.encoder
 
-    def generate_chunk(self, primers: np.ndarray, length: int, *, temperature: float,
-                       top_k: int | None, top_p: float | None, seed: int,
-                       key: str | None) -> np.ndarray:
-        return self.sampler.generate(primers, length, temperature=temperature, top_k=top_k,
-                                     top_p=top_p, streams=primers.shape[0], seed=seed, key=key)
+    def generate_chunk(
+        self,
+        primers: np.ndarray,
+        length: int,
+        *,
+        temperature: float,
+        top_k: int | None,
+        top_p: float | None,
+        seed: int,
+        key: str | None,
+    ) -> np.ndarray:
+        return self.sampler.generate(
+            primers,
+            length,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            streams=primers.shape[0],
+            seed=seed,
+            key=key,
+        )
 
 
 def _accepted(function: Callable[..., Any], knobs: dict[str, Any]) -> dict[str, Any]:
@@ -203,8 +265,16 @@ class MelodyHarmonyEngine:
     name: str = "model"
     info: dict = field(default_factory=dict)
     family: str = "melody_harmony"
-    knobs: tuple[str, ...] = ("temperature", "top_k", "top_p", "length", "streams", "chords",
-                              "progression", "key")
+    knobs: tuple[str, ...] = (
+        "temperature",
+        "top_k",
+        "top_p",
+        "length",
+        "streams",
+        "chords",
+        "progression",
+        "key",
+    )
 
     @classmethod
     def from_run(cls, run_dir: str | Path) -> "MelodyHarmonyEngine":
@@ -223,9 +293,14 @@ class MelodyHarmonyEngine:
     def encoder(self) -> Any:
         return self.sampler.encoder
 
-    def generate_pieces(self, primer: Piece | None, settings: dict, *,
-                        cancelled: Callable[[], bool], progress: Callable[[int, int], None]
-                        ) -> PieceStreams:
+    def generate_pieces(
+        self,
+        primer: Piece | None,
+        settings: dict,
+        *,
+        cancelled: Callable[[], bool],
+        progress: Callable[[int, int], None],
+    ) -> PieceStreams:
         encoder = self.encoder
         length, streams = int(settings["length"]), int(settings["streams"])
         steps_per_quarter = int(getattr(encoder, "steps_per_quarter", 4) or 4)
@@ -236,56 +311,85 @@ class MelodyHarmonyEngine:
             try:
                 melody, chords = encoder.encode(primer)
             except MusicnbError as exc:
-                raise MusicnbError(f"The primer {primer.title!r} cannot be encoded for this "
-                                   f"model: {exc}") from exc
+                raise MusicnbError(
+                    f"The primer {primer.title!r} cannot be encoded for this model: {exc}"
+                ) from exc
             if len(melody) < 2:
-                raise MusicnbError(f"The primer {primer.title!r} has no melody this model can "
-                                   "read. Choose another primer.")
+                raise MusicnbError(
+                    f"The primer {primer.title!r} has no melody this model can "
+                    "read. Choose another primer."
+                )
             steps = min(int(settings["primer_steps"]), len(melody) - 1)
             primer_pair = (melody[:steps], chords[:steps])
             quarters = steps / steps_per_quarter
-            rest_m, rest_c = melody[steps:steps + length], chords[steps:steps + length]
+            rest_m, rest_c = melody[steps : steps + length], chords[steps : steps + length]
             if len(rest_m):
-                continuation = encoder.decode(np.concatenate([melody[:steps], rest_m]),
-                                              np.concatenate([chords[:steps], rest_c]),
-                                              tempo=tempo, title="real continuation",
-                                              chord_notes=True)
+                continuation = encoder.decode(
+                    np.concatenate([melody[:steps], rest_m]),
+                    np.concatenate([chords[:steps], rest_c]),
+                    tempo=tempo,
+                    title="real continuation",
+                    chord_notes=True,
+                )
             if settings.get("chords") == CHORDS_PRIMER:
-                held = chords[steps:steps + length] if len(rest_c) else chords[:steps]
+                held = chords[steps : steps + length] if len(rest_c) else chords[:steps]
                 given = [encoder.chord_vocabulary[int(c)] for c in held]
         elif settings.get("chords") == CHORDS_PRIMER:
-            raise MusicnbError("'held to the primer's chords' needs a primer: choose a test "
-                               "piece or upload a MIDI file, or let the model write the chords.")
-        knobs = {"temperature": max(float(settings["temperature"]), 1e-3),
-                 "top_k": settings.get("top_k"), "top_p": settings.get("top_p")}
+            raise MusicnbError(
+                "'held to the primer's chords' needs a primer: choose a test "
+                "piece or upload a MIDI file, or let the model write the chords."
+            )
+        knobs = {
+            "temperature": max(float(settings["temperature"]), 1e-3),
+            "top_k": settings.get("top_k"),
+            "top_p": settings.get("top_p"),
+        }
         if settings.get("chords") == CHORDS_PROGRESSION:
             text = str(settings.get("progression") or "").strip()
             if not text:
-                raise MusicnbError("Type a progression such as I-vi-IV-V or C-Am-F-G, or let the "
-                                   "model write the chords.")
-            knobs.update(progression=text, key=settings.get("key") or "C major",
-                         bars=max(1, length // (4 * steps_per_quarter)),
-                         steps_per_bar=4 * steps_per_quarter)
+                raise MusicnbError(
+                    "Type a progression such as I-vi-IV-V or C-Am-F-G, or let the "
+                    "model write the chords."
+                )
+            knobs.update(
+                progression=text,
+                key=settings.get("key") or "C major",
+                bars=max(1, length // (4 * steps_per_quarter)),
+                steps_per_bar=4 * steps_per_quarter,
+            )
         elif given is not None:
             knobs.update(progression=given, bars=len(given), steps_per_bar=1)
         pieces, notes = [], []
         for stream in range(streams):
             if cancelled():
-                raise Cancelled(f"Cancelled after {stream} of {streams} streams; nothing was "
-                                "changed. Press Generate to start again.")
+                raise Cancelled(
+                    f"Cancelled after {stream} of {streams} streams; nothing was "
+                    "changed. Press Generate to start again."
+                )
             try:
                 melody, chords = self.sampler.generate(
-                    length=length, primer=primer_pair, streams=1,
-                    seed=_stream_seed(settings["seed"], stream), **knobs)
+                    length=length,
+                    primer=primer_pair,
+                    streams=1,
+                    seed=_stream_seed(settings["seed"], stream),
+                    **knobs,
+                )
             except MusicnbError:
                 raise
             except Exception as exc:
-                raise MusicnbError(f"The melody-and-harmony model could not generate with these "
-                                   f"settings ({type(exc).__name__}: {str(exc)[:200]}).") from exc
-            full_m = melody[0] if primer_pair is None else np.concatenate([primer_pair[0], melody[0]])
-            full_c = chords[0] if primer_pair is None else np.concatenate([primer_pair[1], chords[0]])
-            piece = encoder.decode(full_m, full_c, tempo=tempo, title=f"stream {stream + 1}",
-                                   chord_notes=True)
+                raise MusicnbError(
+                    f"The melody-and-harmony model could not generate with these "
+                    f"settings ({type(exc).__name__}: {str(exc)[:200]})."
+                ) from exc
+            full_m = (
+                melody[0] if primer_pair is None else np.concatenate([primer_pair[0], melody[0]])
+            )
+            full_c = (
+                chords[0] if primer_pair is None else np.concatenate([primer_pair[1], chords[0]])
+            )
+            piece = encoder.decode(
+                full_m, full_c, tempo=tempo, title=f"stream {stream + 1}", chord_notes=True
+            )
             own = encoder.decode(melody[0], chords[0], tempo=tempo)
             pieces.append(piece)
             notes.append(int(np.sum(own.part == 0)) if own.n_notes else 0)
@@ -324,43 +428,69 @@ class PitchRegressionEngine:
             from ..encoders import NoteEventEncoder
 
             encoder = NoteEventEncoder(part=0)
-        return cls(model=run.model, encoder=encoder, name=folder.name, info=run.info.get("info", {}))
+        return cls(
+            model=run.model, encoder=encoder, name=folder.name, info=run.info.get("info", {})
+        )
 
     @property
     def lookback(self) -> int:
         return int(self.model.input_shape[1])
 
-    def generate_pieces(self, primer: Piece | None, settings: dict, *,
-                        cancelled: Callable[[], bool], progress: Callable[[int, int], None]
-                        ) -> PieceStreams:
+    def generate_pieces(
+        self,
+        primer: Piece | None,
+        settings: dict,
+        *,
+        cancelled: Callable[[], bool],
+        progress: Callable[[int, int], None],
+    ) -> PieceStreams:
         from ..models.pitch_regression import generate_note_events
 
         if primer is None:
-            raise MusicnbError(f"The pitch-regression model continues a melody: choose a primer "
-                               f"with at least {self.lookback} notes (a test piece or an upload).")
+            raise MusicnbError(
+                f"The pitch-regression model continues a melody: choose a primer "
+                f"with at least {self.lookback} notes (a test piece or an upload)."
+            )
         events = np.asarray(self.encoder.encode(primer), np.float32)
         if len(events) < self.lookback:
-            raise MusicnbError(f"The primer {primer.title!r} has {len(events)} notes in the melody "
-                               f"part; this model needs at least {self.lookback}. Choose another.")
+            raise MusicnbError(
+                f"The primer {primer.title!r} has {len(events)} notes in the melody "
+                f"part; this model needs at least {self.lookback}. Choose another."
+            )
         n_primer = max(self.lookback, min(int(settings.get("primer_notes", 8)), len(events)))
         head = events[:n_primer]
         n_notes, streams = int(settings["notes"]), int(settings["streams"])
         tempo = float(getattr(primer, "tempo", 100.0) or 100.0)
         quarters = float(np.sum(head[:, 2]))
-        rest = events[n_primer:n_primer + n_notes]
-        continuation = (self.encoder.decode(np.concatenate([head, rest]), tempo=tempo,
-                                            title="real continuation") if len(rest) else None)
+        rest = events[n_primer : n_primer + n_notes]
+        continuation = (
+            self.encoder.decode(
+                np.concatenate([head, rest]), tempo=tempo, title="real continuation"
+            )
+            if len(rest)
+            else None
+        )
         pieces = []
         for stream in range(streams):
             if cancelled():
-                raise Cancelled(f"Cancelled after {stream} of {streams} streams; nothing was "
-                                "changed. Press Generate to start again.")
-            knobs = _accepted(generate_note_events, {
-                "noise": float(settings["noise"]), "seed": _stream_seed(settings["seed"], stream),
-                "dt_grid": 0.25 if settings.get("dt_grid", True) else None})
+                raise Cancelled(
+                    f"Cancelled after {stream} of {streams} streams; nothing was "
+                    "changed. Press Generate to start again."
+                )
+            knobs = _accepted(
+                generate_note_events,
+                {
+                    "noise": float(settings["noise"]),
+                    "seed": _stream_seed(settings["seed"], stream),
+                    "dt_grid": 0.25 if settings.get("dt_grid", True) else None,
+                },
+            )
             generated = generate_note_events(self.model, head, n_notes, **knobs)
-            pieces.append(self.encoder.decode(np.concatenate([head, generated]), tempo=tempo,
-                                              title=f"stream {stream + 1}"))
+            pieces.append(
+                self.encoder.decode(
+                    np.concatenate([head, generated]), tempo=tempo, title=f"stream {stream + 1}"
+                )
+            )
             progress(stream + 1, streams)
         return PieceStreams(pieces, quarters, continuation, [n_notes] * streams)
 
@@ -396,10 +526,14 @@ class BiaxialEngine:
         if encoder is None:
             from ..encoders import PianoRollEncoder
 
-            encoder = PianoRollEncoder(low=generator.low, high=generator.low + generator.n_notes - 1,
-                                       steps_per_quarter=generator.steps_per_quarter)
-        return cls(generator=generator, encoder=encoder, name=folder.name,
-                   info=run.info.get("info", {}))
+            encoder = PianoRollEncoder(
+                low=generator.low,
+                high=generator.low + generator.n_notes - 1,
+                steps_per_quarter=generator.steps_per_quarter,
+            )
+        return cls(
+            generator=generator, encoder=encoder, name=folder.name, info=run.info.get("info", {})
+        )
 
     @property
     def knobs(self) -> tuple[str, ...]:
@@ -412,9 +546,14 @@ class BiaxialEngine:
     def steps_per_bar(self) -> int:
         return 4 * int(self.generator.steps_per_quarter)
 
-    def generate_pieces(self, primer: Piece | None, settings: dict, *,
-                        cancelled: Callable[[], bool], progress: Callable[[int, int], None]
-                        ) -> PieceStreams:
+    def generate_pieces(
+        self,
+        primer: Piece | None,
+        settings: dict,
+        *,
+        cancelled: Callable[[], bool],
+        progress: Callable[[int, int], None],
+    ) -> PieceStreams:
         length = int(settings["bars"]) * self.steps_per_bar
         streams = int(settings["streams"])
         tempo = float(getattr(primer, "tempo", 90.0) or 90.0) if primer is not None else 90.0
@@ -423,18 +562,25 @@ class BiaxialEngine:
         if primer is not None:
             roll = np.asarray(self.encoder.encode(primer), np.uint8)
             if roll.ndim != 3 or roll.shape[1:] != (self.generator.n_notes, 2):
-                raise MusicnbError(f"The primer {primer.title!r} cannot be encoded in this model's "
-                                   f"range of {self.generator.n_notes} notes.")
+                raise MusicnbError(
+                    f"The primer {primer.title!r} cannot be encoded in this model's "
+                    f"range of {self.generator.n_notes} notes."
+                )
             if not roll[..., 0].any():
-                raise MusicnbError(f"The primer {primer.title!r} has no notes in this model's "
-                                   "range. Choose another primer.")
+                raise MusicnbError(
+                    f"The primer {primer.title!r} has no notes in this model's "
+                    "range. Choose another primer."
+                )
             steps = min(int(settings["primer_steps"]), len(roll))
             head = roll[:steps]
             if len(roll) > steps:
-                continuation = self.encoder.decode(roll[:steps + length], tempo=tempo,
-                                                   title="real continuation")
-        knobs = {"temperature": max(float(settings["temperature"]), 1e-3),
-                 "min_notes": int(settings["min_notes"])}
+                continuation = self.encoder.decode(
+                    roll[: steps + length], tempo=tempo, title="real continuation"
+                )
+        knobs = {
+            "temperature": max(float(settings["temperature"]), 1e-3),
+            "min_notes": int(settings["min_notes"]),
+        }
         if "conservativity" in settings:
             knobs["conservativity"] = float(settings["conservativity"])
         knobs = _accepted(self.generator.generate, knobs)
@@ -444,25 +590,40 @@ class BiaxialEngine:
         # All streams in one call of the generator (the note axis runs once per step for every
         # stream together): twice as fast for 2 streams as stream by stream, at the price of a
         # Cancel that takes effect when the call returns.
-        done = np.asarray(self.generator.generate(
-            length, streams=streams, primer=head if len(head) else None,
-            seed=_stream_seed(settings["seed"], 0), **knobs), np.uint8)
+        done = np.asarray(
+            self.generator.generate(
+                length,
+                streams=streams,
+                primer=head if len(head) else None,
+                seed=_stream_seed(settings["seed"], 0),
+                **knobs,
+            ),
+            np.uint8,
+        )
         if cancelled():
-            raise Cancelled(f"Cancelled after {length} steps; nothing was changed. Press "
-                            "Generate to start again.")
+            raise Cancelled(
+                f"Cancelled after {length} steps; nothing was changed. Press "
+                "Generate to start again."
+            )
         progress(length, length)
-        pieces = [self.encoder.decode(np.concatenate([head, done[i]]), tempo=tempo,
-                                      title=f"stream {i + 1}") for i in range(streams)]
+        pieces = [
+            self.encoder.decode(
+                np.concatenate([head, done[i]]), tempo=tempo, title=f"stream {i + 1}"
+            )
+            for i in range(streams)
+        ]
         notes = [int(np.sum(done[i][..., 1])) for i in range(streams)]
         quarters = len(head) / float(self.generator.steps_per_quarter)
         return PieceStreams(pieces, quarters, continuation, notes)
 
 
 # ---------------------------------------------------------------- choosing the engine
-ENGINE_CLASSES: dict[str, Any] = {"next_event": SamplerEngine,
-                                  "melody_harmony": MelodyHarmonyEngine,
-                                  "pitch_regression": PitchRegressionEngine,
-                                  "biaxial": BiaxialEngine}
+ENGINE_CLASSES: dict[str, Any] = {
+    "next_event": SamplerEngine,
+    "melody_harmony": MelodyHarmonyEngine,
+    "pitch_regression": PitchRegressionEngine,
+    "biaxial": BiaxialEngine,
+}
 
 
 def engine_for_run(run_dir: str | Path) -> Any:
@@ -470,7 +631,9 @@ def engine_for_run(run_dir: str | Path) -> Any:
     folder = check_run_folder(run_dir)
     family = run_family(folder)
     if family not in ENGINE_CLASSES:
-        raise MusicnbError(f"The run {folder.name} is of a model family the studio does not know "
-                           "(its run.json names no builder or kind it can drive); choose a run "
-                           "written by the course notebooks.")
+        raise MusicnbError(
+            f"The run {folder.name} is of a model family the studio does not know "
+            "(its run.json names no builder or kind it can drive); choose a run "
+            "written by the course notebooks."
+        )
     return ENGINE_CLASSES[family].from_run(folder)

@@ -16,8 +16,17 @@ import numpy as np
 
 from ..piece import Piece
 
-__all__ = ["png_of_piece", "wav_of_piece", "download_link", "message_html", "diagnostics_table",
-           "piece_diagnostics", "safe_name", "STUDIO_CSS", "REPAIRS_EXPLAINED"]
+__all__ = [
+    "png_of_piece",
+    "wav_of_piece",
+    "download_link",
+    "message_html",
+    "diagnostics_table",
+    "piece_diagnostics",
+    "safe_name",
+    "STUDIO_CSS",
+    "REPAIRS_EXPLAINED",
+]
 
 # Styles of the studio (JupyterLab's theme makes plain links black and not underlined).
 STUDIO_CSS = """<style>
@@ -29,13 +38,17 @@ STUDIO_CSS = """<style>
 .musicnb-studio .musicnb-diagnostics td:first-child { text-align: left; }
 </style>"""
 
-REPAIRS_EXPLAINED = ("A repaired token is one the model wrote that cannot be played where it "
-                     "stands (a 'hold' with no note sounding, an '<unk>' token, a chord outside "
-                     "the vocabulary); decoding skips it or turns it into a rest. Many repairs "
-                     "mean the model has not learnt the grammar of its tokens yet.")
+REPAIRS_EXPLAINED = (
+    "A repaired token is one the model wrote that cannot be played where it "
+    "stands (a 'hold' with no note sounding, an '<unk>' token, a chord outside "
+    "the vocabulary); decoding skips it or turns it into a rest. Many repairs "
+    "mean the model has not learnt the grammar of its tokens yet."
+)
 
-def png_of_piece(piece: Piece, title: str = "", width: float = 7.5, height: float = 2.4,
-                 primer_end: float = 0.0) -> bytes:
+
+def png_of_piece(
+    piece: Piece, title: str = "", width: float = 7.5, height: float = 2.4, primer_end: float = 0.0
+) -> bytes:
     """PNG bytes of the piece's piano roll (``musicnb.plots.piano_roll``), thread-safe.
 
     Uses a bare :class:`matplotlib.figure.Figure` (no pyplot), so nothing is shown inline and
@@ -51,8 +64,16 @@ def png_of_piece(piece: Piece, title: str = "", width: float = 7.5, height: floa
     if primer_end > 0:
         ax.axvspan(0, primer_end, color="0.85", alpha=0.5, zorder=0, lw=0)
         ax.axvline(primer_end, color="tab:red", ls="--", lw=1)
-        ax.text(primer_end, 1.0, " model →", transform=ax.get_xaxis_transform(),
-                va="bottom", ha="left", fontsize=8, color="tab:red")
+        ax.text(
+            primer_end,
+            1.0,
+            " model →",
+            transform=ax.get_xaxis_transform(),
+            va="bottom",
+            ha="left",
+            fontsize=8,
+            color="tab:red",
+        )
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -73,8 +94,10 @@ def download_link(data: bytes, filename: str, mime: str, text: str | None = None
     with no server route (JupyterLab, Colab, VS Code, an exported HTML page)."""
     encoded = base64.b64encode(data).decode("ascii")
     label = html.escape(text or f"Download {filename}")
-    return (f'<a download="{html.escape(filename)}" href="data:{mime};base64,{encoded}" '
-            f'class="musicnb-download" target="_blank">{label}</a>')
+    return (
+        f'<a download="{html.escape(filename)}" href="data:{mime};base64,{encoded}" '
+        f'class="musicnb-download" target="_blank">{label}</a>'
+    )
 
 
 def safe_name(text: str) -> str:
@@ -83,17 +106,26 @@ def safe_name(text: str) -> str:
 
 
 def message_html(text: str, kind: str) -> str:
-    colours = {"error": ("#fdecea", "#b71c1c"), "info": ("#e8f4fd", "#0d47a1"),
-               "ok": ("#edf7ed", "#1b5e20")}
+    colours = {
+        "error": ("#fdecea", "#b71c1c"),
+        "info": ("#e8f4fd", "#0d47a1"),
+        "ok": ("#edf7ed", "#1b5e20"),
+    }
     background, colour = colours.get(kind, colours["info"])
-    return (f'<div class="musicnb-message musicnb-{kind}" style="background:{background};'
-            f'color:{colour};padding:6px 10px;border-radius:4px;white-space:pre-wrap">'
-            f"{html.escape(text)}</div>")
+    return (
+        f'<div class="musicnb-message musicnb-{kind}" style="background:{background};'
+        f'color:{colour};padding:6px 10px;border-radius:4px;white-space:pre-wrap">'
+        f"{html.escape(text)}</div>"
+    )
 
 
-def diagnostics_columns(tokens: np.ndarray, continuation: np.ndarray | None,
-                        reference: Sequence[np.ndarray], encoder: Any,
-                        key: str | None) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def diagnostics_columns(
+    tokens: np.ndarray,
+    continuation: np.ndarray | None,
+    reference: Sequence[np.ndarray],
+    encoder: Any,
+    key: str | None,
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Columns of the studio's diagnostics table (``musicnb.diagnostics``).
 
     One column per stream, one for the primer's real continuation, and the training set cut
@@ -111,8 +143,9 @@ def diagnostics_columns(tokens: np.ndarray, continuation: np.ndarray | None,
         columns["real continuation"] = dict(real.rows[0])
     notes: list[str] = []
     if reference:
-        comparison = diagnostics.compare_to_training(tokens, list(reference), encoder=encoder,
-                                                     key=key)
+        comparison = diagnostics.compare_to_training(
+            tokens, list(reference), encoder=encoder, key=key
+        )
         columns["training set (mean)"] = dict(comparison.training.summary)
         spread, verdict = {}, {}
         for metric, generated, _, low_high, word in comparison.rows():
@@ -120,8 +153,9 @@ def diagnostics_columns(tokens: np.ndarray, continuation: np.ndarray | None,
             verdict[metric] = word
         columns["training 10–90 %"] = spread
         columns["streams' mean is"] = verdict
-        notes.append(f"training set: {len(comparison.training.rows)} excerpts of "
-                     f"{comparison.length} steps")
+        notes.append(
+            f"training set: {len(comparison.training.rows)} excerpts of {comparison.length} steps"
+        )
     return columns, notes
 
 
@@ -137,11 +171,16 @@ def diagnostics_table(columns: dict[str, dict[str, Any]]) -> str:
         cells = "".join(
             f"<td style='padding:2px 8px;text-align:right'>"
             f"{'' if name not in v else html.escape(_format_value(v[name]))}</td>"
-            for v in columns.values())
-        rows.append(f"<tr><td style='padding:2px 8px'>{html.escape(name.replace('_', ' '))}</td>"
-                    f"{cells}</tr>")
-    return (f"<table class='musicnb-diagnostics' style='border-collapse:collapse'>"
-            f"<tr><th></th>{head}</tr>{''.join(rows)}</table>")
+            for v in columns.values()
+        )
+        rows.append(
+            f"<tr><td style='padding:2px 8px'>{html.escape(name.replace('_', ' '))}</td>"
+            f"{cells}</tr>"
+        )
+    return (
+        f"<table class='musicnb-diagnostics' style='border-collapse:collapse'>"
+        f"<tr><th></th>{head}</tr>{''.join(rows)}</table>"
+    )
 
 
 def _format_value(value: Any) -> str:
@@ -156,9 +195,12 @@ def _format_number(value: float) -> str:
     return f"{int(value)}" if float(value).is_integer() else f"{value:.3f}"
 
 
-
-def piece_diagnostics(pieces: Sequence[Piece], continuation: Piece | None, primer_quarters: float,
-                      key: str | None = None) -> dict[str, dict[str, Any]]:
+def piece_diagnostics(
+    pieces: Sequence[Piece],
+    continuation: Piece | None,
+    primer_quarters: float,
+    key: str | None = None,
+) -> dict[str, dict[str, Any]]:
     """Diagnostics of what a piece engine wrote (melody-and-harmony, regression, biaxial), read
     from the notes after the primer: how many, how varied (distinct pitches, pitch-class
     entropy), how tonal (share in the best-fitting scale, or in ``key``), how polyphonic
@@ -172,10 +214,14 @@ def piece_diagnostics(pieces: Sequence[Piece], continuation: Piece | None, prime
         if pitch.size == 0:
             return {"notes": 0}
         share, scale = diagnostics.scale_consistency(pitch)
-        values = {"notes": int(pitch.size), "distinct_pitches": int(len(set(pitch.tolist()))),
-                  "pitch_class_entropy": float(diagnostics.pitch_class_entropy(pitch)),
-                  "scale_consistency": float(share), "best_scale": scale or "—",
-                  "notes_per_onset": float(pitch.size / max(1, len(np.unique(start))))}
+        values = {
+            "notes": int(pitch.size),
+            "distinct_pitches": int(len(set(pitch.tolist()))),
+            "pitch_class_entropy": float(diagnostics.pitch_class_entropy(pitch)),
+            "scale_consistency": float(share),
+            "best_scale": scale or "—",
+            "notes_per_onset": float(pitch.size / max(1, len(np.unique(start)))),
+        }
         if key:
             values["in_key"] = float(diagnostics.in_key_share(pitch, key))
         return values

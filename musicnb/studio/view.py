@@ -42,11 +42,27 @@ import numpy as np
 
 from ..errors import MusicnbError
 from ..piece import Piece
-from .engines import (CHORDS_GENERATED, CHORDS_PRIMER, CHORDS_PROGRESSION, FAMILY_NAMES,
-                      Cancelled, check_run_folder, engine_for_run, run_family)
+from .engines import (
+    CHORDS_GENERATED,
+    CHORDS_PRIMER,
+    CHORDS_PROGRESSION,
+    FAMILY_NAMES,
+    Cancelled,
+    check_run_folder,
+    engine_for_run,
+    run_family,
+)
 from .generation import KEY_CHOICES, MAX_SEED, NO_KEY, PRIMER_KEY, GenerationResult, generate
-from .render import (REPAIRS_EXPLAINED, STUDIO_CSS, diagnostics_table, download_link,
-                     message_html, png_of_piece, safe_name, wav_of_piece)
+from .render import (
+    REPAIRS_EXPLAINED,
+    STUDIO_CSS,
+    diagnostics_table,
+    download_link,
+    message_html,
+    png_of_piece,
+    safe_name,
+    wav_of_piece,
+)
 
 __all__ = ["Studio", "studio", "NO_PRIMER", "UPLOAD_LIMIT_BYTES"]
 
@@ -81,13 +97,26 @@ class Studio:
         Steps per generation chunk of a token model (progress and Cancel between chunks).
     """
 
-    def __init__(self, runs_root: str | Path | None = None, *, pieces: Sequence[Piece] = (),
-                 reference: Sequence[Piece] = (), run: str | Path | None = None,
-                 engine_factory: Callable[[Path], Any] | None = None,
-                 background: bool = True, chunk: int = 64, length: int = 128, streams: int = 2,
-                 temperature: float = 1.0, seed: int = 0, primer_steps: int = 32,
-                 max_length: int = 2048, max_streams: int = 8, pretrained: bool = True,
-                 eager_audio_seconds: float = 240.0) -> None:
+    def __init__(
+        self,
+        runs_root: str | Path | None = None,
+        *,
+        pieces: Sequence[Piece] = (),
+        reference: Sequence[Piece] = (),
+        run: str | Path | None = None,
+        engine_factory: Callable[[Path], Any] | None = None,
+        background: bool = True,
+        chunk: int = 64,
+        length: int = 128,
+        streams: int = 2,
+        temperature: float = 1.0,
+        seed: int = 0,
+        primer_steps: int = 32,
+        max_length: int = 2048,
+        max_streams: int = 8,
+        pretrained: bool = True,
+        eager_audio_seconds: float = 240.0,
+    ) -> None:
         import ipywidgets as W
 
         self.runs_root = None if runs_root is None else Path(runs_root)
@@ -111,77 +140,156 @@ class Studio:
         self._ab_order = (0, 1)
         self._ab_stream_wavs: dict[int, bytes] = {}
         self._ab_continuation_wav = b""
+
         def wide() -> Any:  # one Layout per widget: the knobs are shown and hidden one by one
             return W.Layout(width="420px")
 
         style = {"description_width": "130px"}
 
         # ---------------------------------------------------------------- model picker
-        self.run_picker = W.Dropdown(description="Model run", options=[], layout=W.Layout(width="560px"),
-                                     style=style)
-        self.refresh_button = W.Button(description="↻", tooltip="Look for new runs",
-                                       layout=W.Layout(width="40px"))
-        self.run_folder = W.Text(description="or a folder", placeholder="path/to/a/run/folder",
-                                 layout=wide(), style=style)
+        self.run_picker = W.Dropdown(
+            description="Model run", options=[], layout=W.Layout(width="560px"), style=style
+        )
+        self.refresh_button = W.Button(
+            description="↻", tooltip="Look for new runs", layout=W.Layout(width="40px")
+        )
+        self.run_folder = W.Text(
+            description="or a folder",
+            placeholder="path/to/a/run/folder",
+            layout=wide(),
+            style=style,
+        )
         self.use_folder_button = W.Button(description="Use folder", icon="folder-open")
         self.model_info = W.HTML()
 
         # ---------------------------------------------------------------- primer
-        self.primer_picker = W.Dropdown(description="Primer", options=[], layout=wide(), style=style)
-        self.upload = W.FileUpload(accept=".mid,.midi", multiple=False,
-                                   description="Upload MIDI")
-        self.primer_steps = W.IntSlider(description="primer steps", value=primer_steps, min=1,
-                                        max=256, step=1, style=style, layout=wide(),
-                                        tooltip="How many grid steps (notes, for the pitch-"
-                                                "regression model) of the primer the model reads")
+        self.primer_picker = W.Dropdown(
+            description="Primer", options=[], layout=wide(), style=style
+        )
+        self.upload = W.FileUpload(accept=".mid,.midi", multiple=False, description="Upload MIDI")
+        self.primer_steps = W.IntSlider(
+            description="primer steps",
+            value=primer_steps,
+            min=1,
+            max=256,
+            step=1,
+            style=style,
+            layout=wide(),
+            tooltip="How many grid steps (notes, for the pitch-"
+            "regression model) of the primer the model reads",
+        )
 
         # ---------------------------------------------------------------- knobs
         def slider(kind: Any, **kwargs: Any) -> Any:
             return kind(style=style, layout=wide(), continuous_update=False, **kwargs)
 
-        self.temperature = slider(W.FloatSlider, description="temperature", value=temperature,
-                                  min=0.0, max=2.0, step=0.05, readout_format=".2f")
+        self.temperature = slider(
+            W.FloatSlider,
+            description="temperature",
+            value=temperature,
+            min=0.0,
+            max=2.0,
+            step=0.05,
+            readout_format=".2f",
+        )
         self.top_k = slider(W.IntSlider, description="top-k (0 = off)", value=0, min=0, max=64)
-        self.top_p = slider(W.FloatSlider, description="top-p (1 = off)", value=1.0, min=0.05,
-                            max=1.0, step=0.05, readout_format=".2f")
-        self.length = slider(W.IntSlider, description="length (16ths)", value=length, min=16,
-                             max=max_length, step=16)
-        self.streams = slider(W.IntSlider, description="streams", value=streams, min=1,
-                              max=max_streams)
-        self.key = W.Dropdown(description="key", options=list(KEY_CHOICES), value=NO_KEY,
-                              style=style, layout=wide())
-        self.chords = W.Dropdown(description="chords", options=[CHORDS_GENERATED, CHORDS_PRIMER,
-                                                                 CHORDS_PROGRESSION],
-                                 value=CHORDS_GENERATED, style=style, layout=wide())
-        self.progression = W.Text(description="progression", value="I-vi-IV-V",
-                                  placeholder="I-vi-IV-V or C-Am-F-G", style=style, layout=wide())
-        self.noise = slider(W.FloatSlider, description="noise (× std)", value=0.4, min=0.0,
-                            max=2.0, step=0.05, readout_format=".2f")
+        self.top_p = slider(
+            W.FloatSlider,
+            description="top-p (1 = off)",
+            value=1.0,
+            min=0.05,
+            max=1.0,
+            step=0.05,
+            readout_format=".2f",
+        )
+        self.length = slider(
+            W.IntSlider, description="length (16ths)", value=length, min=16, max=max_length, step=16
+        )
+        self.streams = slider(
+            W.IntSlider, description="streams", value=streams, min=1, max=max_streams
+        )
+        self.key = W.Dropdown(
+            description="key", options=list(KEY_CHOICES), value=NO_KEY, style=style, layout=wide()
+        )
+        self.chords = W.Dropdown(
+            description="chords",
+            options=[CHORDS_GENERATED, CHORDS_PRIMER, CHORDS_PROGRESSION],
+            value=CHORDS_GENERATED,
+            style=style,
+            layout=wide(),
+        )
+        self.progression = W.Text(
+            description="progression",
+            value="I-vi-IV-V",
+            placeholder="I-vi-IV-V or C-Am-F-G",
+            style=style,
+            layout=wide(),
+        )
+        self.noise = slider(
+            W.FloatSlider,
+            description="noise (× std)",
+            value=0.4,
+            min=0.0,
+            max=2.0,
+            step=0.05,
+            readout_format=".2f",
+        )
         self.notes = slider(W.IntSlider, description="notes", value=64, min=8, max=512, step=8)
         self.dt_grid = W.Checkbox(description="round Δt to 16ths", value=True)
-        self.conservativity = slider(W.FloatSlider, description="conservativity", value=0.5,
-                                     min=0.0, max=1.0, step=0.05, readout_format=".2f")
-        self.min_notes = slider(W.IntSlider, description="min notes per step", value=1, min=0,
-                                max=6)
+        self.conservativity = slider(
+            W.FloatSlider,
+            description="conservativity",
+            value=0.5,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            readout_format=".2f",
+        )
+        self.min_notes = slider(
+            W.IntSlider, description="min notes per step", value=1, min=0, max=6
+        )
         self.bars = slider(W.IntSlider, description="length (bars)", value=8, min=1, max=64)
-        self.seed = W.BoundedIntText(description="seed", value=seed, min=0, max=MAX_SEED,
-                                     style=style, layout=W.Layout(width="260px"))
+        self.seed = W.BoundedIntText(
+            description="seed",
+            value=seed,
+            min=0,
+            max=MAX_SEED,
+            style=style,
+            layout=W.Layout(width="260px"),
+        )
         self.new_seed_button = W.Button(description="New seed", icon="random")
         self.knob_widgets: dict[str, Any] = {
-            "temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p,
-            "length": self.length, "streams": self.streams, "key": self.key,
-            "chords": self.chords, "progression": self.progression, "noise": self.noise,
-            "notes": self.notes, "dt_grid": self.dt_grid, "conservativity": self.conservativity,
-            "min_notes": self.min_notes, "bars": self.bars}
+            "temperature": self.temperature,
+            "top_k": self.top_k,
+            "top_p": self.top_p,
+            "length": self.length,
+            "streams": self.streams,
+            "key": self.key,
+            "chords": self.chords,
+            "progression": self.progression,
+            "noise": self.noise,
+            "notes": self.notes,
+            "dt_grid": self.dt_grid,
+            "conservativity": self.conservativity,
+            "min_notes": self.min_notes,
+            "bars": self.bars,
+        }
 
         # ---------------------------------------------------------------- actions
-        self.generate_button = W.Button(description="Generate", button_style="primary",
-                                        icon="music")
-        self.cancel_button = W.Button(description="Cancel", button_style="", icon="stop",
-                                      disabled=True)
+        self.generate_button = W.Button(
+            description="Generate", button_style="primary", icon="music"
+        )
+        self.cancel_button = W.Button(
+            description="Cancel", button_style="", icon="stop", disabled=True
+        )
         self.cancel_button.add_class("musicnb-cancel")
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="",
-                                      layout=W.Layout(width="300px", visibility="hidden"))
+        self.progress = W.IntProgress(
+            value=0,
+            min=0,
+            max=1,
+            description="",
+            layout=W.Layout(width="300px", visibility="hidden"),
+        )
         self.status = W.Label(value="")
         self.status.add_class("musicnb-status")
         self.message = W.HTML(value="")
@@ -190,8 +298,9 @@ class Studio:
         self.stream_rows = W.VBox([])
         self.diagnostics = W.HTML(value="", layout=W.Layout(overflow_x="auto", max_width="100%"))
         self.diagnostics.add_class("musicnb-diagnostics-box")
-        self.ab_stream = W.Dropdown(description="model stream", options=[1], style=style,
-                                    layout=W.Layout(width="260px"))
+        self.ab_stream = W.Dropdown(
+            description="model stream", options=[1], style=style, layout=W.Layout(width="260px")
+        )
         self.ab_blind = W.Checkbox(description="blind (random order)", value=False)
         self.ab_reveal_button = W.Button(description="Reveal", disabled=True)
         self.ab_label_a = W.HTML("<b>A</b>")
@@ -201,55 +310,110 @@ class Studio:
         for player in (self.ab_audio_a, self.ab_audio_b):
             player.add_class("musicnb-ab-audio")
         self.ab_note = W.HTML("")
-        self.ab_box = W.VBox([
-            W.HTML("<h4 style='margin:8px 0 2px 0'>A/B: model against the real continuation</h4>"),
-            W.HBox([self.ab_stream, self.ab_blind, self.ab_reveal_button]),
-            W.HBox([W.VBox([self.ab_label_a, self.ab_audio_a]),
-                    W.VBox([self.ab_label_b, self.ab_audio_b])]),
-            self.ab_note], layout=W.Layout(display="none"))
-        self.export_stream = W.Dropdown(description="export stream", options=[1], style=style,
-                                        layout=W.Layout(width="260px"))
-        self.export_button = W.Button(description="Export MIDI + WAV", icon="download",
-                                      disabled=True, layout=W.Layout(width="auto"))
+        self.ab_box = W.VBox(
+            [
+                W.HTML(
+                    "<h4 style='margin:8px 0 2px 0'>A/B: model against the real continuation</h4>"
+                ),
+                W.HBox([self.ab_stream, self.ab_blind, self.ab_reveal_button]),
+                W.HBox(
+                    [
+                        W.VBox([self.ab_label_a, self.ab_audio_a]),
+                        W.VBox([self.ab_label_b, self.ab_audio_b]),
+                    ]
+                ),
+                self.ab_note,
+            ],
+            layout=W.Layout(display="none"),
+        )
+        self.export_stream = W.Dropdown(
+            description="export stream", options=[1], style=style, layout=W.Layout(width="260px")
+        )
+        self.export_button = W.Button(
+            description="Export MIDI + WAV",
+            icon="download",
+            disabled=True,
+            layout=W.Layout(width="auto"),
+        )
         self.export_button.add_class("musicnb-export-button")
         self.export_links = W.HTML(value="")
 
-        self._controls = [self.run_picker, self.refresh_button, self.run_folder,
-                          self.use_folder_button, self.primer_picker, self.upload,
-                          self.primer_steps, *self.knob_widgets.values(), self.seed,
-                          self.new_seed_button, self.generate_button, self.export_button,
-                          self.export_stream, self.ab_stream]
+        self._controls = [
+            self.run_picker,
+            self.refresh_button,
+            self.run_folder,
+            self.use_folder_button,
+            self.primer_picker,
+            self.upload,
+            self.primer_steps,
+            *self.knob_widgets.values(),
+            self.seed,
+            self.new_seed_button,
+            self.generate_button,
+            self.export_button,
+            self.export_stream,
+            self.ab_stream,
+        ]
 
         def heading(text: str) -> Any:
             return W.HTML(f"<h4 style='margin:8px 0 2px 0'>{text}</h4>")
 
-        self.results_box = W.VBox([
-            self.stream_rows,
-            heading("Diagnostics"),
-            self.diagnostics,
-            self.ab_box,
-            heading("Export"),
-            W.HBox([self.export_stream, self.export_button]),
-            self.export_links], layout=W.Layout(display="none"))
-        self.widget = W.VBox([
-            W.HTML(STUDIO_CSS + "<h3 style='margin:0'>musicnb generation studio</h3>"),
-            heading("Model"),
-            W.HBox([self.run_picker, self.refresh_button]),
-            W.HBox([self.run_folder, self.use_folder_button]),
-            self.model_info,
-            heading("Primer"),
-            W.HBox([self.primer_picker, self.upload]),
-            self.primer_steps,
-            heading("Sampling"),
-            W.HBox([W.VBox([self.temperature, self.top_k, self.top_p, self.noise,
-                            self.conservativity, self.min_notes]),
-                    W.VBox([self.length, self.bars, self.notes, self.streams, self.key,
-                            self.chords, self.progression, self.dt_grid])]),
-            W.HBox([self.seed, self.new_seed_button]),
-            W.HBox([self.generate_button, self.cancel_button, self.progress, self.status]),
-            self.message,
-            self.results_box,
-        ], layout=W.Layout(border="1px solid #ddd", padding="8px"))
+        self.results_box = W.VBox(
+            [
+                self.stream_rows,
+                heading("Diagnostics"),
+                self.diagnostics,
+                self.ab_box,
+                heading("Export"),
+                W.HBox([self.export_stream, self.export_button]),
+                self.export_links,
+            ],
+            layout=W.Layout(display="none"),
+        )
+        self.widget = W.VBox(
+            [
+                W.HTML(STUDIO_CSS + "<h3 style='margin:0'>musicnb generation studio</h3>"),
+                heading("Model"),
+                W.HBox([self.run_picker, self.refresh_button]),
+                W.HBox([self.run_folder, self.use_folder_button]),
+                self.model_info,
+                heading("Primer"),
+                W.HBox([self.primer_picker, self.upload]),
+                self.primer_steps,
+                heading("Sampling"),
+                W.HBox(
+                    [
+                        W.VBox(
+                            [
+                                self.temperature,
+                                self.top_k,
+                                self.top_p,
+                                self.noise,
+                                self.conservativity,
+                                self.min_notes,
+                            ]
+                        ),
+                        W.VBox(
+                            [
+                                self.length,
+                                self.bars,
+                                self.notes,
+                                self.streams,
+                                self.key,
+                                self.chords,
+                                self.progression,
+                                self.dt_grid,
+                            ]
+                        ),
+                    ]
+                ),
+                W.HBox([self.seed, self.new_seed_button]),
+                W.HBox([self.generate_button, self.cancel_button, self.progress, self.status]),
+                self.message,
+                self.results_box,
+            ],
+            layout=W.Layout(border="1px solid #ddd", padding="8px"),
+        )
         self.widget.add_class("musicnb-studio")
 
         # ---------------------------------------------------------------- wiring
@@ -291,8 +455,10 @@ class Studio:
         if isinstance(exc, MusicnbError):
             text = str(exc)
         else:
-            text = (f"Something went wrong: {type(exc).__name__}: {exc}. "
-                    "(studio.last_traceback has the details for a bug report.)")
+            text = (
+                f"Something went wrong: {type(exc).__name__}: {exc}. "
+                "(studio.last_traceback has the details for a bug report.)"
+            )
         self.show_message(text, "error")
 
     def _guard(self, action: Callable[..., Any], *args: Any) -> Any:
@@ -334,8 +500,10 @@ class Studio:
             values = [v for _, v in options]
             self.run_picker.value = previous if previous in values else values[0]
         if not options:
-            self.model_info.value = ("<i>No trained runs yet. Run the earlier notebooks (or the "
-                                     "training cell above) first, or type a run folder.</i>")
+            self.model_info.value = (
+                "<i>No trained runs yet. Run the earlier notebooks (or the "
+                "training cell above) first, or type a run folder.</i>"
+            )
         return runs
 
     @staticmethod
@@ -349,8 +517,9 @@ class Studio:
         builder = info.get("builder") or info.get("kind") or ""
         epochs = info.get("epochs_done", info.get("epochs"))
         ready = PRETRAINED_MARK if (info.get("info") or {}).get("pretrained") else ""
-        extra = ", ".join(str(x) for x in (ready, builder, f"{epochs} epochs" if epochs else "")
-                          if x)
+        extra = ", ".join(
+            str(x) for x in (ready, builder, f"{epochs} epochs" if epochs else "") if x
+        )
         return f"{folder.name} ({extra})" if extra else folder.name
 
     def _on_run_change(self) -> None:
@@ -359,9 +528,11 @@ class Studio:
         if value:
             self.show_message("")
             family = run_family(value)
-            self.model_info.value = (f"<small>{html.escape(str(value))} — "
-                                     f"{html.escape(FAMILY_NAMES.get(family, 'unknown family'))}"
-                                     "</small>")
+            self.model_info.value = (
+                f"<small>{html.escape(str(value))} — "
+                f"{html.escape(FAMILY_NAMES.get(family, 'unknown family'))}"
+                "</small>"
+            )
 
     def family(self) -> str:
         """The family of the chosen run (from its folder; the loaded engine when there is one)."""
@@ -378,10 +549,14 @@ class Studio:
         if value and value in self._engines:
             return tuple(getattr(self._engines[value], "knobs", TOKEN_KNOBS))
         family = self.family()
-        defaults = {"melody_harmony": MelodyHarmonyEngine.knobs,
-                    "pitch_regression": PitchRegressionEngine.knobs,
-                    "biaxial": ("temperature", "conservativity", "min_notes", "bars", "streams")}
-        return tuple(defaults.get(family, TOKEN_KNOBS)) if family != "biaxial" else defaults["biaxial"]
+        defaults = {
+            "melody_harmony": MelodyHarmonyEngine.knobs,
+            "pitch_regression": PitchRegressionEngine.knobs,
+            "biaxial": ("temperature", "conservativity", "min_notes", "bars", "streams"),
+        }
+        return (
+            tuple(defaults.get(family, TOKEN_KNOBS)) if family != "biaxial" else defaults["biaxial"]
+        )
 
     def _show_knobs(self) -> None:
         shown = set(self.knobs())
@@ -389,8 +564,9 @@ class Studio:
             shown -= {"progression", "key"}
         for name, control in self.knob_widgets.items():
             control.layout.display = "" if name in shown else "none"
-        self.primer_steps.description = ("primer notes" if self.family() == "pitch_regression"
-                                         else "primer steps")
+        self.primer_steps.description = (
+            "primer notes" if self.family() == "pitch_regression" else "primer steps"
+        )
 
     def _use_folder(self) -> None:
         folder = check_run_folder(self.run_folder.value)
@@ -400,9 +576,11 @@ class Studio:
     def _engine(self) -> Any:
         value = self.run_picker.value
         if not value:
-            raise MusicnbError("No model is chosen. Train one in the earlier notebooks (they "
-                               "save runs under musicnb.runs_dir()), or type a run folder and "
-                               "press 'Use folder'.")
+            raise MusicnbError(
+                "No model is chosen. Train one in the earlier notebooks (they "
+                "save runs under musicnb.runs_dir()), or type a run folder and "
+                "press 'Use folder'."
+            )
         if value not in self._engines:
             self._set_status("loading the model…")
             began = time.perf_counter()
@@ -420,8 +598,10 @@ class Studio:
     # ------------------------------------------------------------------ primers
     def _fill_primers(self, select: str | None = None) -> None:
         options = [(NO_PRIMER, "none")]
-        options += [(f"test piece: {p.title or f'piece {i + 1}'}", f"piece:{i}")
-                    for i, p in enumerate(self.pieces)]
+        options += [
+            (f"test piece: {p.title or f'piece {i + 1}'}", f"piece:{i}")
+            for i, p in enumerate(self.pieces)
+        ]
         options += [(f"upload: {p.title}", f"upload:{i}") for i, p in enumerate(self.uploads)]
         self.primer_picker.options = options
         values = [v for _, v in options]
@@ -446,8 +626,10 @@ class Studio:
         if not content:
             raise MusicnbError(f"{name} is empty. Upload a standard MIDI file (.mid).")
         if len(content) > UPLOAD_LIMIT_BYTES:
-            raise MusicnbError(f"{name} is {len(content) / 1e6:.1f} MB; a primer only needs the "
-                               "opening bars. Upload a MIDI file under 5 MB.")
+            raise MusicnbError(
+                f"{name} is {len(content) / 1e6:.1f} MB; a primer only needs the "
+                "opening bars. Upload a MIDI file under 5 MB."
+            )
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / safe_name(Path(name).name or "upload.mid")
             if path.suffix.lower() not in (".mid", ".midi"):
@@ -459,13 +641,17 @@ class Studio:
             except MusicnbError as exc:
                 raise MusicnbError(f"Could not read {name} as MIDI: {exc}") from exc
             except Exception as exc:
-                raise MusicnbError(f"Could not read {name} as a MIDI file ({type(exc).__name__}: "
-                                   f"{exc}). Export it again as a standard MIDI file (.mid) and "
-                                   "upload that.") from exc
+                raise MusicnbError(
+                    f"Could not read {name} as a MIDI file ({type(exc).__name__}: "
+                    f"{exc}). Export it again as a standard MIDI file (.mid) and "
+                    "upload that."
+                ) from exc
         if piece.n_notes == 0 and drums:
-            raise MusicnbError(f"{name} holds only drums ({drums} notes on MIDI channel 10), "
-                               "nothing a model of pitches can continue. Upload a MIDI file "
-                               "with a melody in it.")
+            raise MusicnbError(
+                f"{name} holds only drums ({drums} notes on MIDI channel 10), "
+                "nothing a model of pitches can continue. Upload a MIDI file "
+                "with a melody in it."
+            )
         if piece.n_notes == 0:
             raise MusicnbError(f"{name} holds no notes. Upload a MIDI file with a melody in it.")
         if not piece.title:
@@ -497,18 +683,27 @@ class Studio:
 
     def settings(self) -> dict:
         """The knob values a press of Generate will use."""
-        return {"run": self.run_picker.value, "temperature": float(self.temperature.value),
-                "top_k": int(self.top_k.value) or None,
-                "top_p": None if self.top_p.value >= 1.0 else float(self.top_p.value),
-                "length": int(self.length.value), "streams": int(self.streams.value),
-                "key": self.key.value, "seed": int(self.seed.value),
-                "primer": self.primer_picker.value, "primer_steps": int(self.primer_steps.value),
-                "primer_notes": int(self.primer_steps.value),
-                "chords": self.chords.value, "progression": self.progression.value,
-                "noise": float(self.noise.value), "notes": int(self.notes.value),
-                "dt_grid": bool(self.dt_grid.value),
-                "conservativity": float(self.conservativity.value),
-                "min_notes": int(self.min_notes.value), "bars": int(self.bars.value)}
+        return {
+            "run": self.run_picker.value,
+            "temperature": float(self.temperature.value),
+            "top_k": int(self.top_k.value) or None,
+            "top_p": None if self.top_p.value >= 1.0 else float(self.top_p.value),
+            "length": int(self.length.value),
+            "streams": int(self.streams.value),
+            "key": self.key.value,
+            "seed": int(self.seed.value),
+            "primer": self.primer_picker.value,
+            "primer_steps": int(self.primer_steps.value),
+            "primer_notes": int(self.primer_steps.value),
+            "chords": self.chords.value,
+            "progression": self.progression.value,
+            "noise": float(self.noise.value),
+            "notes": int(self.notes.value),
+            "dt_grid": bool(self.dt_grid.value),
+            "conservativity": float(self.conservativity.value),
+            "min_notes": int(self.min_notes.value),
+            "bars": int(self.bars.value),
+        }
 
     def generate(self) -> None:
         """What the Generate button does: start (or, synchronously, run) one generation."""
@@ -520,8 +715,9 @@ class Studio:
         self.show_message("")
         settings = self.settings()
         if self.background:
-            self._thread = threading.Thread(target=self._work, args=(settings,), daemon=True,
-                                            name="musicnb-studio")
+            self._thread = threading.Thread(
+                target=self._work, args=(settings,), daemon=True, name="musicnb-studio"
+            )
             self._thread.start()
         else:
             self._work(settings)
@@ -562,7 +758,7 @@ class Studio:
         cache_key = repr(encoder.to_config() if hasattr(encoder, "to_config") else id(encoder))
         if cache_key not in self._reference_tokens:
             sequences = []
-            for piece in self.reference:   # a piece outside the vocabulary is left out
+            for piece in self.reference:  # a piece outside the vocabulary is left out
                 try:
                     sequences.append(np.asarray(encoder.encode(piece), dtype=np.int32))
                 except Exception:
@@ -575,9 +771,15 @@ class Studio:
         try:
             engine = self._engine()
             self._show_knobs()
-            result = generate(engine, settings, self.primer_piece(),
-                              reference_tokens=self._reference_for(engine), chunk=self.chunk,
-                              cancelled=self._cancel.is_set, progress=self._progress)
+            result = generate(
+                engine,
+                settings,
+                self.primer_piece(),
+                reference_tokens=self._reference_for(engine),
+                chunk=self.chunk,
+                cancelled=self._cancel.is_set,
+                progress=self._progress,
+            )
             result.seconds = time.perf_counter() - began
             self._set_status("rendering…")
             self._show_result(result)
@@ -621,12 +823,16 @@ class Studio:
         rows, wavs = [], {}
         for i, piece in enumerate(result.pieces):
             if self._cancel.is_set():
-                raise Cancelled("Cancelled while drawing the results; nothing was changed. "
-                                "Press Generate to start again.")
+                raise Cancelled(
+                    "Cancelled while drawing the results; nothing was changed. "
+                    "Press Generate to start again."
+                )
             self._set_status(f"rendering stream {i + 1}…")
-            image = W.Image(value=png_of_piece(piece, f"stream {i + 1}",
-                                               primer_end=result.primer_quarters), format="png",
-                            layout=W.Layout(max_width="640px"))
+            image = W.Image(
+                value=png_of_piece(piece, f"stream {i + 1}", primer_end=result.primer_quarters),
+                format="png",
+                layout=W.Layout(max_width="640px"),
+            )
             image.add_class("musicnb-piano-roll")
             player = W.Audio(value=b"", format="wav", autoplay=False, loop=False)
             player.add_class("musicnb-audio")
@@ -634,34 +840,46 @@ class Studio:
                 player.value = wavs[i + 1] = wav_of_piece(piece)
                 listen: Any = player
             else:
-                load = W.Button(description="Load audio", icon="volume-up",
-                                tooltip="Render this stream's audio (long results are not sent "
-                                        "to the browser until asked for)")
+                load = W.Button(
+                    description="Load audio",
+                    icon="volume-up",
+                    tooltip="Render this stream's audio (long results are not sent "
+                    "to the browser until asked for)",
+                )
                 load.add_class("musicnb-load-audio")
                 listen = W.VBox([load])
 
-                def fill(_: Any, piece: Piece = piece, player: Any = player, box: Any = listen,
-                         index: int = i + 1) -> None:
+                def fill(
+                    _: Any,
+                    piece: Piece = piece,
+                    player: Any = player,
+                    box: Any = listen,
+                    index: int = i + 1,
+                ) -> None:
                     player.value = self._ab_stream_wavs[index] = wav_of_piece(piece)
                     box.children = (player,)
 
                 load.on_click(lambda b, f=fill: self._guard(f, b))
             notes = result.notes[i] if i < len(result.notes) else piece.n_notes
             repairs = result.repairs[i]
-            repair_text = (f"<br><span title='{html.escape(REPAIRS_EXPLAINED)}' "
-                           f"style='border-bottom:1px dotted'>{repairs} repaired "
-                           f"token{'s' * (repairs != 1)}</span>"
-                           if result.tokens is not None else "")
+            repair_text = (
+                f"<br><span title='{html.escape(REPAIRS_EXPLAINED)}' "
+                f"style='border-bottom:1px dotted'>{repairs} repaired "
+                f"token{'s' * (repairs != 1)}</span>"
+                if result.tokens is not None
+                else ""
+            )
             label = W.HTML(f"<b>stream {i + 1}</b><br>{notes} new notes{repair_text}")
             rows.append(W.HBox([image, W.VBox([label, listen])]))
         self.stream_rows.children = tuple(rows)
         notes = "; ".join(result.diagnostics_notes)
-        repairs_note = (f" {html.escape(REPAIRS_EXPLAINED)}" if result.tokens is not None else "")
+        repairs_note = f" {html.escape(REPAIRS_EXPLAINED)}" if result.tokens is not None else ""
         self.diagnostics.value = diagnostics_table(result.diagnostics) + (
             f"<p><small>{html.escape(notes)}{'. ' if notes else ''}repetition rate and longest "
             "loop: how much the stream repeats itself; distinct pitches and pitch-class entropy: "
             "how varied it is; scale consistency: how much of it fits one key. Compare each "
-            f"stream with the real music beside it.{repairs_note}</small></p>")
+            f"stream with the real music beside it.{repairs_note}</small></p>"
+        )
         choices = list(range(1, len(result.pieces) + 1))
         self.ab_stream.options = choices
         self.export_stream.options = choices
@@ -702,8 +920,10 @@ class Studio:
         sides = [(f"stream {stream}", generated), ("real continuation", real)]
         first, second = sides[self._ab_order[0]], sides[self._ab_order[1]]
         self.ab_audio_a.value, self.ab_audio_b.value = first[1], second[1]
-        self.ab_note.value = (f"<small>Both sides start with the primer and are cut to the same "
-                              f"{generated_piece.end:g} quarter notes.</small>")
+        self.ab_note.value = (
+            f"<small>Both sides start with the primer and are cut to the same "
+            f"{generated_piece.end:g} quarter notes.</small>"
+        )
         if self.ab_blind.value:
             self.ab_label_a.value, self.ab_label_b.value = "<b>A</b> (?)", "<b>B</b> (?)"
             self.ab_reveal_button.disabled = False
@@ -745,16 +965,27 @@ class Studio:
         exported = export_module.export(piece, name)  # also starts the download in Colab
         midi_path = Path(exported.midi_path)
         wav_path = Path(exported.wav_path) if exported.wav_path is not None else None
-        links = [download_link(midi_path.read_bytes(), midi_path.name, "audio/midi",
-                               f"⬇ {midi_path.name}")]
+        links = [
+            download_link(
+                midi_path.read_bytes(), midi_path.name, "audio/midi", f"⬇ {midi_path.name}"
+            )
+        ]
         if wav_path is not None:
-            links.append(download_link(wav_path.read_bytes(), wav_path.name, "audio/wav",
-                                       f"⬇ {wav_path.name}"))
+            links.append(
+                download_link(
+                    wav_path.read_bytes(), wav_path.name, "audio/wav", f"⬇ {wav_path.name}"
+                )
+            )
         where = ", ".join(str(p) for p in exported.paths)
-        self.export_links.value = (" ".join(links) +
-                                   f"<br><small>saved to {html.escape(where)}</small>")
-        renamed = (f" ({wanted}.mid was already there from an earlier export, so this one is "
-                   f"{name}; nothing was overwritten.)" if name != wanted else "")
+        self.export_links.value = (
+            " ".join(links) + f"<br><small>saved to {html.escape(where)}</small>"
+        )
+        renamed = (
+            f" ({wanted}.mid was already there from an earlier export, so this one is "
+            f"{name}; nothing was overwritten.)"
+            if name != wanted
+            else ""
+        )
         self.show_message(f"Exported stream {index + 1}: {where}{renamed}", "ok")
         return list(exported.paths)
 
