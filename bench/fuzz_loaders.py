@@ -15,10 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from test_corpus_bad_input import midi_bytes  # noqa: E402
+from test_corpus_reliability import ABC, musicxml, mutate_text  # noqa: E402
+
 from musicnb import MusicnbError  # noqa: E402
 from musicnb.corpus import read_file  # noqa: E402
-from test_corpus_bad_input import midi_bytes  # noqa: E402
-from test_corpus_reliability import ABC, mutate_text, musicxml  # noqa: E402
 
 
 def mutate_bytes(data: bytes, rng: random.Random) -> bytes:

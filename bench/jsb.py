@@ -77,7 +77,6 @@ def main(argv: list[str] | None = None) -> dict:
     import keras
 
     from musicnb.atomic import write_json
-
     from musicnb.corpus.jsb import frames_to_roll, read_jsb_pickle
     from musicnb.encoders.pianoroll import play_to_roll
     from musicnb.metrics import frame_accuracy, frame_nll, frames_to_piano, piano_probabilities

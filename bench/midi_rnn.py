@@ -9,7 +9,6 @@ writes it to build/bench/midi_rnn.json. See musicnb/reproduce/midi_rnn.py for th
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

@@ -23,8 +23,9 @@ import inspect
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .atomic import write_json
 from .errors import MusicnbError

@@ -46,9 +46,10 @@ import argparse
 import copy
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .atomic import atomic_path
 from .errors import MusicnbError
@@ -191,7 +192,7 @@ def solution_only_lines(instructor: Any) -> set[str]:
     instructor = _as_notebook(instructor)
     inside = {line.strip() for region in solution_regions(instructor) for line in region.lines}
     outside: set[str] = set()
-    for index, cell in enumerate(instructor.cells):
+    for _index, cell in enumerate(instructor.cells):
         in_region = False
         for line in cell.source.split("\n"):
             if BEGIN in line:

@@ -10,7 +10,7 @@ behaviour and stops at the first difference with one sentence (:class:`ExerciseF
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -14,9 +14,9 @@ import os
 import platform
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .errors import MusicnbError
 
@@ -109,16 +109,6 @@ def _module(name: str):
 # ----------------------------------------------------------------------------- the checks
 def check_python() -> list[Check]:
     version = platform.python_version()
-    if sys.version_info < (3, 10):
-        return [
-            Check(
-                "Python",
-                "error",
-                version,
-                "musicnb needs Python 3.10 or newer; create the "
-                "environment again with `make lab` or environment.yml.",
-            )
-        ]
     return [Check("Python", "ok", f"{version} ({sys.executable})")]
 
 
@@ -352,7 +342,8 @@ def check_libraries() -> list[Check]:
             continue
         version = getattr(module, "__version__", None)
         if version is None:
-            from importlib.metadata import PackageNotFoundError, version as dist_version
+            from importlib.metadata import PackageNotFoundError
+            from importlib.metadata import version as dist_version
 
             try:
                 version = dist_version(name)

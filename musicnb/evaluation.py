@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -551,7 +552,10 @@ class ListeningTest:
 
         a, b = audio.render(trial.a), audio.render(trial.b)
         size = max(len(a), len(b))
-        pad = lambda x: np.concatenate([x, np.zeros((size - len(x),) + x.shape[1:], x.dtype)])
+
+        def pad(x):
+            return np.concatenate([x, np.zeros((size - len(x),) + x.shape[1:], x.dtype)])
+
         return pad(a), pad(b)
 
     @staticmethod

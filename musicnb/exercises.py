@@ -18,7 +18,8 @@ cycle.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 #: The sentence a student notebook's stub raises (see :data:`musicnb.assignments.CODE_STUB`).
 STUB_MESSAGE = "write this: replace this line with your code"

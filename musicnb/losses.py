@@ -6,9 +6,6 @@ the biaxial model's Bernoulli negative log-likelihood (notebook 06).
 
 from __future__ import annotations
 
-import keras
-from keras import ops
-
 # ---------------------------------------------------------------- notebook 05: custom losses
 #
 # 1. The weighted two-head loss of the melody-and-harmony LSTM (after Yoav Zimmerman's
@@ -49,9 +46,11 @@ from keras import ops
 #    TheoryPitchLoss); (b) an expected cost under a predicted distribution over pitch tokens,
 #    added to cross-entropy (TheoryAwareCrossEntropy):
 #        L_b = CE(p, y) + β · Σ_j p_j · c(pitch_j − pitch_y)    (0 for tokens without a pitch)
-
 import math
 from dataclasses import dataclass, field
+
+import keras
+from keras import ops
 
 #: The paper's target points, by d mod 12 (predicted − true): cheap on the true note's major
 #: triad above it (0, +4, +7), expensive elsewhere.
@@ -101,7 +100,7 @@ class IntervalCost:
         symmetric: bool = False,
         name: str = "custom",
         **leap: float,
-    ) -> "IntervalCost":
+    ) -> IntervalCost:
         """Fit g through ``targets``: keys 0..11 (d mod 12; ``symmetric=False``) or interval
         classes 0..6 (``symmetric=True``), target 0 at key 0 and > 0 elsewhere."""
         import numpy as np
@@ -207,7 +206,7 @@ class IntervalCost:
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "IntervalCost":
+    def from_config(cls, config: dict) -> IntervalCost:
         config = dict(config)
         return cls(
             config.pop("name"), tuple(config.pop("cos")), tuple(config.pop("sin", ())), **config
@@ -231,7 +230,7 @@ COURSE_THEORY_COST = IntervalCost.fit(COURSE_INTERVAL_TARGETS, 5, symmetric=True
 THEORY_COSTS = {"paper": PAPER_THEORY_COST, "course": COURSE_THEORY_COST}
 
 
-def theory_cost(cost: "str | dict | IntervalCost" = "paper") -> IntervalCost:
+def theory_cost(cost: str | dict | IntervalCost = "paper") -> IntervalCost:
     """An :class:`IntervalCost` from its name (``"paper"``, ``"course"``), config or itself."""
     from .errors import MusicnbError
 
@@ -247,12 +246,12 @@ def theory_cost(cost: "str | dict | IntervalCost" = "paper") -> IntervalCost:
     )
 
 
-def interval_cost_numpy(d, cost: "str | dict | IntervalCost" = "paper"):
+def interval_cost_numpy(d, cost: str | dict | IntervalCost = "paper"):
     """The theory cost c(d) in NumPy (for plots and checks); same formula as :func:`interval_cost`."""
     return theory_cost(cost).numpy(d)
 
 
-def interval_cost(d, cost: "str | dict | IntervalCost" = "paper"):
+def interval_cost(d, cost: str | dict | IntervalCost = "paper"):
     """The theory cost c(d) of intervals ``d`` (a tensor of semitones), with ``keras.ops``."""
     return theory_cost(cost)(d)
 

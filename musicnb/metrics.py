@@ -6,7 +6,7 @@ Sections: next-event metrics and baselines (notebooks 02-04); melody/harmony sam
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence  # noqa: E402
 
 # ---------------------------------------------------------------- notebooks 02-04: next event
 #
@@ -19,8 +19,9 @@ import numpy as np
 # (strong on note-per-event data with repeated notes; weak on a 16th grid, where an onset is
 # almost never followed by itself) and a bigram model p(x_t | x_{t-1}) —
 # the n-gram yardstick of language modelling (Jurafsky & Martin, ch. 3).
+from typing import Any
 
-from typing import Any, Sequence  # noqa: E402
+import numpy as np
 
 
 def _next_event_arrays(probs: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +125,7 @@ class NextEventBaseline:
         self.kind, self.vocab_size, self.alpha = kind, int(vocab_size), float(alpha)
         self.name = self.NAMES[kind]
 
-    def fit(self, sequences: Sequence[Any]) -> "NextEventBaseline":
+    def fit(self, sequences: Sequence[Any]) -> NextEventBaseline:
         from .errors import MusicnbError
 
         V = self.vocab_size

@@ -13,8 +13,9 @@ melody or the soprano). Chord labels (``chords``) are symbols such as ``"G"``, `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -156,7 +157,7 @@ class Piece:
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_notes(cls, notes: Iterable[tuple], **info: Any) -> "Piece":
+    def from_notes(cls, notes: Iterable[tuple], **info: Any) -> Piece:
         """Build a piece from ``(pitch, start, duration[, velocity[, part]])`` tuples.
 
         >>> Piece.from_notes([(60, 0, 1), (64, 1, 1), (67, 2, 2)], title="arpeggio").n_notes
@@ -183,7 +184,7 @@ class Piece:
         velocity: Any = None,
         part: Any = None,
         **changes: Any,
-    ) -> "Piece":
+    ) -> Piece:
         """A copy with new note arrays and the same metadata (unless ``changes`` say otherwise)."""
         return replace(
             self,
@@ -235,7 +236,7 @@ class Piece:
             )
         ]
 
-    def select(self, mask: np.ndarray, **changes: Any) -> "Piece":
+    def select(self, mask: np.ndarray, **changes: Any) -> Piece:
         """A copy keeping only the notes where the boolean ``mask`` is true."""
         mask = np.asarray(mask, bool)
         return self.with_notes(
@@ -247,7 +248,7 @@ class Piece:
             **changes,
         )
 
-    def part_piece(self, index: int) -> "Piece":
+    def part_piece(self, index: int) -> Piece:
         """Only the notes of part ``index`` (renumbered as part 0)."""
         if not 0 <= index < max(self.n_parts, 1):
             raise MusicnbError(
@@ -266,7 +267,7 @@ class Piece:
             programs=programs,
         )
 
-    def transpose(self, semitones: int) -> "Piece":
+    def transpose(self, semitones: int) -> Piece:
         """The piece moved by ``semitones`` (key and chord roots move too)."""
         semitones = int(semitones)
         if semitones == 0:
@@ -292,7 +293,7 @@ class Piece:
             key=key,
         )
 
-    def slice(self, begin: float, end: float) -> "Piece":
+    def slice(self, begin: float, end: float) -> Piece:
         """Notes starting in ``[begin, end)`` quarter notes, shifted to start at 0 and cut at ``end``."""
         if end <= begin:
             raise MusicnbError(f"slice needs end > begin, got {begin}..{end}.")
@@ -333,7 +334,7 @@ class Piece:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Piece":
+    def from_dict(cls, data: dict[str, Any]) -> Piece:
         """Inverse of :meth:`to_dict`."""
         data = dict(data)
         data["chords"] = tuple(ChordLabel(*c) for c in data.get("chords", ()))
@@ -341,7 +342,7 @@ class Piece:
         data["programs"] = tuple(data.get("programs", ()))
         return cls(**data)
 
-    def same_notes(self, other: "Piece", tolerance: float = 1e-6) -> bool:
+    def same_notes(self, other: Piece, tolerance: float = 1e-6) -> bool:
         """True when both pieces hold the same notes (pitch, start, duration, part)."""
         if self.n_notes != other.n_notes:
             return False

@@ -10,7 +10,8 @@ note-seq and of MusPy's ``show_pianoroll``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -220,7 +221,7 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
             rows = list(csv.DictReader(stream))
         keys = rows[0].keys() if rows else []
         return {k: [float(r[k]) for r in rows if r.get(k) not in (None, "")] for k in keys}
-    if hasattr(history, "history") and isinstance(getattr(history, "history"), Mapping):
+    if hasattr(history, "history") and isinstance(history.history, Mapping):
         history = history.history
     if hasattr(history, "to_dict") and not isinstance(history, Mapping):  # pandas DataFrame
         history = {k: list(v.values()) for k, v in history.to_dict().items()}

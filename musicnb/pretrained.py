@@ -21,12 +21,11 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
-from .errors import MusicnbError
 
 __all__ = ["pretrained_dir", "list_pretrained", "for_listening", "FAMILIES", "main"]
 
@@ -443,7 +442,8 @@ def biaxial(out: Path) -> dict[str, Any]:
     from .corpus import load_corpus
     from .encoders import PianoRollEncoder
     from .encoders.pianoroll import roll_chunks
-    from .models.biaxial import biaxial as build, play_probabilities
+    from .models.biaxial import biaxial as build
+    from .models.biaxial import play_probabilities
     from .windowing import split_by_piece
 
     collection, limit, low, high, spq = "bach", 60, 36, 84, 2

@@ -40,9 +40,10 @@ streams), for loops written by hand and for looking at what each knob does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -408,7 +409,7 @@ def _output_is_probabilities(model: Any) -> bool:
     import keras
 
     layer = model.layers[-1]
-    while isinstance(layer, keras.layers.Wrapper) or isinstance(layer, keras.Model):
+    while isinstance(layer, (keras.layers.Wrapper, keras.Model)):
         layer = layer.layer if isinstance(layer, keras.layers.Wrapper) else layer.layers[-1]
     if isinstance(layer, keras.layers.Softmax):
         return True
@@ -614,7 +615,7 @@ class Sampler:
                 "trained run with Sampler.from_run(run_dir)."
             )
         try:
-            model.inputs, model.outputs
+            model.inputs, model.outputs  # noqa: B018 (touching them raises on a model never called)
         except (AttributeError, ValueError):
             raise MusicnbError(
                 "The model has no defined inputs yet; start it with keras.Input("
@@ -691,7 +692,7 @@ class Sampler:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_run(cls, run_dir: str | Path, **kwargs: Any) -> "Sampler":
+    def from_run(cls, run_dir: str | Path, **kwargs: Any) -> Sampler:
         """The sampler of a saved training run (``best.keras`` + ``encoder.json``).
 
         ``run_dir`` is a folder, or the name of a run under :func:`musicnb.runs_dir`.

@@ -54,7 +54,7 @@ def start_quietly() -> bool:
         saved = os.dup(2)
     except OSError:  # no usable stderr descriptor: nothing to filter
         return False
-    captured = tempfile.TemporaryFile(mode="w+b")
+    captured = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed in the finally below)
     started = False
     try:
         sys.stderr.flush()

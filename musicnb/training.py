@@ -33,9 +33,10 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -233,7 +234,7 @@ class _RunKeeper:
                 for key, value in logs.items():
                     self.history.setdefault(key, [math.nan] * epoch)
                     self.history[key].append(float(value))
-                for key, values in self.history.items():  # keys missing this epoch
+                for values in self.history.values():  # keys missing this epoch
                     if len(values) < epoch + 1:
                         values.append(math.nan)
                 record = self.record

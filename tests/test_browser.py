@@ -307,7 +307,7 @@ FAMILIES = {  # ready-trained run -> words of its "Generated ..." message
 def _choose_run(page, studio, name: str) -> None:
     picker = studio.locator(".widget-dropdown", has=page.locator("label", has_text="Model run"))
     chosen = picker.locator("select").evaluate(
-        """(select, name) => {
+        r"""(select, name) => {
                const option = [...select.options].find(
                    o => o.text.replace(/\s/g, " ").startsWith(name + " ("));
                if (!option) return "missing; offered: " + [...select.options].map(o => o.text).join(" | ");

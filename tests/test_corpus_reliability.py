@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from time_limit import time_limit
 
 from musicnb import MusicnbError
-from musicnb.corpus import load_corpus, read_file
 from musicnb.corpus import load as load_module
-
-from time_limit import time_limit
+from musicnb.corpus import load_corpus, read_file
 
 ABC = "X:1\nT:Tune\nM:{meter}\nL:1/8\nK:G\nGABc dedB|cBAG FGAF|G4 z4|]\n"
 

@@ -7,8 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from musicnb import MusicnbError
-from musicnb import losses
+from musicnb import MusicnbError, losses
 
 GRID = np.linspace(-24, 24, 4801)  # 0.01 semitone steps
 

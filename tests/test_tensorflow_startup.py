@@ -50,9 +50,9 @@ def test_start_quietly_keeps_what_is_not_startup_noise(tmp_path):
         """)
     )
     code = (
-        "import sys; sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
         "from musicnb.tensorflow_startup import start_quietly\n"
-        "print(start_quietly(), start_quietly())" % str(tmp_path)
+        "print(start_quietly(), start_quietly())"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120

@@ -12,8 +12,8 @@ from __future__ import annotations
 import faulthandler
 import signal
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 class TestTookTooLong(BaseException):

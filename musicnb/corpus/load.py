@@ -23,9 +23,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import MusicnbError
 from ..piece import Piece
@@ -128,7 +129,9 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 
 def parse_unit(
-    unit: Unit, options: ParseOptions = ParseOptions(), timeout: float | None = None
+    unit: Unit,
+    options: ParseOptions = ParseOptions(),  # noqa: B008 (a NamedTuple: immutable)
+    timeout: float | None = None,
 ) -> tuple[list[dict], str | None]:
     """Parse one unit into piece dicts, or give the reason it cannot be used.
 

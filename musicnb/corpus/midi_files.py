@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MusicnbError
-from ..piece import Piece
 from ..midi import text_from_midi
+from ..piece import Piece
 
 DRUM_CHANNEL = 9
 

@@ -101,9 +101,9 @@ def score_to_piece(
     Raises :class:`MusicnbError` when the score holds no pitched notes.
     """
     from music21 import harmony as m21harmony
+    from music21 import meter as m21meter
     from music21 import stream as m21stream
     from music21 import tempo as m21tempo
-    from music21 import meter as m21meter
 
     parts = list(score.parts) if isinstance(score, m21stream.Score) else [score]
     if not parts:

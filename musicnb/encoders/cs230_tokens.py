@@ -19,7 +19,8 @@ after Sigurður Skúli's tutorial, which the CS230 code itself cites.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class CS230TokenEncoder(SavedAsConfig):
         self._index = {t: i for i, t in enumerate(self._vocabulary or [])}
         self.unknown = 0
 
-    def fit(self, token_lists: Iterable[Sequence[str]]) -> "CS230TokenEncoder":
+    def fit(self, token_lists: Iterable[Sequence[str]]) -> CS230TokenEncoder:
         seen = sorted({t for tokens in token_lists for t in tokens})
         if not seen:
             raise MusicnbError(
@@ -103,7 +104,7 @@ class CS230TokenEncoder(SavedAsConfig):
         return {"type": self.type_name, "vocabulary": self._vocabulary}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "CS230TokenEncoder":
+    def from_config(cls, config: dict[str, Any]) -> CS230TokenEncoder:
         return cls(vocabulary=config.get("vocabulary"))
 
     def __repr__(self) -> str:

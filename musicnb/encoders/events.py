@@ -26,15 +26,16 @@ under a higher note that is still sounding is dropped. What was dropped is count
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from ..errors import MusicnbError
-from .saving import SavedAsConfig
 from ..harmony import shift_to_c_or_a
 from ..piece import Piece, pitch_name
+from .saving import SavedAsConfig
 
 REST = 0
 HOLD = 1
@@ -54,7 +55,7 @@ class EncodeReport:
     shortened: int = 0
     transposed_by: int = 0
 
-    def __add__(self, other: "EncodeReport") -> "EncodeReport":
+    def __add__(self, other: EncodeReport) -> EncodeReport:
         return EncodeReport(**{k: v + getattr(other, k) for k, v in asdict(self).items()})
 
     def as_dict(self) -> dict[str, int]:
@@ -336,7 +337,7 @@ class EventEncoder(SavedAsConfig):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "EventEncoder":
+    def from_config(cls, config: dict[str, Any]) -> EventEncoder:
         config = {k: v for k, v in config.items() if k not in ("type", "vocabulary")}
         return cls(**config)
 

@@ -29,12 +29,12 @@ Either way a chord is reduced to root + quality by :func:`musicnb.harmony.simpli
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
 import numpy as np
 
 from ..errors import MusicnbError
-from .saving import SavedAsConfig
 from ..harmony import (
     NO_CHORD,
     chord_name,
@@ -45,6 +45,7 @@ from ..harmony import (
 )
 from ..piece import ChordLabel, Piece, pitch_name
 from .events import HOLD, N_SPECIAL, REST, EventEncoder
+from .saving import SavedAsConfig
 
 OTHER_CHORD = "other"
 NO_CHORD_CLASS = 0
@@ -146,7 +147,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
             self._set_chord_vocabulary(chord_vocabulary)
 
     @classmethod
-    def zimmerman(cls, **overrides: Any) -> "MelodyHarmonyEncoder":
+    def zimmerman(cls, **overrides: Any) -> MelodyHarmonyEncoder:
         """Yoav Zimmerman's Nottingham representation (``music_rnn``, ``nottingham_util.py``).
 
         Melody: the *sounding* MIDI pitch 55-88 or rest at each 16th step, no hold class (a held
@@ -314,7 +315,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         return labels
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, pieces: Iterable[Piece]) -> "MelodyHarmonyEncoder":
+    def fit(self, pieces: Iterable[Piece]) -> MelodyHarmonyEncoder:
         """Build the chord vocabulary from ``pieces`` (pass the TRAINING split only).
 
         Chords occurring fewer than ``min_count`` times (runs of equal steps count once) fall
@@ -512,7 +513,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "MelodyHarmonyEncoder":
+    def from_config(cls, config: dict[str, Any]) -> MelodyHarmonyEncoder:
         config = {k: v for k, v in config.items() if k not in ("type", "melody_vocabulary")}
         return cls(**config)
 

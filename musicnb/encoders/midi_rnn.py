@@ -32,8 +32,9 @@ The course's own representation, the rest / hold / onset 16th-note grid measured
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -319,7 +320,7 @@ class MidiRnnEncoder(SavedAsConfig):
         return {"type": self.type_name, "frames_per_second": self.frames_per_second}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "MidiRnnEncoder":
+    def from_config(cls, config: dict[str, Any]) -> MidiRnnEncoder:
         return cls(frames_per_second=config.get("frames_per_second", FRAMES_PER_SECOND))
 
     def __repr__(self) -> str:

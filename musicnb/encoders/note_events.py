@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import MusicnbError
-from .saving import SavedAsConfig
 from ..piece import Piece
+from .saving import SavedAsConfig
 
 PITCH, VELOCITY, DT = 0, 1, 2
 FEATURES = ("pitch", "velocity", "dt")
@@ -167,7 +167,7 @@ class NoteEventEncoder(SavedAsConfig):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "NoteEventEncoder":
+    def from_config(cls, config: dict[str, Any]) -> NoteEventEncoder:
         config = {k: v for k, v in config.items() if k not in ("type", "features")}
         return cls(**config)
 

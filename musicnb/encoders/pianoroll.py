@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import MusicnbError
-from .saving import SavedAsConfig
 from ..piece import Piece, pitch_name
+from .saving import SavedAsConfig
 
 N_FEATURES = 79
 NEIGHBOURS = 12  # an octave each way
@@ -270,7 +270,7 @@ class PianoRollEncoder(SavedAsConfig):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "PianoRollEncoder":
+    def from_config(cls, config: dict[str, Any]) -> PianoRollEncoder:
         return cls(
             low=config.get("low", 24),
             high=config.get("high", 101),

@@ -27,14 +27,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import MusicnbError
-from .saving import SavedAsConfig
 from ..piece import Piece, pitch_name
+from .saving import SavedAsConfig
 
 UNK = "<unk>"
 REST = "rest"
@@ -188,7 +189,7 @@ class NoteChordTokenEncoder(SavedAsConfig):
         return out
 
     # ------------------------------------------------------------------ vocabulary
-    def fit(self, pieces: Iterable[Piece]) -> "NoteChordTokenEncoder":
+    def fit(self, pieces: Iterable[Piece]) -> NoteChordTokenEncoder:
         """Build the vocabulary from the TRAINING pieces: ``"<unk>"`` first, then the tokens
         seen at least ``min_count`` times, sorted."""
         counts: Counter[str] = Counter()
@@ -335,7 +336,7 @@ class NoteChordTokenEncoder(SavedAsConfig):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "NoteChordTokenEncoder":
+    def from_config(cls, config: dict[str, Any]) -> NoteChordTokenEncoder:
         config = {k: v for k, v in config.items() if k != "type"}
         return cls(**config)
 

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -220,8 +221,7 @@ COURSE = {
 
 
 def _compile(model: keras.Model, learning_rate: float, optimizer: str = "adam") -> keras.Model:
-    from ..losses import BiaxialNLL
-    from ..losses import play_nll
+    from ..losses import BiaxialNLL, play_nll
 
     if optimizer == "adam":
         chosen = keras.optimizers.Adam(learning_rate)
@@ -352,7 +352,7 @@ class BiaxialGenerator:
         self._note_fn = None
 
     @classmethod
-    def from_run(cls, run_dir: Any) -> "BiaxialGenerator":
+    def from_run(cls, run_dir: Any) -> BiaxialGenerator:
         from ..training import load_run
 
         return cls(load_run(run_dir).model)

@@ -19,8 +19,9 @@ streams; it samples melody and chord together, or takes a chord progression type
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -597,7 +598,7 @@ class MelodyHarmonySampler:
         self._step = step
 
     @classmethod
-    def from_run(cls, run_dir: str | Path) -> "MelodyHarmonySampler":
+    def from_run(cls, run_dir: str | Path) -> MelodyHarmonySampler:
         """A sampler for a run folder written by ``musicnb.train`` (model + encoder.json)."""
         from ..training import load_run
 

@@ -24,7 +24,8 @@ on chromatic notes freely.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -198,7 +199,7 @@ def generate_note_events(
     ).numpy()
 
 
-_ROLLS: "weakref.WeakKeyDictionary[keras.Model, Any]" = weakref.WeakKeyDictionary()
+_ROLLS: weakref.WeakKeyDictionary[keras.Model, Any] = weakref.WeakKeyDictionary()
 
 
 def _roll_function(model: keras.Model) -> Any:
@@ -214,7 +215,7 @@ def _roll_function(model: keras.Model) -> Any:
         for i in tf.range(tf.shape(eps)[0]):
             nxt = model(window[None], training=False)[0] + eps[i]
             nxt = tf.clip_by_value(nxt, low, high)
-            dt = tf.cond(grid > 0, lambda: tf.round(nxt[2:] / grid) * grid, lambda: nxt[2:])
+            dt = tf.cond(grid > 0, lambda: tf.round(nxt[2:] / grid) * grid, lambda: nxt[2:])  # noqa: B023 (tf.cond calls both now)
             nxt = tf.concat([tf.round(nxt[:1]), tf.round(nxt[1:2]), dt], 0)
             out = out.write(i, nxt)
             window = tf.concat([window[1:], nxt[None]], 0)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..corpus.lakh import DEFAULT_FOLDER, instruments_of, load_midi_rnn_folder, split_files
 from ..encoders.midi_rnn import midi_rnn_windows
-from .common import baseline_rows, format_rows, model_row, timed_fit
+from .common import baseline_rows, model_row, timed_fit
 from .midi_rnn import MidiRnnStudy
 
 PUBLISHED_TOP1 = 0.0621

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -183,7 +184,7 @@ class SamplerEngine:
     knobs: tuple[str, ...] = TOKEN_KNOBS
 
     @classmethod
-    def from_run(cls, run_dir: str | Path) -> "SamplerEngine":
+    def from_run(cls, run_dir: str | Path) -> SamplerEngine:
         from ..sampling import Sampler
 
         folder = check_run_folder(run_dir)
@@ -277,7 +278,7 @@ class MelodyHarmonyEngine:
     )
 
     @classmethod
-    def from_run(cls, run_dir: str | Path) -> "MelodyHarmonyEngine":
+    def from_run(cls, run_dir: str | Path) -> MelodyHarmonyEngine:
         from ..models.melody_harmony import MelodyHarmonySampler
 
         folder = check_run_folder(run_dir)
@@ -413,7 +414,7 @@ class PitchRegressionEngine:
     knobs: tuple[str, ...] = ("noise", "notes", "streams", "dt_grid")
 
     @classmethod
-    def from_run(cls, run_dir: str | Path) -> "PitchRegressionEngine":
+    def from_run(cls, run_dir: str | Path) -> PitchRegressionEngine:
         from ..training import load_run
 
         folder = check_run_folder(run_dir)
@@ -510,7 +511,7 @@ class BiaxialEngine:
     family: str = "biaxial"
 
     @classmethod
-    def from_run(cls, run_dir: str | Path) -> "BiaxialEngine":
+    def from_run(cls, run_dir: str | Path) -> BiaxialEngine:
         from ..models.biaxial import BiaxialGenerator
         from ..training import load_run
 

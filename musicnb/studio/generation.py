@@ -12,8 +12,9 @@ seed ``seed + chunk index``, so the same seed still gives the same notes. Piece 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 

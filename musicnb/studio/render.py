@@ -10,7 +10,8 @@ import base64
 import html
 import io
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ def diagnostics_columns(
         )
         columns["training set (mean)"] = dict(comparison.training.summary)
         spread, verdict = {}, {}
-        for metric, generated, _, low_high, word in comparison.rows():
+        for metric, _generated, _, low_high, word in comparison.rows():
             spread[metric] = low_high
             verdict[metric] = word
         columns["training 10–90 %"] = spread

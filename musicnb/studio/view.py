@@ -35,8 +35,9 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ from .engines import (
     engine_for_run,
     run_family,
 )
-from .generation import KEY_CHOICES, MAX_SEED, NO_KEY, PRIMER_KEY, GenerationResult, generate
+from .generation import KEY_CHOICES, MAX_SEED, NO_KEY, GenerationResult, generate
 from .render import (
     REPAIRS_EXPLAINED,
     STUDIO_CSS,
@@ -543,7 +544,7 @@ class Studio:
 
     def knobs(self) -> tuple[str, ...]:
         """The knobs the chosen run's family has (the ones shown)."""
-        from .engines import BiaxialEngine, MelodyHarmonyEngine, PitchRegressionEngine, TOKEN_KNOBS
+        from .engines import TOKEN_KNOBS, MelodyHarmonyEngine, PitchRegressionEngine
 
         value = self.run_picker.value
         if value and value in self._engines:
@@ -816,8 +817,6 @@ class Studio:
     # ------------------------------------------------------------------ showing results
     def _show_result(self, result: GenerationResult) -> None:
         import ipywidgets as W
-
-        from .. import audio
 
         eager = sum(_seconds(p) for p in result.pieces) <= self.eager_audio_seconds
         rows, wavs = [], {}
