@@ -73,18 +73,20 @@ class DoctorReport:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        # JupyterLab right-aligns table cells by default; sentences read left-aligned.
+        td = '<td style="text-align:left;vertical-align:top">'
         rows = "".join(
-            f"<tr><td>{_ICONS.get(c.status, '')} {html.escape(c.status)}</td>"
-            f"<td><b>{html.escape(c.name)}</b></td><td>{html.escape(c.found)}</td>"
-            f"<td>{html.escape(c.advice)}</td></tr>"
+            f"<tr>{td}{_ICONS.get(c.status, '')} {html.escape(c.status)}</td>"
+            f"{td}<b>{html.escape(c.name)}</b></td>{td}{html.escape(c.found)}</td>"
+            f"{td}{html.escape(c.advice)}</td></tr>"
             for c in self.checks
         )
         verdict = "Ready for the course." if self.ok else "Fix the rows marked ❌ before going on."
         return (
             "<div><b>musicnb doctor</b>: "
             + html.escape(verdict)
-            + "<table><thead><tr><th>status</th><th>check</th><th>found</th><th>what to do"
-            f"</th></tr></thead><tbody>{rows}</tbody></table></div>"
+            + '<table><thead><tr style="text-align:left"><th>status</th><th>check</th><th>found</th>'
+            f"<th>what to do</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
 
 
