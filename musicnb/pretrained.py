@@ -143,7 +143,7 @@ def _next_event(
     build: Callable[[int], Any],
     sequence: bool,
     collection: str,
-    limit: int,
+    limit: int | None,
     epochs: int,
     window: int,
     encoder: Any,
@@ -194,7 +194,7 @@ def _next_event(
     rows = {row["name"]: row for row in table.rows}
     model_row = rows.pop("model")
     baselines = {n: float(r["cross_entropy"]) for n, r in rows.items()}
-    figures = {
+    figures: dict[str, Any] = {
         "metric": "test cross-entropy (nats per event), lower is better",
         "model": float(model_row["cross_entropy"]),
         "model_top1": float(model_row["top1"]),
@@ -211,7 +211,7 @@ def _finish(
     run_dir: Path,
     figures: dict[str, Any],
     collection: str,
-    limit: int,
+    limit: int | None,
     split: Any,
     seconds: float,
     beats: bool,
@@ -352,7 +352,7 @@ def melody_harmony(out: Path) -> dict[str, Any]:
     freq_ce = nats(
         np.broadcast_to(uniform_m / uniform_m.sum(), (len(ym), encoder.n_melody)), ym
     ) + nats(np.broadcast_to(uniform_c / uniform_c.sum(), (len(yc), encoder.n_chords)), yc)
-    figures = {
+    figures: dict[str, Any] = {
         "metric": "test cross-entropy, melody + chord heads (nats per step), lower is better",
         "model": model_ce,
         "baselines": {
@@ -413,7 +413,7 @@ def pitch_regression(out: Path) -> dict[str, Any]:
         return float(np.mean(np.asarray(model.loss(yt, prediction.astype(np.float32)))))
 
     mean_event = np.broadcast_to(yr.mean(0), yt.shape).astype(np.float32)
-    figures = {
+    figures: dict[str, Any] = {
         "metric": "test loss of the model (theory pitch cost + 0.2 x scaled MSE of "
         "velocity and dt), lower is better",
         "model": loss(predicted),
@@ -490,7 +490,7 @@ def biaxial(out: Path) -> dict[str, Any]:
     frequency = np.broadcast_to(play_train.mean(0), truth.shape)
     held = np.concatenate([np.vstack([np.zeros_like(r[:1, :, 0]), r[:-1, :, 0]]) for r in test])
     repeat = np.where(held > 0, 0.9, play_train.mean(0)[None].repeat(len(held), 0) * 0.5)
-    figures = {
+    figures: dict[str, Any] = {
         "metric": "test play NLL (nats per step, summed over the notes), lower is better",
         "model": nll(model_probs, truth),
         "baselines": {

@@ -481,8 +481,8 @@ class BiaxialGenerator:
             conservativity = CONSERVATIVITY_RULES[rule](conservativity, playing, min_notes)
             rolls.append(previous.astype(np.uint8))
             probs.append(np.asarray(p))
-        rolls = np.stack(rolls, 1)
-        return (rolls, np.stack(probs, 1)) if return_probabilities else rolls
+        stacked = np.stack(rolls, 1)
+        return (stacked, np.stack(probs, 1)) if return_probabilities else stacked
 
 
 def johnson_conservativity(c: np.ndarray, playing: np.ndarray, min_notes: int = 2) -> np.ndarray:

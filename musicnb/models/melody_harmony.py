@@ -86,14 +86,18 @@ def melody_harmony_lstm(
     ):
         if isinstance(value, bool) or int(value) != value or value < 1:
             raise MusicnbError(f"{label} must be a whole number >= 1, got {value!r}.")
-    for label, value in (("input_dropout", input_dropout), ("dropout", dropout)):
-        if not 0.0 <= float(value) < 1.0:
-            raise MusicnbError(f"{label} must be in [0, 1), got {value!r}.")
+    for label, rate in (("input_dropout", input_dropout), ("dropout", dropout)):
+        if not 0.0 <= float(rate) < 1.0:
+            raise MusicnbError(f"{label} must be in [0, 1), got {rate!r}.")
     compile_args = two_head_compile_args(alpha)  # checks alpha
     if optimizer not in ("adam", "rmsprop"):
         raise MusicnbError(f"optimizer must be 'adam' or 'rmsprop', got {optimizer!r}.")
     stateful = stateful_batch_size is not None
-    shape = {"batch_shape": (int(stateful_batch_size), None)} if stateful else {"shape": (None,)}
+    shape = (
+        {"batch_shape": (int(stateful_batch_size), None)}
+        if stateful_batch_size is not None
+        else {"shape": (None,)}
+    )
     melody_in = keras.Input(**shape, dtype="int32", name="melody_in")
     chord_in = keras.Input(**shape, dtype="int32", name="chord_in")
     x = L.Concatenate(name="melody_chord")(
@@ -200,9 +204,9 @@ def melody_harmony_chunks(
                 f"Piece {i}: melody has {len(m)} steps, chords {len(c)}; encode "
                 "both with the same MelodyHarmonyEncoder."
             )
-    m = sequence_chunks(melodies, length, step=step, keep_short=keep_short)
-    c = sequence_chunks(chords, length, step=step, keep_short=keep_short)
-    return {"melody_in": m.X, "chord_in": c.X}, {"melody": m.y, "chord": c.y}
+    mw = sequence_chunks(melodies, length, step=step, keep_short=keep_short)
+    cw = sequence_chunks(chords, length, step=step, keep_short=keep_short)
+    return {"melody_in": mw.X, "chord_in": cw.X}, {"melody": mw.y, "chord": cw.y}
 
 
 def melody_harmony_dataset(

@@ -47,7 +47,7 @@ On a GPU every LSTM here runs the fused cuDNN kernel: default activations (tanh 
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Literal, overload
 
 import keras
 from keras import layers as L
@@ -97,18 +97,24 @@ class OneHot(keras.layers.Layer):
 # ---------------------------------------------------------------- helpers
 
 
+@overload
+def _check_int(
+    name: str, value: Any, minimum: int = ..., allow_none: Literal[False] = ...
+) -> int: ...
+@overload
+def _check_int(name: str, value: Any, minimum: int = ..., allow_none: bool = ...) -> int | None: ...
 def _check_int(name: str, value: Any, minimum: int = 1, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
-        or int(value) != value
+        or int(value) != value  # type: ignore[call-overload]  # Real lacks an __int__ stub
         or value < minimum
     ):
         hint = " or None" if allow_none else ""
         raise MusicnbError(f"{name} must be a whole number >= {minimum}{hint}, got {value!r}.")
-    return int(value)
+    return int(value)  # type: ignore[call-overload]  # Real lacks an __int__ stub
 
 
 def _check_dropout(dropout: float) -> float:

@@ -72,7 +72,7 @@ def memorisation_accuracy(train: Any, held: Any, order: int = 10) -> float:
     hits = 0
     for x, y in zip(held.X[:, -order:], held.y):
         seen = table.get(x.tobytes())
-        hits += bool(seen) and seen.most_common(1)[0][0] == int(y)
+        hits += seen is not None and bool(seen) and seen.most_common(1)[0][0] == int(y)
     return hits / max(1, len(held.y))
 
 

@@ -18,6 +18,7 @@ midi-rnn publishes no accuracy, so there is no published figure to put beside th
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from .common import baseline_rows, format_rows, model_row, timed_fit
 @dataclass
 class MidiRnnStudy:
     rows: list[dict[str, Any]]
-    counts: dict[str, int]
+    counts: Mapping[str, float]
     settings: dict[str, Any]
     minutes: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -86,7 +87,7 @@ def run(
     published_train, _ = split_files_as_published(files)
     published_train = [f for f in published_train if f not in test_set]
     encoder = MidiRnnEncoder()
-    frames = {k.file: [] for k in load.instruments}
+    frames: dict[str, list[np.ndarray]] = {k.file: [] for k in load.instruments}
     for kept in load.instruments:
         frames[kept.file].append(encoder.encode_instrument(kept.instrument))
 
@@ -150,7 +151,7 @@ def run(
             train_files=len(train_files),
         )
     )
-    counts = load.counts()
+    counts: dict[str, float] = dict(load.counts())
     all_frames = np.concatenate(seqs(files))
     counts.update(
         test_files=len(test_files),
