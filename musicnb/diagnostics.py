@@ -39,6 +39,8 @@ import numpy as np
 
 from .errors import MusicnbError
 
+Ints = Sequence[int] | np.ndarray  # a list of token ids / MIDI pitches, or an integer array
+
 METRICS = (
     "notes",
     "repetition_rate",
@@ -51,7 +53,7 @@ METRICS = (
 
 
 # ---------------------------------------------------------------------- single measures
-def longest_tandem_repeat(tokens: Sequence[int]) -> int:
+def longest_tandem_repeat(tokens: Ints) -> int:
     """Length ``L`` of the longest block that occurs twice in a row (``s s`` with ``len(s) = L``).
 
     For each period ``L`` the positions with ``a[i] == a[i + L]`` are found at once; a run of
@@ -76,7 +78,7 @@ def longest_tandem_repeat(tokens: Sequence[int]) -> int:
     return int(best)
 
 
-def pitch_class_entropy(pitches: Sequence[int]) -> float:
+def pitch_class_entropy(pitches: Ints) -> float:
     """Entropy in bits of the pitch-class histogram (0 when there are no notes)."""
     p = np.asarray(pitches, dtype=np.int64).reshape(-1)
     if p.size == 0:
@@ -86,9 +88,7 @@ def pitch_class_entropy(pitches: Sequence[int]) -> float:
     return float(-(probs * np.log2(probs)).sum())
 
 
-def scale_consistency(
-    pitches: Sequence[int], prefer: str | None = None
-) -> tuple[float, str | None]:
+def scale_consistency(pitches: Ints, prefer: str | None = None) -> tuple[float, str | None]:
     """``(share of notes in the best major/minor scale, that scale)``; ``(0, None)`` for no notes.
 
     Ties go to ``prefer`` (e.g. the key a generation was constrained to) when it is among the
@@ -115,7 +115,7 @@ def scale_consistency(
     return best, best_key
 
 
-def tied_scales(pitches: Sequence[int], winner: str) -> list[str]:
+def tied_scales(pitches: Ints, winner: str) -> list[str]:
     """The major keys (other than ``winner`` and its relative) that fit ``pitches`` exactly as
     well as ``winner``: a melody without F or F♯ fits C major and G major alike."""
     from .harmony import key_name, scale_pitch_classes
@@ -134,7 +134,7 @@ def tied_scales(pitches: Sequence[int], winner: str) -> list[str]:
     ]
 
 
-def in_key_share(pitches: Sequence[int], key: str) -> float:
+def in_key_share(pitches: Ints, key: str) -> float:
     """Share of notes whose pitch class lies in ``key``'s scale (0 for no notes)."""
     from .harmony import scale_pitch_classes
 

@@ -14,6 +14,7 @@ import os
 import platform
 import sys
 import tempfile
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -421,7 +422,7 @@ def doctor(checks: list[Callable[[], list[Check]]] | None = None) -> DoctorRepor
     return report
 
 
-class _CallableModule(type(sys)):
+class _CallableModule(types.ModuleType):  # types.ModuleType is type(sys)
     """``musicnb.doctor`` names both this module and its function: once the module has been
     imported, Python binds the *module* to ``musicnb.doctor``, so it forwards calls."""
 

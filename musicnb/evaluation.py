@@ -139,7 +139,7 @@ class _SuffixAutomaton:
                     self.link[q] = self.link[current] = clone
             last = current
 
-    def longest_common(self, pattern: Sequence[int]) -> tuple[int, int, int]:
+    def longest_common(self, pattern: Tokens) -> tuple[int, int, int]:
         """``(length, start in pattern, end position in text)`` of the longest run of
         ``pattern`` that occurs in the text."""
         state, length, best = 0, 0, (0, 0, -1)
@@ -345,6 +345,7 @@ class NgramModel:
                     followers = self.counts[k].get(tuple(history[len(history) - k :]))
                     if followers:
                         break
+            assert followers is not None  # order 0 (the empty context) always has followers
             tokens, weights = zip(*followers.items())
             p = np.asarray(weights, dtype=np.float64)
             token = int(tokens[rng.choice(len(tokens), p=p / p.sum())])

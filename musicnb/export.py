@@ -14,6 +14,7 @@ import base64
 import html
 import os
 import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def export(
         download = _in_colab()
     if download:
         try:
-            from google.colab import files  # type: ignore[import-not-found]
+            from google.colab import files
         except ImportError as exc:
             raise MusicnbError(
                 "download=True works in Google Colab only; elsewhere use the "
@@ -134,7 +135,7 @@ def export(
     return result
 
 
-class _CallableModule(type(sys)):
+class _CallableModule(types.ModuleType):  # types.ModuleType is type(sys)
     """``musicnb.export`` names both this module and its function: once the module has been
     imported (``from musicnb.export import ...``), Python binds the *module* to
     ``musicnb.export``, so the module itself forwards calls to :func:`export`."""

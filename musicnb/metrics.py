@@ -266,7 +266,7 @@ def compare_next_event(
     ``extra`` adds rows that were measured elsewhere (e.g. a published figure)."""
     rows: list[dict[str, Any]] = []
     if vocab_size is None:
-        first = next(iter(models.values()), None)
+        first: Any = next(iter(models.values()), None)  # a Keras model (untyped) or an array
         vocab_size = int(first.output_shape[-1]) if hasattr(first, "output_shape") else None
     if vocab_size is None:
         from .errors import MusicnbError

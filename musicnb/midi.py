@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .atomic import atomic_path
 from .errors import MusicnbError
@@ -185,7 +186,7 @@ def to_midi_file(piece: Piece, chord_track: bool = True):
         )
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
 
-    def ticks(quarters: np.ndarray) -> np.ndarray:
+    def ticks(quarters: npt.ArrayLike) -> np.ndarray:
         return np.rint(np.asarray(quarters, float) * TICKS_PER_BEAT).astype(np.int64)
 
     # Conductor track: title, tempo, time signature, key signature.
@@ -373,7 +374,7 @@ def read(path: str | os.PathLike, drums: bool = False) -> Piece:
     pitch = np.array([r[0] for r in rows], np.int16)
     start = np.array([r[1] for r in rows], np.float64) / resolution
     duration = (np.array([r[2] for r in rows], np.float64) / resolution) - start
-    velocity = np.array([max(1, min(127, r[3])) for r in rows], np.int16)
+    velocities = np.array([max(1, min(127, r[3])) for r in rows], np.int16)
     part = np.array([part_of[r[4]] for r in rows], np.int16)
     labels: list[ChordLabel] = []
     for i, (tick, text) in enumerate(chords):
@@ -385,7 +386,7 @@ def read(path: str | os.PathLike, drums: bool = False) -> Piece:
         pitch,
         start,
         duration,
-        velocity,
+        velocities,
         part,
         title=title or path.stem,
         source=str(path),

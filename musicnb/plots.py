@@ -370,10 +370,10 @@ def probability_heatmap(
     every = max(1, len(rows) // 40)
     ax.set_yticks(np.arange(0, len(rows), every), [names[r] for r in rows[::every]], fontsize=7)
     if chosen is not None:
-        chosen = np.asarray(chosen, int)
+        chosen_ids = np.asarray(chosen, int)
         position = {int(r): i for i, r in enumerate(rows)}
-        xs = [t for t, c in enumerate(chosen[: probs.shape[0]]) if int(c) in position]
-        ys = [position[int(chosen[t])] for t in xs]
+        xs = [t for t, c in enumerate(chosen_ids[: probs.shape[0]]) if int(c) in position]
+        ys = [position[int(chosen_ids[t])] for t in xs]
         ax.scatter(xs, ys, marker="o", s=14, facecolors="none", edgecolors="cyan", label="sampled")
         ax.legend(loc="upper right", fontsize="small")
     ax.set_xlabel("step")

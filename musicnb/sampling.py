@@ -43,11 +43,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from .errors import MusicnbError
+
+if TYPE_CHECKING:
+    from .training import Run
 
 #: Steps generated per call of the compiled loop (one compile serves every length).
 DEFAULT_CHUNK = 64
@@ -596,6 +599,8 @@ class Sampler:
     >>> pieces = sampler.to_pieces(tokens)                                 # doctest: +SKIP
     """
 
+    run: Run  # set by from_run only (no class attribute: a plain Sampler has no .run)
+
     def __init__(
         self,
         model: Any,
@@ -633,7 +638,8 @@ class Sampler:
             )
         from .validation import whole_number
 
-        chunk = whole_number("chunk", chunk, 1)
+        # without allow_none whole_number never returns None
+        chunk = cast(int, whole_number("chunk", chunk, 1))
         window = whole_number(
             "window",
             window,
@@ -642,7 +648,7 @@ class Sampler:
             hint="window is how many past tokens a window model sees; None "
             "uses the model's own input length.",
         )
-        pad_token = whole_number("pad_token", pad_token, 0)
+        pad_token = cast(int, whole_number("pad_token", pad_token, 0))
         self.model = model
         self.encoder = encoder
         self.jit_compile = bool(jit_compile)
@@ -654,8 +660,8 @@ class Sampler:
         out_shape = tuple(model.outputs[0].shape)
         in_shape = tuple(model.inputs[0].shape)
         self.vocab_size = int(out_shape[-1])
-        self.steps = None
-        self.window = None
+        self.steps: StepFunction | None = None
+        self.window: int | None = None
         why_not_steps = ""
         if len(out_shape) == 3 and window is None:
             try:
@@ -688,7 +694,7 @@ class Sampler:
                 f"{self.vocab_size}; use the encoder saved with this model's run."
             )
         self.last_repairs: list[int] = []
-        self._chunk_fn = None
+        self._chunk_fn: Callable[..., Any] | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -815,15 +821,15 @@ class Sampler:
     def _initial_carry(self, primer: np.ndarray):
         tf = _tf()
         if self.mode == "recurrent":
-            state = self.steps.initial_state(primer.shape[0])
+            steps = cast(StepFunction, self.steps)  # recurrent mode always has steps
+            state = steps.initial_state(primer.shape[0])
             if primer.shape[1] > 1:
-                _, state = self.steps.prime(tf.constant(primer[:, :-1]), state)
+                _, state = steps.prime(tf.constant(primer[:, :-1]), state)
             return (tf.constant(primer[:, -1]), state)
-        window = primer[:, -self.window :]
-        if window.shape[1] < self.window:
-            pad = np.full(
-                (primer.shape[0], self.window - window.shape[1]), self.pad_token, np.int32
-            )
+        size = cast(int, self.window)  # window mode always has a window
+        window = primer[:, -size:]
+        if window.shape[1] < size:
+            pad = np.full((primer.shape[0], size - window.shape[1]), self.pad_token, np.int32)
             window = np.concatenate([pad, window], axis=1)
         dtype = self.model.inputs[0].dtype
         return tf.cast(tf.constant(window), dtype if isinstance(dtype, str) else "int32")
@@ -852,8 +858,8 @@ class Sampler:
         from .validation import whole_number
 
         tf = _tf()
-        length = whole_number("length", length, 1)
-        streams = whole_number("streams", streams, 1)
+        length = cast(int, whole_number("length", length, 1))  # never None without allow_none
+        streams = cast(int, whole_number("streams", streams, 1))
         seed = whole_number(
             "seed",
             seed,
@@ -890,7 +896,7 @@ class Sampler:
         tf = _tf()
         array = self._primer_array(primer, 1)
         if self.mode == "recurrent":
-            out, _ = self.steps.prime(tf.constant(array))
+            out, _ = cast(StepFunction, self.steps).prime(tf.constant(array))
         else:
             out = self.model(self._initial_carry(array), training=False)
             if len(out.shape) == 3:

@@ -36,7 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -243,7 +243,7 @@ class _RunKeeper:
                 if current is not None and math.isfinite(float(current)):
                     best = record.get("best_value")
                     improved = best is None or float(current) < float(best) - self.min_delta
-                if improved:
+                if improved and current is not None:  # improved implies a value
                     record.update(best_value=float(current), best_epoch=epoch + 1, wait=0)
                 else:
                     record["wait"] = int(record.get("wait", 0)) + 1
@@ -587,8 +587,11 @@ def train(
 
     from .validation import real_number, whole_number
 
-    epochs = whole_number("epochs", epochs, 1, hint="the total number of epochs of the run.")
-    batch_size = whole_number("batch_size", batch_size, 1)
+    # without allow_none these validators never return None
+    epochs = cast(
+        int, whole_number("epochs", epochs, 1, hint="the total number of epochs of the run.")
+    )
+    batch_size = cast(int, whole_number("batch_size", batch_size, 1))
     patience = whole_number(
         "patience",
         patience,
@@ -597,8 +600,8 @@ def train(
         hint="epochs without improvement before stopping; None = never stop.",
     )
     reduce_lr_patience = whole_number("reduce_lr_patience", reduce_lr_patience, 1, allow_none=True)
-    min_delta = real_number("min_delta", min_delta, 0.0)
-    seed = whole_number("seed", seed)
+    min_delta = cast(float, real_number("min_delta", min_delta, 0.0))
+    seed = cast(int, whole_number("seed", seed))
     if monitor is not None and not isinstance(monitor, str):
         raise MusicnbError(
             f"monitor={monitor!r}: give the name of a logged value, such as "

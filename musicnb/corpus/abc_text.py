@@ -20,7 +20,7 @@ _T_LINE = re.compile(r"^T:\s*(.*)$", re.MULTILINE)
 class AbcTune(NamedTuple):
     """One tune of an ABC file: its position, reference number, title and parseable text."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # field shadows tuple.index; the name is public API
     number: str
     title: str
     text: str
@@ -58,7 +58,9 @@ def split_abc_tunes(text: str) -> list[AbcTune]:
     for index, begin in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         body = text[begin:end].strip("\n") + "\n"
-        number = _X_LINE.match(body).group(1)
+        x_line = _X_LINE.match(body)
+        assert x_line is not None  # every tune begins at an X: line (that is how starts is built)
+        number = x_line.group(1)
         title = _T_LINE.search(body)
         if header:  # header fields go right after X:, where the tune's own fields override them
             first, _, rest = body.partition("\n")

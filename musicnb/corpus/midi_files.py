@@ -258,7 +258,11 @@ def content_to_piece(
     from ..harmony import estimate_key
 
     return Piece(
-        **arrays,
+        pitch=arrays["pitch"],
+        start=arrays["start"],
+        duration=arrays["duration"],
+        velocity=arrays["velocity"],
+        part=arrays["part"],
         title=title_of(content, path),
         source=source or str(path or ""),
         key=content.key or estimate_key(arrays["pitch"], arrays["duration"]),

@@ -91,14 +91,14 @@ class LoadReport:
                     "reason": "from cache" if item.cached else "",
                 }
             )
-        for item in self.skipped:
+        for skip in self.skipped:
             rows.append(
                 {
-                    "file": item.file,
+                    "file": skip.file,
                     "status": "skipped",
                     "title": "",
                     "notes": 0,
-                    "reason": item.reason,
+                    "reason": skip.reason,
                 }
             )
         notes = {item.file: item.note for item in self.flagged}
@@ -120,8 +120,8 @@ class LoadReport:
         lines = [self.summary()]
         for item in self.flagged[: self.max_rows]:
             lines.append(f"  flagged {item.file}: {item.note}")
-        for item in self.skipped[: self.max_rows]:
-            lines.append(f"  skipped {item.file}: {item.reason}")
+        for skip in self.skipped[: self.max_rows]:
+            lines.append(f"  skipped {skip.file}: {skip.reason}")
         if self.n_skipped > self.max_rows:
             lines.append(f"  ... and {self.n_skipped - self.max_rows} more skipped")
         return "\n".join(lines)

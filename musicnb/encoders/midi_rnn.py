@@ -195,14 +195,14 @@ def read_instruments(source: Any) -> list[MidiInstrument]:
         notes = sorted(n for n in raw[key] if n[2] > n[1])
         if not notes:
             continue
-        pitch, begin, end, velocity = (np.array(col) for col in zip(*notes))
-        seconds_begin = ticks_to_seconds(begin, tempo_map, resolution)
-        seconds_end = ticks_to_seconds(end, tempo_map, resolution)
+        pitch, begin_ticks, end_ticks, velocities = (np.array(col) for col in zip(*notes))
+        seconds_begin = ticks_to_seconds(begin_ticks, tempo_map, resolution)
+        seconds_end = ticks_to_seconds(end_ticks, tempo_map, resolution)
         inst.pitch = [int(p) for p in pitch]
         inst.start, inst.end = seconds_begin.tolist(), seconds_end.tolist()
-        inst.start_beat = (begin / resolution).tolist()
-        inst.end_beat = (end / resolution).tolist()
-        inst.velocity = [max(1, min(127, int(v))) for v in velocity]
+        inst.start_beat = (begin_ticks / resolution).tolist()
+        inst.end_beat = (end_ticks / resolution).tolist()
+        inst.velocity = [max(1, min(127, int(v))) for v in velocities]
         result.append(inst)
     return result
 

@@ -86,7 +86,7 @@ class NoteEventEncoder(SavedAsConfig):
         """The notes of the chosen line (one per onset; every note with ``part="all"``)."""
         if self.part == "all":
             return piece
-        if self.part is not None:
+        if isinstance(self.part, int):  # a part number ("all" returned above, None: top line)
             if piece.n_notes and self.part >= piece.n_parts:
                 raise MusicnbError(
                     f"{piece.title or 'This piece'} has {piece.n_parts} part(s); "

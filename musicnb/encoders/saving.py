@@ -49,6 +49,6 @@ class SavedAsConfig:
         return encoder
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.to_config() == other.to_config()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self.to_config() == other.to_config()
 
     __hash__ = None  # type: ignore[assignment]  # mutable settings: not hashable

@@ -15,6 +15,7 @@ Three parts, one job each:
 from __future__ import annotations
 
 import sys
+import types
 from typing import Any
 
 from .engines import (
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 
-class _CallableModule(type(sys)):
+class _CallableModule(types.ModuleType):  # types.ModuleType is type(sys)
     """``musicnb.studio`` names both this package and the function that builds a studio."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Studio:

@@ -37,7 +37,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -49,6 +49,7 @@ from .engines import (
     CHORDS_PROGRESSION,
     FAMILY_NAMES,
     Cancelled,
+    Engine,
     check_run_folder,
     engine_for_run,
     run_family,
@@ -129,12 +130,12 @@ class Studio:
         self.pretrained = bool(pretrained)
         self.eager_audio_seconds = float(eager_audio_seconds)
         self.uploads: list[Piece] = []
-        self.engine: Any = None
+        self.engine: Engine | None = None
         self.result: GenerationResult | None = None
         self.last_error: BaseException | None = None
         self.last_traceback: str = ""
         self.timings: dict[str, float] = {}
-        self._engines: dict[str, Any] = {}
+        self._engines: dict[str, Engine] = {}
         self._reference_tokens: dict[str, list[np.ndarray]] = {}
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
@@ -871,10 +872,10 @@ class Studio:
             label = W.HTML(f"<b>stream {i + 1}</b><br>{notes} new notes{repair_text}")
             rows.append(W.HBox([image, W.VBox([label, listen])]))
         self.stream_rows.children = tuple(rows)
-        notes = "; ".join(result.diagnostics_notes)
+        diag_notes = "; ".join(result.diagnostics_notes)
         repairs_note = f" {html.escape(REPAIRS_EXPLAINED)}" if result.tokens is not None else ""
         self.diagnostics.value = diagnostics_table(result.diagnostics) + (
-            f"<p><small>{html.escape(notes)}{'. ' if notes else ''}repetition rate and longest "
+            f"<p><small>{html.escape(diag_notes)}{'. ' if diag_notes else ''}repetition rate and longest "
             "loop: how much the stream repeats itself; distinct pitches and pitch-class entropy: "
             "how varied it is; scale consistency: how much of it fits one key. Compare each "
             f"stream with the real music beside it.{repairs_note}</small></p>"
@@ -886,7 +887,7 @@ class Studio:
         self.export_stream.value = 1
         self.export_links.value = ""
         self._ab_stream_wavs = wavs
-        self._ab_pieces = {}
+        self._ab_pieces: dict[int, tuple[Piece, Piece]] = {}
         self.result = result
         self._update_ab()
         self.results_box.layout.display = ""
@@ -896,8 +897,9 @@ class Studio:
     def ab_pair(self, stream: int) -> tuple[Piece, Piece]:
         """The A/B pair for a stream: the generated piece and the real continuation, both cut
         to the shorter one's end (the blind test must not give itself away by its length)."""
-        result = self.result
-        generated, real = result.pieces[stream - 1], result.continuation
+        result = cast(GenerationResult, self.result)  # only called once a result is shown
+        real = cast(Piece, result.continuation)  # a studio result always has its continuation
+        generated = result.pieces[stream - 1]
         end = min(generated.end, real.end)
         return generated.slice(0, end), real.slice(0, end)
 
