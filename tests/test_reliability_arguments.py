@@ -22,3 +22,9 @@ def test_event_encoder_rejects_bad_arguments(kwargs):
 def test_windows_rejects_none_size():
     with pytest.raises(MusicnbError, match="size=None"):
         windows([np.arange(10)], None)
+
+
+@pytest.mark.parametrize("tokens", [[2**70], None, ["C4", "hold"], [[2, 1], [3]]])
+def test_event_decode_rejects_wrong_types(tokens):
+    with pytest.raises(MusicnbError, match="class indices"):
+        EventEncoder().decode(tokens)

@@ -266,7 +266,21 @@ class EventEncoder(SavedAsConfig):
         Repairs: a hold with no sounding note (at the start or after a rest) becomes a rest;
         a token outside ``0 .. vocab_size - 1`` becomes a rest.
         """
-        array = np.asarray(tokens).reshape(-1)
+        wrong = MusicnbError(
+            f"Cannot decode {tokens!r}: give a flat list or 1-D array of token class indices "
+            f"(whole numbers 0..{self.vocab_size - 1}), for example the sampler's output."
+        )
+        try:
+            array = np.asarray(tokens).reshape(-1)
+        except (TypeError, ValueError, OverflowError):
+            raise wrong from None
+        if (
+            tokens is None
+            or array.dtype.kind not in "iuf"
+            or array.dtype.kind == "f"
+            and not np.all(np.isfinite(array))
+        ):
+            raise wrong
         if array.dtype.kind not in "iu":
             if array.size and not np.all(np.equal(np.mod(array, 1), 0)):
                 raise MusicnbError(
