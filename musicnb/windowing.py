@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from .errors import MusicnbError
+from .validation import whole_number
 
 T = TypeVar("T")
 
@@ -72,10 +73,9 @@ def windows(sequences: Sequence[Any], size: int, step: int = 1) -> WindowSet:
     view: no copy), then the pieces' windows are stacked into one int32 array. ``step`` > 1
     takes every ``step``-th window.
     """
-    if int(size) != size or size < 1:
-        raise MusicnbError(f"Window size must be a whole number >= 1, got {size!r}.")
-    if int(step) != step or step < 1:
-        raise MusicnbError(f"Window step must be a whole number >= 1, got {step!r}.")
+    size = whole_number("size", size, 1, hint="It is the window length in tokens.")
+    step = whole_number("step", step, 1, hint="1 takes every window.")
+    assert size is not None and step is not None
     seqs = _as_sequences(sequences)
     xs, ys, idx = [], [], []
     for i, seq in enumerate(seqs):

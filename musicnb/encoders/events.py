@@ -35,6 +35,7 @@ import numpy as np
 from ..errors import MusicnbError
 from ..harmony import shift_to_c_or_a
 from ..piece import Piece, pitch_name
+from ..validation import whole_number
 from .saving import SavedAsConfig
 
 REST = 0
@@ -92,11 +93,12 @@ class EventEncoder(SavedAsConfig):
         transpose: bool = False,
         out_of_range: Literal["fold", "drop"] = "fold",
     ) -> None:
-        if int(steps_per_quarter) != steps_per_quarter or steps_per_quarter < 1:
-            raise MusicnbError(
-                f"steps_per_quarter must be a whole number >= 1 (4 = 16th notes), "
-                f"got {steps_per_quarter!r}."
-            )
+        steps_per_quarter = whole_number(
+            "steps_per_quarter", steps_per_quarter, 1, hint="4 gives 16th notes."
+        )
+        low = whole_number("low", low, 0, 127, hint="It is a MIDI pitch number (48 = C3).")
+        high = whole_number("high", high, 0, 127, hint="It is a MIDI pitch number (84 = C6).")
+        assert steps_per_quarter is not None and low is not None and high is not None
         if not (0 <= low < high <= 127):
             raise MusicnbError(
                 f"The pitch range must satisfy 0 <= low < high <= 127, got low={low}, high={high}."
@@ -264,7 +266,21 @@ class EventEncoder(SavedAsConfig):
         Repairs: a hold with no sounding note (at the start or after a rest) becomes a rest;
         a token outside ``0 .. vocab_size - 1`` becomes a rest.
         """
-        array = np.asarray(tokens).reshape(-1)
+        wrong = MusicnbError(
+            f"Cannot decode {tokens!r}: give a flat list or 1-D array of token class indices "
+            f"(whole numbers 0..{self.vocab_size - 1}), for example the sampler's output."
+        )
+        try:
+            array = np.asarray(tokens).reshape(-1)
+        except (TypeError, ValueError, OverflowError):
+            raise wrong from None
+        if (
+            tokens is None
+            or array.dtype.kind not in "iuf"
+            or array.dtype.kind == "f"
+            and not np.all(np.isfinite(array))
+        ):
+            raise wrong
         if array.dtype.kind not in "iu":
             if array.size and not np.all(np.equal(np.mod(array, 1), 0)):
                 raise MusicnbError(

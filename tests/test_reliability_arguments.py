@@ -1,0 +1,30 @@
+"""Public arguments of the encoder and windowing give a MusicnbError (issue 11, item 9)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from musicnb.encoders.events import EventEncoder
+from musicnb.errors import MusicnbError
+from musicnb.windowing import windows
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"low": "48"}, {"low": None}, {"low": 48.5}, {"steps_per_quarter": math.nan}],
+)
+def test_event_encoder_rejects_bad_arguments(kwargs):
+    with pytest.raises(MusicnbError, match="give a whole number"):
+        EventEncoder(**kwargs)
+
+
+def test_windows_rejects_none_size():
+    with pytest.raises(MusicnbError, match="size=None"):
+        windows([np.arange(10)], None)
+
+
+@pytest.mark.parametrize("tokens", [[2**70], None, ["C4", "hold"], [[2, 1], [3]]])
+def test_event_decode_rejects_wrong_types(tokens):
+    with pytest.raises(MusicnbError, match="class indices"):
+        EventEncoder().decode(tokens)
