@@ -94,6 +94,22 @@ def parse_pitch_name(name: str) -> int:
     return midi
 
 
+def _token_index(item: Any, tokens: Any) -> int:
+    """One token id as an int; anything that is not a finite whole number (NaN, None, a nested
+    list, a non-token string) is refused with a MusicnbError that says what to pass."""
+    try:
+        value = float(item)
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not math.isfinite(value) or value != math.floor(value):
+        raise MusicnbError(
+            f"Cannot decode {tokens!r}: {item!r} is not a token. Give a flat list of token ids "
+            "(whole numbers, for example the sampler's output) or of token strings such as "
+            "'C4|quarter'."
+        )
+    return int(value)
+
+
 class NoteChordTokenEncoder(SavedAsConfig):
     """Piece ↔ note/chord string tokens ↔ integer ids (vocabulary fitted on training pieces).
 
@@ -296,7 +312,7 @@ class NoteChordTokenEncoder(SavedAsConfig):
             if isinstance(item, str):
                 token = item
             else:
-                index = int(item)
+                index = _token_index(item, tokens)
                 token = vocab[index] if 0 <= index < len(vocab) else UNK
             name, _, dur = token.partition("|")
             length = DURATIONS.get(dur, self.step) if dur else self.step
