@@ -29,7 +29,15 @@ def quick_mode() -> bool:
 def _dir_from_env(variable: str, default: Path) -> Path:
     value = os.environ.get(variable, "").strip()
     path = Path(value).expanduser() if value else default
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only parent, a file in the way, a full disk
+        from .errors import MusicnbError
+
+        raise MusicnbError(
+            f"Cannot create the folder {path} ({exc.strerror or exc}). Set {variable} to a "
+            f"folder you can write to, for example `export {variable}=/tmp/musicnb`."
+        ) from exc
     return path
 
 

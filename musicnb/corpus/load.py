@@ -259,15 +259,39 @@ def _units_of_file(path: Path, label: str) -> Iterator[Unit]:
         yield Unit(name, str(path), "abc", tune=tune.index, text=tune.text, title=tune.title)
 
 
-def _files_of_folder(root: Path) -> list[Path]:
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.suffix.lower() in SUPPORTED_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+def _files_of_folder(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The music files under ``root`` (hidden files and folders left out), and the folders
+    that could not be read, each with the reason (they go into the load report, never
+    silently dropped). Symbolic links to folders are followed once (no cycles)."""
+    files: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+
+    def failed(error: OSError) -> None:
+        unreadable.append(
+            (
+                Path(error.filename or root),
+                f"this folder could not be read ({error.strerror or error}); its files were "
+                "left out. Check its permissions, or copy the files somewhere readable.",
+            )
+        )
+
+    for folder, subfolders, names in os.walk(root, onerror=failed, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in names:
+            path = Path(folder) / name
+            if (
+                not name.startswith(".")
+                and path.suffix.lower() in SUPPORTED_SUFFIXES
+                and path.is_file()
+            ):
+                files.append(path)
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix()), unreadable
 
 
 def _units_of_files(files: Iterable[Path], root: Path | None) -> Iterator[Unit]:
@@ -433,15 +457,22 @@ def _plan(source: Any, options: ParseOptions) -> _Plan:
         from .nottingham import check_not_one_track_folder, split_one_track_copies
 
         check_not_one_track_folder(path)  # the jukedeck melody/ or chords/ copies
-        files, copies = split_one_track_copies(path, _files_of_folder(path))
-        if not files and not copies:
+        found, unreadable = _files_of_folder(path)
+        files, copies = split_one_track_copies(path, found)
+        if not found and any(folder == path for folder, _ in unreadable):
+            raise MusicnbError(
+                f"The folder {path} cannot be read ({unreadable[0][1].split('; ')[0]}). Check "
+                "its permissions, or copy the files into a folder you can read."
+            )
+        if not files and not copies and not unreadable:
             raise MusicnbError(
                 f"The folder {path} holds no music files ({', '.join(SUPPORTED_SUFFIXES)}; "
                 "sub-folders searched too). Copy your MIDI, ABC or MusicXML files into it, or "
                 "pass another folder."
             )
         left_out = (
-            Unit(p.relative_to(path).as_posix(), str(p), "error", text=why) for p, why in copies
+            Unit(p.relative_to(path).as_posix() or ".", str(p), "error", text=why)
+            for p, why in [*unreadable, *copies]
         )
         return _Plan(
             str(path), itertools.chain(left_out, _units_of_files(files, path)), None, options
