@@ -61,6 +61,7 @@ def for_listening(
     """``(model, encoder)`` for a notebook's listening cells: in quick mode (a model trained for
     seconds) the ready-trained run ``name`` with its own encoder, else the notebook's own; one
     printed sentence says which. Falls back to the notebook's model when the run is missing."""
+    from .printed import wrap
     from .settings import quick_mode
     from .training import load_run
 
@@ -69,8 +70,10 @@ def for_listening(
     if quick and (folder / "run.json").exists():
         run = load_run(folder)
         print(
-            f"Listening to the ready-trained {name} (shipped with musicnb): this notebook's "
-            "own model trained for seconds only, in quick mode."
+            wrap(
+                f"Listening to the ready-trained {name} (shipped with musicnb): this "
+                "notebook's own model trained for seconds only, in quick mode."
+            )
         )
         return run.model, run.encoder if run.encoder is not None else encoder
     print("Listening to the model trained in this notebook.")
