@@ -81,7 +81,10 @@ clean:
 pretrained: $(STAMP)
 	MUSICNB_QUICK=0 $(PY) -m musicnb.pretrained
 
-# A wheel of the course (dist/musicnb-*.whl), e.g. to upload into Colab when the install source
-# cannot be reached (see README, "Colab").
+# A wheel of the course with its ready-trained runs (dist/musicnb-*.whl, about 7 MB), e.g. to
+# upload into Colab when the install source cannot be reached (see README, "Colab"). build/lib is
+# cleared first so that a module deleted since the last build cannot linger in the wheel.
 wheel: $(STAMP)
+	rm -rf build/lib build/bdist.*
 	$(PY) -m pip wheel --no-deps --wheel-dir dist .
+	@ls -l dist/musicnb-*.whl

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MusicnbError
+from .printed import wrap
 
 STATUSES = ("ok", "info", "warn", "error")
 _ICONS = {"ok": "✅", "info": "ℹ️", "warn": "⚠️", "error": "❌"}
@@ -60,12 +61,12 @@ class DoctorReport:
 
     def __str__(self) -> str:
         width = max((len(c.name) for c in self.checks), default=5)
+        column = " " * (width + 9)  # where "found" starts: status (5), name (width), 2 + 2 spaces
         lines = []
-        for c in self.checks:
-            line = f"{c.status.upper():5}  {c.name:<{width}}  {c.found}"
+        for c in self.checks:  # wrapped at word boundaries, continued under their own column
+            lines.append(wrap(f"{c.status.upper():5}  {c.name:<{width}}  {c.found}", indent=column))
             if c.advice:
-                line += f"\n{'':5}  {'':<{width}}  -> {c.advice}"
-            lines.append(line)
+                lines.append(wrap(f"{column}-> {c.advice}", indent="   "))
         verdict = (
             "ready" if self.ok else f"{sum(c.status == 'error' for c in self.checks)} error(s)"
         )

@@ -359,5 +359,11 @@ class Piece:
         return (
             f"Piece({title!r}, {self.n_notes} notes, {self.n_parts} part(s), "
             f"{self.end:g} quarters, key={self.key}, {self.time_signature}, "
-            f"pitch {pitch_name(low)}-{pitch_name(high)}, {len(self.chords)} chord labels)"
+            f"pitch {pitch_label(low)}-{pitch_label(high)}, {len(self.chords)} chord labels)"
         )
+
+    def __str__(self) -> str:
+        """The repr, wrapped at word boundaries for a notebook's output (``print(piece)``)."""
+        from .printed import wrap
+
+        return wrap(repr(self), indent="      ")

@@ -1,4 +1,5 @@
-"""Ready-trained runs for every model of notebooks 02–06, shipped under ``data/pretrained/``.
+"""Ready-trained runs for every model of notebooks 02–06, shipped under ``data/pretrained/``
+(installed as ``musicnb/pretrained_runs/``).
 
 A student who opens the studio first, or works on a laptop without a GPU, gets models that
 write music instead of a few seconds of quick-mode training. Every run is an ordinary run
@@ -33,12 +34,18 @@ SEED = 0
 
 
 def pretrained_dir() -> Path:
-    """Where the ready-trained runs are: ``$MUSICNB_PRETRAINED``, else ``data/pretrained`` of
-    the repository this package is installed from."""
+    """Where the ready-trained runs are: ``$MUSICNB_PRETRAINED``; else ``musicnb/pretrained_runs``
+    inside an installed wheel (``pyproject.toml`` maps the repository's ``data/pretrained``
+    there, so ``make wheel`` carries them, e.g. to Colab); else ``data/pretrained`` of the
+    repository checkout this package runs from (``make lab``, an editable install)."""
     override = os.environ.get("MUSICNB_PRETRAINED")
     if override:
         return Path(override).expanduser()
-    return Path(__file__).resolve().parents[1] / "data" / "pretrained"
+    package = Path(__file__).resolve().parent
+    installed = package / "pretrained_runs"
+    if installed.is_dir():
+        return installed
+    return package.parent / "data" / "pretrained"
 
 
 def list_pretrained() -> list[Path]:
@@ -54,6 +61,7 @@ def for_listening(
     """``(model, encoder)`` for a notebook's listening cells: in quick mode (a model trained for
     seconds) the ready-trained run ``name`` with its own encoder, else the notebook's own; one
     printed sentence says which. Falls back to the notebook's model when the run is missing."""
+    from .printed import wrap
     from .settings import quick_mode
     from .training import load_run
 
@@ -62,8 +70,10 @@ def for_listening(
     if quick and (folder / "run.json").exists():
         run = load_run(folder)
         print(
-            f"Listening to the ready-trained {name} (data/pretrained; this notebook's own "
-            "model trained for seconds in quick mode)."
+            wrap(
+                f"Listening to the ready-trained {name} (shipped with musicnb): this "
+                "notebook's own model trained for seconds only, in quick mode."
+            )
         )
         return run.model, run.encoder if run.encoder is not None else encoder
     print("Listening to the model trained in this notebook.")

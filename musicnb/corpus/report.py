@@ -10,6 +10,8 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ..printed import WIDTH, wrap
+
 
 class LoadedFile(NamedTuple):
     """One file (or ABC tune) that gave pieces."""
@@ -117,14 +119,18 @@ class LoadReport:
         )
 
     def __str__(self) -> str:
+        """The summary, then every flagged and skipped file with its reason, wrapped at word
+        boundaries for a notebook's output (``print(report)``)."""
         lines = [self.summary()]
+        if len(lines[0]) > WIDTH:  # a long source on its own line, the counts under it
+            lines[0] = f"{self.source}:\n  {lines[0][len(self.source) + 2 :]}"
         for item in self.flagged[: self.max_rows]:
             lines.append(f"  flagged {item.file}: {item.note}")
         for skip in self.skipped[: self.max_rows]:
             lines.append(f"  skipped {skip.file}: {skip.reason}")
         if self.n_skipped > self.max_rows:
             lines.append(f"  ... and {self.n_skipped - self.max_rows} more skipped")
-        return "\n".join(lines)
+        return wrap("\n".join(lines))
 
     def __repr__(self) -> str:
         return f"LoadReport({self.summary()})"
