@@ -12,7 +12,7 @@
     ├ stream rows: piano roll | player | notes and repairs
     ├ diagnostics, A/B (shown only with a primer), export
 
-The work itself is :func:`musicnb.studio.generation.generate`, run in a thread (the click
+The work itself is :func:`musicnb.generation_studio.generation.generate`, run in a thread (the click
 handler returns at once, so the kernel keeps handling widget messages — that is what lets
 Cancel be clicked at all). Results are put into widgets directly (``Image``, ``Audio``,
 ``HTML``), never through ``Output`` capture, which does not work from a thread. When the
@@ -92,7 +92,7 @@ class Studio:
     run:
         A run folder to select at start (default: the first run found).
     engine_factory:
-        ``run_dir -> engine``; default :func:`musicnb.studio.engines.engine_for_run`.
+        ``run_dir -> engine``; default :func:`musicnb.generation_studio.engines.engine_for_run`.
     background:
         Generate in a worker thread (True, for the browser) or synchronously (tests).
     chunk:
@@ -946,11 +946,8 @@ class Studio:
         """Write MIDI and WAV of the chosen stream with ``musicnb.export`` under a name that is
         not taken yet (never overwriting an earlier export; the message says when the name
         was changed); show download links (and, in Colab, start the browser download)."""
-        import importlib
-
+        from ..exporting import export as export_piece
         from ..settings import export_dir
-
-        export_module = importlib.import_module("musicnb.export")
 
         if self.result is None:
             raise MusicnbError("Nothing to export yet: press Generate first.")
@@ -963,7 +960,7 @@ class Studio:
         while any((folder / f"{name}{suffix}").exists() for suffix in (".mid", ".wav")):
             n += 1
             name = f"{wanted}_{n}"
-        exported = export_module.export(piece, name)  # also starts the download in Colab
+        exported = export_piece(piece, name)  # also starts the download in Colab
         midi_path = Path(exported.midi_path)
         wav_path = Path(exported.wav_path) if exported.wav_path is not None else None
         links = [
