@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import tempfile
 import threading
 import time
 import traceback
@@ -632,22 +631,17 @@ class Studio:
                 f"{name} is {len(content) / 1e6:.1f} MB; a primer only needs the "
                 "opening bars. Upload a MIDI file under 5 MB."
             )
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / safe_name(Path(name).name or "upload.mid")
-            if path.suffix.lower() not in (".mid", ".midi"):
-                path = path.with_suffix(".mid")
-            path.write_bytes(content)
-            try:
-                piece = midi.read(path)
-                drums = midi.read(path, drums=True).n_notes if piece.n_notes == 0 else 0
-            except MusicnbError as exc:
-                raise MusicnbError(f"Could not read {name} as MIDI: {exc}") from exc
-            except Exception as exc:
-                raise MusicnbError(
-                    f"Could not read {name} as a MIDI file ({type(exc).__name__}: "
-                    f"{exc}). Export it again as a standard MIDI file (.mid) and "
-                    "upload that."
-                ) from exc
+        try:
+            piece = midi.read(content)
+            drums = midi.read(content, drums=True).n_notes if piece.n_notes == 0 else 0
+        except MusicnbError as exc:
+            raise MusicnbError(f"Could not read {name} as MIDI: {exc}") from exc
+        except Exception as exc:
+            raise MusicnbError(
+                f"Could not read {name} as a MIDI file ({type(exc).__name__}: "
+                f"{exc}). Export it again as a standard MIDI file (.mid) and "
+                "upload that."
+            ) from exc
         if piece.n_notes == 0 and drums:
             raise MusicnbError(
                 f"{name} holds only drums ({drums} notes on MIDI channel 10), "
@@ -656,8 +650,7 @@ class Studio:
             )
         if piece.n_notes == 0:
             raise MusicnbError(f"{name} holds no notes. Upload a MIDI file with a melody in it.")
-        if not piece.title:
-            piece = dataclasses.replace(piece, title=Path(name).stem)
+        piece = dataclasses.replace(piece, title=piece.title or Path(name).stem, source=name)
         self.uploads.append(piece)
         self._fill_primers(select=f"upload:{len(self.uploads) - 1}")
         self.show_message(f"Loaded {name}: {piece.n_notes} notes. It is now the primer.", "ok")
