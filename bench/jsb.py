@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     from musicnb.corpus.jsb import frames_to_roll, read_jsb_pickle
     from musicnb.encoders.pianoroll import play_to_roll
     from musicnb.metrics import frame_accuracy, frame_nll, frames_to_piano, piano_probabilities
-    from musicnb.models.biaxial import biaxial, per_note_baseline
+    from musicnb.models.biaxial_rnn import biaxial, per_note_baseline
 
     began = time.perf_counter()
     splits = read_jsb_pickle(args.path)

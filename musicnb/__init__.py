@@ -5,10 +5,11 @@ loading real music into :class:`Piece` records, encoding them for Keras models, 
 sampling, and turning the results back into MIDI, sound and pictures.
 
 Heavy modules (TensorFlow, music21, matplotlib) load only when first used, so
-``import musicnb`` stays fast and works on a machine that is still being set up. The one
-exception is a Jupyter kernel: there TensorFlow starts at import, with its C++ start-up log
-lines filtered (:mod:`musicnb.tensorflow_startup`), because every notebook of the course uses it
-and would otherwise show those lines as a red block under its first Keras cell.
+``import musicnb`` does no heavy work, in a script or in a Jupyter kernel, and works on a
+machine that is still being set up. Each notebook's set-up cell calls :func:`quiet_tensorflow`
+explicitly: it starts TensorFlow with its C++ start-up log lines filtered
+(:mod:`musicnb.tensorflow_startup`), which a notebook would otherwise show as a red block under
+its first Keras cell.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ _LAZY = {
     "windowing": None,
     "train": "training",
     "Sampler": "sampling",
-    "export": "export",
-    "doctor": "doctor",
+    "export": "exporting",
+    "doctor": "environment_check",
     "midi": None,
     "audio": None,
     "plots": None,
@@ -48,7 +49,7 @@ _LAZY = {
     "losses": None,
     "metrics": None,
     "widgets": None,
-    "studio": None,
+    "studio": "generation_studio",
     "diagnostics": None,
     "harmony": None,
     "corpus": None,
@@ -87,19 +88,24 @@ def require_version(expected: str) -> str:
     return __version__
 
 
-def _start_tensorflow_quietly_in_a_kernel() -> None:
-    """In a Jupyter kernel, start TensorFlow now with its C++ start-up lines filtered (see
-    :mod:`musicnb.tensorflow_startup`); ``MUSICNB_TF_STARTUP_LOG=1`` shows them instead."""
+def quiet_tensorflow() -> bool:
+    """Start TensorFlow now with its C++ start-up log lines filtered from stderr.
+
+    Every notebook's set-up cell calls this once; elsewhere TensorFlow starts (with its log
+    lines) when first used. Anything on stderr that is not a known start-up line still shows
+    (:func:`musicnb.tensorflow_startup.start_quietly`). With ``MUSICNB_TF_STARTUP_LOG=1`` it
+    does nothing, so the lines can be read. Returns True when TensorFlow started here; False
+    when it was already running, is switched off that way, or is missing or broken
+    (``musicnb.doctor()`` explains those cases).
+    """
     import os
-    import sys
 
-    if "ipykernel" in sys.modules and os.environ.get("MUSICNB_TF_STARTUP_LOG") != "1":
-        from .tensorflow_startup import start_quietly
+    if os.environ.get("MUSICNB_TF_STARTUP_LOG") == "1":
+        return False
+    from .tensorflow_startup import start_quietly
 
-        start_quietly()
+    return start_quietly()
 
-
-_start_tensorflow_quietly_in_a_kernel()
 
 __all__ = sorted(
     [
@@ -113,6 +119,7 @@ __all__ = sorted(
         "runs_dir",
         "export_dir",
         "require_version",
+        "quiet_tensorflow",
         *_LAZY,
     ]
 )

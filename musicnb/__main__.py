@@ -388,7 +388,7 @@ def command_runs(args: argparse.Namespace) -> int:
 
 
 def command_doctor(args: argparse.Namespace) -> int:
-    from .doctor import doctor
+    from .environment_check import doctor
 
     report = doctor()
     print(report)

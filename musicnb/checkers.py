@@ -1,16 +1,34 @@
-"""Behaviour checkers for the exercises of notebooks 00 (pieces), 01 (encoding and windows) and
-07 (evaluating generated music).
+"""Every exercise checker of the course, notebook by notebook, in one failure shape.
 
 A checker calls the student's function on small edge cases, compares with the reference
 behaviour and stops at the first difference with one sentence (:class:`ExerciseFailed`,
 ``case — got …, expected … — hint``; see :mod:`musicnb.exercises`). It tests what the function
 *does*, never how it is written. In a student notebook the function is still the stub
-(``raise NotImplementedError``); the checker says so in the same sentence.
+(``raise NotImplementedError``); the checker says so in the same sentence, and an answer that
+crashes is reported the same way (:func:`~musicnb.exercises.call_student`).
+
+By notebook:
+
+* 00: ``check_notes_per_part``, ``check_part_ranges`` (notes and pitch range per part);
+* 01: ``check_to_events`` (notes to rest/hold/onset tokens), ``check_make_windows``;
+* 02–05: ``check_model_like`` (a Keras model, by behaviour: shapes, parameters, outputs);
+* 02: ``check_top_k_accuracy``, ``check_perplexity``;
+* 03: ``check_apply_temperature``, ``check_top_k_filter``;
+* 04: ``check_event_token`` (a note name or a chord's normal order);
+* 05: ``check_weighted_two_head_loss`` (α·CE(melody) + (1 − α)·CE(chord));
+* 06: ``check_articulate_from_play``, ``check_neighbourhood``, ``check_notes_to_batch``;
+* 07: ``check_ngram_overlap``, ``check_binomial_p_value``;
+* 08: ``check_top_p_filter`` (the nucleus filter of the sampler).
+
+The reference behaviour comes from the package itself (``EventEncoder``, ``windowing.windows``,
+``sampling.adjust_probs``, ``losses.weighted_two_head_loss``, ``evaluation``), imported only
+when a checker runs, so importing this module stays light.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +37,26 @@ from .exercises import ExerciseFailed, call_student, fail
 from .piece import Piece
 
 Notes = list[tuple[int, float, float]]
+
+
+def _number(case: str, got: Any, expected: Any, hint: str) -> float:
+    """``got`` as a float, or the one sentence saying that one number was wanted."""
+    try:
+        return float(got)
+    except (TypeError, ValueError):
+        fail(case, got, expected, hint)
+
+
+def _array(case: str, got: Any, expected: Any, hint: str, dtype: Any = np.float64) -> np.ndarray:
+    """``got`` as a NumPy array, or the one sentence saying that an array was wanted."""
+    try:
+        return np.asarray(got, dtype=dtype)
+    except (TypeError, ValueError):
+        fail(case, got, expected, hint)
+
+
+def _copies(args: tuple) -> list:
+    return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
 
 
 # ---------------------------------------------------------------------------- notebook 00
@@ -159,6 +197,344 @@ def check_make_windows(
     return f"All {len(cases)} checks passed."
 
 
+# ---------------------------------------------------------------------------- notebook 02
+def _shapes(outputs: Any) -> Any:
+    if isinstance(outputs, dict):
+        return {key: tuple(np.shape(value)) for key, value in sorted(outputs.items())}
+    return tuple(np.shape(outputs))
+
+
+def _arrays(outputs: Any) -> list[np.ndarray]:
+    if isinstance(outputs, dict):
+        return [np.asarray(outputs[key]) for key in sorted(outputs)]
+    return [np.asarray(outputs)]
+
+
+def check_model_like(
+    build: Callable[..., Any],
+    args: tuple,
+    reference: Any,
+    inputs: Any,
+    atol: float = 1e-5,
+) -> str:
+    """Check that ``build(*args)`` returns a Keras model that behaves like ``reference``.
+
+    Cases, in order: ``build()`` returns a ``keras.Model``; its outputs on ``inputs`` have the
+    reference's shapes; it has as many parameters as the reference; its weights have the
+    reference's shapes in the same order; with the reference's weights copied in, its output
+    on ``inputs`` equals the reference's (within ``atol``; dropout is off at inference).
+    """
+    import keras
+
+    model = call_student("building the model", build, *args, expected="a keras.Model")
+    if not isinstance(model, keras.Model):
+        fail(
+            "building the model",
+            type(model).__name__,
+            "a keras.Model",
+            "return the model (keras.Model(inputs, outputs) or keras.Sequential([...]))",
+        )
+    expected_out = reference(inputs, training=False)
+    try:
+        got_out = model(inputs, training=False)
+    except Exception as exc:  # noqa: BLE001 - a wrong input shape or dtype: say so as a sentence
+        fail(
+            "calling the model on a fixed input",
+            f"{type(exc).__name__}: {exc}",
+            f"outputs of shape {_shapes(expected_out)}",
+            "check the Input's shape and dtype (integer tokens) and how the layers connect",
+        )
+    if _shapes(got_out) != _shapes(expected_out):
+        fail(
+            "the output shape on a fixed input",
+            _shapes(got_out),
+            _shapes(expected_out),
+            "the last layer needs one unit per class (softmax), per step only for a sequence model",
+        )
+    if model.count_params() != reference.count_params():
+        fail(
+            "the number of parameters",
+            f"{model.count_params():,}",
+            f"{reference.count_params():,}",
+            "compare layer sizes with the exercise (units, filters, kernel size, bias)",
+        )
+    got_w = [tuple(w.shape) for w in model.get_weights()]
+    ref_w = [tuple(w.shape) for w in reference.get_weights()]
+    if got_w != ref_w:
+        fail(
+            "the weight shapes, layer by layer",
+            got_w,
+            ref_w,
+            "the same layers in the same order as the exercise asks",
+        )
+    model.set_weights(reference.get_weights())
+    got_out = model(inputs, training=False)
+    for got, expected in zip(_arrays(got_out), _arrays(expected_out)):
+        if not np.allclose(got, expected, atol=atol):
+            worst = float(np.max(np.abs(got - expected)))
+            fail(
+                "the output on a fixed input, with the reference weights copied in",
+                f"a largest difference of {worst:.3g}",
+                f"at most {atol:g}",
+                "an activation, the padding or the order of the layers differs",
+            )
+    return (
+        f"All checks passed: same output shapes, {model.count_params():,} parameters, "
+        "same output with the same weights."
+    )
+
+
+def check_top_k_accuracy(top_k_accuracy: Callable[[np.ndarray, np.ndarray, int], float]) -> str:
+    """Check ``top_k_accuracy(probs, y, k)``: the share of rows whose target is among the ``k``
+    most likely classes. Edge cases: k = 1, a target ranked second, k larger than the
+    vocabulary, a single example."""
+    probs = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    cases = [
+        ("top-1 on four examples", (probs, np.array([0, 2, 2, 0]), 1), 0.5),
+        ("top-2: a target ranked second counts", (probs, np.array([0, 2, 2, 0]), 2), 1.0),
+        ("top-2: a third-ranked target does not", (probs, np.array([2, 0, 0, 1]), 2), 0.0),
+        ("k larger than the vocabulary", (probs, np.array([2, 0, 0, 1]), 10), 1.0),
+        ("one example", (probs[:1], np.array([1]), 1), 0.0),
+    ]
+    hint = (
+        "rank the classes of each row (np.argsort) and ask whether the target is among the "
+        "last k; average over rows"
+    )
+    for case, args, expected in cases:
+        got = call_student(case, top_k_accuracy, *_copies(args), expected=expected)
+        if not np.isclose(_number(case, got, expected, "return one number"), expected):
+            fail(case, got, expected, hint)
+    return "All top-k cases pass."
+
+
+def check_perplexity(perplexity: Callable[[np.ndarray, np.ndarray], float]) -> str:
+    """Check ``perplexity(probs, y)``: ``exp(mean(-log p[target]))``."""
+    cases = [
+        ("a uniform guess over 8 classes", (np.full((3, 8), 1 / 8), np.array([0, 3, 7])), 8.0),
+        ("a certain, correct model", (np.eye(4), np.arange(4)), 1.0),
+        (
+            "two examples",
+            (np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 0])),
+            float(np.exp(-(np.log(0.5) + np.log(0.25)) / 2)),
+        ),
+    ]
+    hint = (
+        "take the probability of each target, average the negative logs (natural log), "
+        "then exponentiate"
+    )
+    for case, args, expected in cases:
+        got = call_student(case, perplexity, *_copies(args), expected=expected)
+        if not np.isclose(_number(case, got, expected, "return one number"), expected, rtol=1e-6):
+            fail(case, got, expected, hint)
+    return "All perplexity cases pass."
+
+
+# ---------------------------------------------------------------------------- notebook 03
+def check_apply_temperature(apply_temperature: Callable[[np.ndarray, float], np.ndarray]) -> str:
+    """Check ``apply_temperature(logits, t) -> probabilities``: ``softmax(logits / t)``;
+    ``t == 0`` gives a one-hot vector at the argmax; stable for huge logits."""
+    from .sampling import adjust_probs
+
+    cases = [
+        (
+            "t = 1 is plain softmax",
+            np.array([1.0, 2.0, 3.0]),
+            1.0,
+            "divide the logits by t, then softmax",
+        ),
+        ("t = 0.5 sharpens", np.array([1.0, 2.0, 3.0]), 0.5, "smaller t → larger gaps"),
+        ("t = 10 flattens", np.array([1.0, 2.0, 3.0]), 10.0, "large t → nearly uniform"),
+        (
+            "huge logits",
+            np.array([1000.0, 1001.0, 999.0]),
+            1.0,
+            "subtract the maximum before exp, or exp overflows to inf/nan",
+        ),
+        (
+            "t = 0 is argmax",
+            np.array([0.2, 3.0, -1.0]),
+            0.0,
+            "t = 0 cannot divide; return a one-hot vector at the largest logit",
+        ),
+    ]
+    for name, logits, t, hint in cases:
+        z = logits - logits.max()
+        expected = adjust_probs(np.exp(z) / np.exp(z).sum(), temperature=t)
+        shown = np.round(expected, 4).tolist()
+        got = call_student(name, apply_temperature, logits.copy(), t, expected=shown)
+        got = _array(name, got, shown, "return an array of probabilities, one per logit")
+        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-6):
+            fail(name, np.round(got, 4).tolist(), shown, hint)
+    return f"All {len(cases)} checks passed."
+
+
+def check_top_k_filter(top_k_filter: Callable[[np.ndarray, int], np.ndarray]) -> str:
+    """Check ``top_k_filter(probs, k) -> probabilities``: the k best, renormalised."""
+    from .sampling import adjust_probs
+
+    cases = [
+        ("k = 2", np.array([0.1, 0.5, 0.3, 0.1]), 2, "keep the two largest, rescale to sum 1"),
+        ("k = 1 is argmax", np.array([0.2, 0.3, 0.5]), 1, "only the largest survives"),
+        ("k larger than the vocabulary", np.array([0.6, 0.4]), 5, "k > V keeps everything"),
+        ("k = V keeps everything", np.array([0.25, 0.25, 0.5]), 3, "nothing to remove"),
+        (
+            "unnormalised input",
+            np.array([2.0, 6.0, 2.0]),
+            1,
+            "normalise before or after, the result must sum to 1",
+        ),
+    ]
+    for name, probs, k, hint in cases:
+        expected = adjust_probs(probs, top_k=k)
+        shown = np.round(expected, 4).tolist()
+        got = call_student(name, top_k_filter, probs.copy(), k, expected=shown)
+        got = _array(name, got, shown, "return an array of probabilities, one per token")
+        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-6):
+            fail(name, np.round(got, 4).tolist(), shown, hint)
+    return f"All {len(cases)} checks passed."
+
+
+# ---------------------------------------------------------------------------- notebook 04
+def check_event_token(event_token: Callable[[list[int]], str]) -> str:
+    """Check ``event_token(midi_pitches) -> str``: a group of notes that start together named
+    as the tutorial does (a note name, or the chord's normal order)."""
+    cases = [
+        ("one note", [61], "C#4"),
+        ("one flat note", [70], "B-4"),
+        ("an octave doubling is one note (the higher)", [48, 60], "C4"),
+        ("C major, root position", [60, 64, 67], "0.4.7"),
+        ("C major, first inversion", [64, 67, 72], "0.4.7"),
+        ("G major: the normal order starts on G", [55, 62, 71], "7.11.2"),
+        ("a fifth with a doubled root: normal order is the fourth A-D", [62, 69, 74], "9.2"),
+    ]
+    hint = (
+        "one pitch class: name the highest note with musicnb.piece.pitch_name; several: "
+        "'.'.join of normal_order(set of pitch classes)"
+    )
+    for case, pitches, expected in cases:
+        got = call_student(case, event_token, list(pitches), expected=expected)
+        if got != expected:
+            fail(f"{case}: event_token({pitches})", got, expected, hint)
+    return "All event-token cases pass."
+
+
+# ---------------------------------------------------------------------------- notebook 05
+def check_weighted_two_head_loss(student_loss: Callable[..., Any]) -> str:
+    """Check ``student_loss(melody_true, melody_probs, chord_true, chord_probs, alpha)`` against
+    :func:`musicnb.losses.weighted_two_head_loss` on fixed tensors: plain cases, α at both
+    ends, a (batch, time) shape and a near-zero probability."""
+    from .losses import weighted_two_head_loss
+
+    rng = np.random.default_rng(5)
+
+    def probs(*shape: int) -> np.ndarray:
+        p = rng.random(shape).astype("float32") + 0.05
+        return p / p.sum(-1, keepdims=True)
+
+    cases = [
+        ("two steps, alpha=0.5", np.array([0, 1]), probs(2, 3), np.array([2, 0]), probs(2, 4), 0.5),
+        ("alpha=1: melody only", np.array([1, 2]), probs(2, 3), np.array([3, 3]), probs(2, 4), 1.0),
+        ("alpha=0: chords only", np.array([1, 2]), probs(2, 3), np.array([3, 3]), probs(2, 4), 0.0),
+        (
+            "(batch, time) targets",
+            rng.integers(0, 5, (2, 6)),
+            probs(2, 6, 5),
+            rng.integers(0, 3, (2, 6)),
+            probs(2, 6, 3),
+            0.3,
+        ),
+        (
+            "a nearly impossible true class",
+            np.array([0]),
+            np.array([[1e-6, 1 - 1e-6]], "float32"),
+            np.array([0]),
+            np.array([[0.5, 0.5]], "float32"),
+            0.8,
+        ),
+    ]
+    hint = "CE = -log p[true class], averaged over every step, and the chord weight is 1 - alpha"
+    for name, ym, pm, yc, pc, alpha in cases:
+        expected = float(weighted_two_head_loss(ym, pm, yc, pc, alpha))
+        got = call_student(name, student_loss, ym, pm, yc, pc, alpha, expected=round(expected, 6))
+        value = _number(name, got, round(expected, 6), "return one number (a scalar tensor)")
+        if not abs(value - expected) <= 1e-4 * max(1.0, abs(expected)):
+            fail(name, round(value, 6), round(expected, 6), hint)
+    return f"All {len(cases)} cases agree with the reference weighted two-head loss."
+
+
+# ---------------------------------------------------------------------------- notebook 06
+def check_articulate_from_play(articulate_from_play: Callable[[np.ndarray], np.ndarray]) -> str:
+    """Check ``articulate_from_play(play)``: the articulate matrix of a ``(T, N)`` play matrix
+    when nothing else says where notes were struck (a note is struck where it starts to
+    sound)."""
+    cases = [
+        ("a note held for three steps", [[1], [1], [1]], [[1], [0], [0]]),
+        ("a note that stops and starts again", [[1], [0], [1]], [[1], [0], [1]]),
+        ("a note sounding at the very first step", [[1, 0]], [[1, 0]]),
+        ("two notes overlapping", [[1, 0], [1, 1], [0, 1]], [[1, 0], [0, 1], [0, 0]]),
+        ("silence", [[0, 0], [0, 0]], [[0, 0], [0, 0]]),
+    ]
+    hint = "articulate[t] = play[t] AND NOT play[t-1], with play[-1] taken as silence"
+    for case, play, expected in cases:
+        got = call_student(case, articulate_from_play, np.array(play, np.uint8), expected=expected)
+        if got is None:
+            fail(case, got, expected, "return the articulate matrix (the same shape as play)")
+        array = _array(case, got, expected, "return a matrix of 0 and 1", dtype=float)
+        if array.shape != np.shape(expected) or not np.array_equal(
+            array.astype(int), np.array(expected)
+        ):
+            fail(case, array.tolist(), expected, hint)
+    return "All articulate cases pass."
+
+
+def check_neighbourhood(neighbourhood: Callable[[np.ndarray, int], np.ndarray]) -> str:
+    """Check ``neighbourhood(previous_play, n)``: the 25 play bits of notes ``n−12..n+12`` in a
+    ``(N,)`` vector, ZERO past either edge (no wrapping round)."""
+    rng = np.random.default_rng(0)
+    cases = []
+    for N, n in ((30, 15), (30, 0), (30, 29), (5, 2), (40, 11)):
+        play = (rng.random(N) < 0.5).astype(np.uint8)
+        expected = np.array([play[n + k] if 0 <= n + k < N else 0 for k in range(-12, 13)])
+        cases.append((f"{N} notes, note {n}", play, n, expected))
+    hint = (
+        "take notes n-12..n+12 in order; a note index below 0 or above N-1 is 0 "
+        "(Python's play[-1] would wrap round to the top note: that is the bug)"
+    )
+    for case, play, n, expected in cases:
+        got = call_student(case, neighbourhood, play.copy(), n, expected=expected.tolist())
+        if got is None:
+            fail(case, got, expected.tolist(), "return the 25 play bits as a vector")
+        array = _array(case, got, expected.tolist(), "return a vector of 25 bits", dtype=float)
+        if array.shape != (25,) or not np.array_equal(array.astype(int), expected):
+            fail(case, array.tolist(), expected.tolist(), hint)
+    return "All neighbourhood cases pass (no wrapping)."
+
+
+def check_notes_to_batch(notes_to_batch: Callable[[Any], Any]) -> str:
+    """Check ``notes_to_batch(x)``: ``(B, T, N, H)`` → ``(B·N, T, H)``, row ``b·N + n`` being
+    note ``n`` of example ``b`` over time (the reshape between the biaxial model's axes)."""
+    x = np.arange(2 * 3 * 4 * 5, dtype="float32").reshape(2, 3, 4, 5)
+    cases = {"one example, one note": x[:1, :, :1], "two examples of four notes": x}
+    for name, case in cases.items():
+        want = case.transpose(0, 2, 1, 3).reshape(-1, case.shape[1], case.shape[3])
+        got = np.asarray(call_student(name, notes_to_batch, case, expected=f"shape {want.shape}"))
+        if got.shape != want.shape:
+            fail(
+                name,
+                f"shape {got.shape}",
+                f"shape {want.shape}",
+                "move the notes axis next to the batch (transpose) before merging them (reshape)",
+            )
+        if not np.array_equal(got, want):
+            fail(
+                name,
+                "the right shape with the values in another order",
+                want.tolist()[:1],
+                "transpose (0, 2, 1, 3) first: a plain reshape mixes time steps and notes",
+            )
+    return f"All {len(cases)} checks passed."
+
+
 # ---------------------------------------------------------------------------- notebook 07
 def check_ngram_overlap(ngram_overlap: Callable[[np.ndarray, list[np.ndarray], int], float]) -> str:
     """Check ``ngram_overlap(generated, training, n)``: the share of the n-grams of
@@ -228,13 +604,59 @@ def check_binomial_p_value(binomial_p_value: Callable[[int, int], float]) -> str
     return f"All {len(cases)} checks passed."
 
 
+# ---------------------------------------------------------------------------- notebook 08
+def check_top_p_filter(top_p_filter: Callable[[np.ndarray, float], np.ndarray]) -> str:
+    """Check ``top_p_filter(probs, p)``: keep the smallest set of most likely tokens whose
+    probabilities reach ``p``, zero the others, renormalise; compared with
+    :func:`musicnb.sampling.adjust_probs` (``top_p``), the sampler's own filter."""
+    from .sampling import adjust_probs
+
+    cases = [
+        ("p = 1 keeps every token", [0.5, 0.3, 0.2], 1.0, [0.5, 0.3, 0.2]),
+        ("a tiny p keeps only the favourite", [0.2, 0.7, 0.1], 0.01, [0, 1, 0]),
+        ("the token that crosses p is kept", [0.5, 0.3, 0.2], 0.6, [0.625, 0.375, 0]),
+        ("reaching p exactly stops there", [0.5, 0.3, 0.2], 0.8, [0.625, 0.375, 0]),
+        ("order does not matter", [0.1, 0.3, 0.6], 0.7, [0, 1 / 3, 2 / 3]),
+    ]
+    for name, probs, p, expected in cases:
+        got = call_student(name, top_p_filter, np.array(probs), p, expected=expected)
+        got = _array(name, got, expected, "return an array of probabilities, one per token")
+        if got.shape != (len(probs),) or not np.allclose(got, expected, atol=1e-6):
+            fail(
+                f"{name}: top_p_filter({probs}, {p})",
+                np.round(got, 3).tolist(),
+                np.round(expected, 3).tolist(),
+                "sort most likely first, keep tokens until their sum reaches p, renormalise",
+            )
+        reference = adjust_probs(np.array(probs), top_p=p)
+        if not np.allclose(got, reference, atol=1e-6):
+            fail(
+                name,
+                np.round(got, 3).tolist(),
+                np.round(reference, 3).tolist(),
+                "your answer disagrees with musicnb's sampler",
+            )
+    return f"All {len(cases)} checks passed."
+
+
 __all__ = [
     "check_notes_per_part",
     "check_part_ranges",
     "check_to_events",
     "check_make_windows",
+    "check_model_like",
+    "check_top_k_accuracy",
+    "check_perplexity",
+    "check_apply_temperature",
+    "check_top_k_filter",
+    "check_event_token",
+    "check_weighted_two_head_loss",
+    "check_articulate_from_play",
+    "check_neighbourhood",
+    "check_notes_to_batch",
     "check_ngram_overlap",
     "check_binomial_p_value",
+    "check_top_p_filter",
     "ExerciseFailed",
     "REST",
     "HOLD",

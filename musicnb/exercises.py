@@ -12,14 +12,16 @@ bug. :func:`call_student` turns either into the same sentence, so a student neve
 traceback from inside the checker.
 
 This module imports nothing heavy, so any module of the package can use it without an import
-cycle.
+cycle. The checkers themselves are all in :mod:`musicnb.checkers`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
+
+from .errors import MusicnbError
 
 #: The sentence a student notebook's stub raises (see :data:`musicnb.assignments.CODE_STUB`).
 STUB_MESSAGE = "write this: replace this line with your code"
@@ -27,10 +29,13 @@ STUB_MESSAGE = "write this: replace this line with your code"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ExerciseFailed(AssertionError):
+class ExerciseFailed(MusicnbError, AssertionError):
     """An exercise's answer differs from the reference on one case (message: one sentence).
 
-    A subclass of ``AssertionError``, so a checker used inside a test still fails it."""
+    The one failure type of every checker (:mod:`musicnb.checkers`). A
+    :class:`~musicnb.errors.MusicnbError` (what was wrong and what to do, like every mistake
+    the course explains) and an ``AssertionError``, so a checker used inside a test still
+    fails it."""
 
     def __init__(self, case: str, got: str, expected: str, hint: str) -> None:
         self.case, self.got, self.expected, self.hint = case, got, expected, hint
@@ -42,7 +47,7 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 5] + " …" + text[-4:]
 
 
-def fail(case: str, got: Any, expected: Any, hint: str) -> None:
+def fail(case: str, got: Any, expected: Any, hint: str) -> NoReturn:
     """Raise :class:`ExerciseFailed` for ``case`` (``got`` and ``expected`` are shown with
     ``repr``, cut to a readable length)."""
     raise ExerciseFailed(case, _short(got), _short(expected), hint)

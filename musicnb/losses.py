@@ -52,6 +52,10 @@ from dataclasses import dataclass, field
 import keras
 from keras import ops
 
+from .checkers import (  # the old import path
+    check_weighted_two_head_loss as check_weighted_two_head_loss,
+)
+
 #: The paper's target points, by d mod 12 (predicted − true): cheap on the true note's major
 #: triad above it (0, +4, +7), expensive elsewhere.
 PAPER_INTERVAL_TARGETS: dict[int, float] = {r: 1.0 for r in range(12)} | {0: 0.0, 4: 0.15, 7: 0.15}
@@ -440,58 +444,6 @@ def sampled_accuracy_metric(y_true, y_pred):
         y_true = ops.squeeze(y_true, axis=-1)
     one_hot = ops.one_hot(y_true, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
     return ops.sum(one_hot * y_pred, axis=-1)
-
-
-def check_weighted_two_head_loss(student_loss) -> str:
-    """Notebook 05 exercise checker: ``student_loss(melody_true, melody_probs, chord_true,
-    chord_probs, alpha)`` must equal :func:`weighted_two_head_loss` on fixed tensors — plain
-    cases, α at both ends, a (batch, time) shape and a near-zero probability."""
-    import numpy as np
-
-    from .errors import MusicnbError
-
-    rng = np.random.default_rng(5)
-
-    def probs(*shape):
-        p = rng.random(shape).astype("float32") + 0.05
-        return p / p.sum(-1, keepdims=True)
-
-    cases = [
-        ("two steps, alpha=0.5", np.array([0, 1]), probs(2, 3), np.array([2, 0]), probs(2, 4), 0.5),
-        ("alpha=1: melody only", np.array([1, 2]), probs(2, 3), np.array([3, 3]), probs(2, 4), 1.0),
-        ("alpha=0: chords only", np.array([1, 2]), probs(2, 3), np.array([3, 3]), probs(2, 4), 0.0),
-        (
-            "(batch, time) targets",
-            rng.integers(0, 5, (2, 6)),
-            probs(2, 6, 5),
-            rng.integers(0, 3, (2, 6)),
-            probs(2, 6, 3),
-            0.3,
-        ),
-        (
-            "a nearly impossible true class",
-            np.array([0]),
-            np.array([[1e-6, 1 - 1e-6]], "float32"),
-            np.array([0]),
-            np.array([[0.5, 0.5]], "float32"),
-            0.8,
-        ),
-    ]
-    for name, ym, pm, yc, pc, alpha in cases:
-        expected = float(weighted_two_head_loss(ym, pm, yc, pc, alpha))
-        try:
-            got = float(student_loss(ym, pm, yc, pc, alpha))
-        except Exception as exc:  # noqa: BLE001 - shown to the student
-            raise MusicnbError(
-                f"Case '{name}': your loss raised {type(exc).__name__}: {exc}"
-            ) from exc
-        if not abs(got - expected) <= 1e-4 * max(1.0, abs(expected)):
-            raise MusicnbError(
-                f"Case '{name}': got {got:.6f}, expected {expected:.6f}. Remember "
-                "CE = -log p[true class], averaged over every step, and the chord "
-                "weight is 1 - alpha."
-            )
-    return f"All {len(cases)} cases agree with the reference weighted two-head loss."
 
 
 def two_head_compile_args(alpha: float = 0.5) -> dict:

@@ -23,6 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from .checkers import check_perplexity as check_perplexity  # the old import path
+from .checkers import check_top_k_accuracy as check_top_k_accuracy
+
 
 def _next_event_arrays(probs: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Flatten probabilities ``(..., V)`` and integer targets ``(...)`` to ``(N, V)``, ``(N,)``.
@@ -298,61 +301,6 @@ def compare_next_event(
             }
         )
     return NextEventTable(rows)
-
-
-def _exercise_fail(case: str, got: object, expected: object, hint: str) -> None:
-    from .errors import MusicnbError
-
-    raise MusicnbError(f"Not yet — {case}: got {got!r}, expected {expected!r}. {hint}")
-
-
-def check_top_k_accuracy(top_k_accuracy_fn: Any) -> str:
-    """Exercise checker (notebook 02): ``fn(probs, y, k)`` -> share of targets in the top ``k``.
-
-    Edge cases: k = 1, a target ranked second, k larger than the vocabulary, a single example."""
-    probs = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
-    cases = [
-        ("top-1 on four examples", (probs, np.array([0, 2, 2, 0]), 1), 0.5),
-        ("top-2: a target ranked second counts", (probs, np.array([0, 2, 2, 0]), 2), 1.0),
-        ("top-2: a third-ranked target does not", (probs, np.array([2, 0, 0, 1]), 2), 0.0),
-        ("k larger than the vocabulary", (probs, np.array([2, 0, 0, 1]), 10), 1.0),
-        ("one example", (probs[:1], np.array([1]), 1), 0.0),
-    ]
-    for case, args, expected in cases:
-        got = top_k_accuracy_fn(*args)
-        if got is None or not np.isclose(float(got), expected):
-            _exercise_fail(
-                case,
-                got,
-                expected,
-                "Rank the classes of each row (np.argsort) and "
-                "ask whether the target is among the last k; average over rows.",
-            )
-    return "All top-k cases pass."
-
-
-def check_perplexity(perplexity_fn: Any) -> str:
-    """Exercise checker (notebook 02): ``fn(probs, y)`` -> exp(mean -log p(target))."""
-    cases = [
-        ("a uniform guess over 8 classes", (np.full((3, 8), 1 / 8), np.array([0, 3, 7])), 8.0),
-        ("a certain, correct model", (np.eye(4), np.arange(4)), 1.0),
-        (
-            "two examples",
-            (np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 0])),
-            float(np.exp(-(np.log(0.5) + np.log(0.25)) / 2)),
-        ),
-    ]
-    for case, args, expected in cases:
-        got = perplexity_fn(*args)
-        if got is None or not np.isclose(float(got), expected, rtol=1e-6):
-            _exercise_fail(
-                case,
-                got,
-                expected,
-                "Take the probability of each target, average "
-                "the negative logs (natural log), then exponentiate.",
-            )
-    return "All perplexity cases pass."
 
 
 # ---------------------------------------------------------------- notebook 05: melody and harmony

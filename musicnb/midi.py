@@ -20,16 +20,28 @@ Files are written atomically (a temporary file in the same folder, then ``os.rep
 an interrupted write never leaves a half-written ``.mid`` behind. MIDI I/O uses `mido
 <https://mido.readthedocs.io>`_.
 
-:func:`read` is deliberately small: it reads files this module writes and ordinary General
-MIDI files (type 0 or 1, notes grouped by track and channel, drums dropped). The corpus loader
-(:mod:`musicnb.corpus`) handles the odd layouts of public data sets (Nottingham and friends).
+Reading has one parser, :func:`read_content`: MIDI bytes or a file (type 0 or 1) to note lists
+per (track, channel), in ticks, before any decision about parts. Times come from the file's own
+resolution: a note whose ``note_on`` is at tick ``t`` in a file of ``ticks_per_beat = R`` starts
+at ``t / R`` quarter notes, whatever the tempo (the header's *division* is ticks per quarter
+note). A ``note_on`` with velocity 0 is a ``note_off``; overlapping notes of the same pitch are
+closed first-in first-out; notes still sounding at the end of a track end there; zero-length
+notes are dropped; channel 10 (index 9, General MIDI drums) is dropped and counted unless asked
+for. Every failure, whatever mido raised, becomes a :class:`~musicnb.errors.MusicnbError`.
+
+:func:`read` turns that into a :class:`Piece` the plain way (one part per track and channel, a
+chord track written by :func:`write` back into chord labels); the corpus loader
+(:mod:`musicnb.corpus`) reads the same content and handles the odd layouts of public data sets
+(Nottingham and friends).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +108,15 @@ def _key_signature(key: str | None) -> str | None:
     return (_MINOR_KEYS if mode == "minor" else _MAJOR_KEYS)[tonic]
 
 
-def _key_name_from_midi(key: str) -> str:
+def _key_name_from_midi(text: str) -> str | None:
+    """``"Eb"`` / ``"F#m"`` (a key_signature meta message) as ``"E- major"`` / ``"F# minor"``;
+    ``None`` for a name the harmony module does not know."""
     from .harmony import key_name, parse_key_name
 
-    tonic, mode = parse_key_name(key if key.endswith("m") else key + " major")
+    try:
+        tonic, mode = parse_key_name(text if text.endswith("m") else text + " major")
+    except MusicnbError:
+        return None
     return key_name(tonic, mode)
 
 
@@ -282,119 +299,237 @@ def write(piece: Piece, path: str | os.PathLike, chord_track: bool = True) -> Pa
     return Path(path)
 
 
-def read(path: str | os.PathLike, drums: bool = False) -> Piece:
-    """Read a MIDI file into a :class:`Piece` (times in quarter notes from the file's own
-    ticks per beat).
+@dataclass
+class TrackNotes:
+    """The notes of one (track, channel): ticks, pitches and velocities, plus names.
+
+    ``name`` is the track's first name (the corpus loader's part name); ``name_at_start`` the
+    name most recently set when the voice's first note began: a type-0 file can name its one
+    track twice (the collection, then the piece), and :func:`read` names parts by the later.
+    """
+
+    track: int
+    channel: int
+    name: str
+    program: int
+    pitch: list[int] = field(default_factory=list)
+    begin: list[int] = field(default_factory=list)
+    end: list[int] = field(default_factory=list)
+    velocity: list[int] = field(default_factory=list)
+    name_at_start: str = ""
+
+
+@dataclass
+class MidiContent:
+    """What :func:`read_content` found in a file, before any layout decision."""
+
+    ticks_per_beat: int
+    midi_type: int
+    n_tracks: int
+    tempo: float | None
+    tempo_changes: int
+    time_signature: str | None
+    key: str | None
+    track_names: list[str]
+    voices: list[TrackNotes]  # in order of (track, first appearance of the channel)
+    drum_notes: int  # note_on events on the drum channel that were dropped
+    tracks_with_notes: list[int]
+    markers: list[tuple[int, int, str]] = field(default_factory=list)  # (track, tick, text)
+
+
+#: What the readers accept: a path, or the bytes of a file (an upload, a download).
+MidiSource = str | os.PathLike | bytes | bytearray | memoryview
+
+
+def read_content(source: MidiSource, drums: bool = False) -> MidiContent:
+    """Parse MIDI bytes or a file into per-(track, channel) note lists (ticks).
+
+    The one MIDI parser of the package: :func:`read`, the corpus loader and the studio's upload
+    all read through it. Drum-channel notes are counted in ``drum_notes`` and dropped, unless
+    ``drums=True`` keeps them as notes of their own (track, channel). Raises
+    :class:`MusicnbError` for anything that is not a readable metrical MIDI file.
+    """
+    mido = _mido()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        name, data = "the data", bytes(source)
+    else:
+        name = Path(source).name
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise MusicnbError(
+                f"cannot read {name}: {exc}. Check the path and its permissions."
+            ) from exc
+    if not data:
+        raise MusicnbError("empty file: 0 bytes. Delete it or copy the file again.")
+    if not data.startswith(b"MThd"):
+        raise MusicnbError(
+            "not a MIDI file: it does not start with the 'MThd' header. "
+            "Is it really a .mid file? Re-export it from your music program."
+        )
+    try:
+        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
+    except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, IndexError...
+        raise MusicnbError(
+            f"corrupt or truncated MIDI ({type(exc).__name__}: {str(exc)[:100]}). "
+            "Re-export or re-download the file, or leave it out."
+        ) from exc
+    resolution = midi.ticks_per_beat
+    if not isinstance(resolution, int) or resolution <= 0 or resolution >= 0x8000:
+        raise MusicnbError(
+            "SMPTE-timed MIDI (no ticks per beat): convert it to a metrical "
+            "MIDI file in your music program first."
+        )
+    tempo = time_signature = key = None
+    tempo_changes = 0
+    voices: dict[tuple[int, int], TrackNotes] = {}
+    track_names: list[str] = []
+    markers: list[tuple[int, int, str]] = []
+    drum_notes = 0
+    try:
+        for index, track in enumerate(midi.tracks):
+            tick = 0
+            track_name = latest_name = ""
+            program_of: dict[int, int] = {}
+            open_notes: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+            for message in track:
+                tick += int(message.time)
+                kind = message.type
+                if kind == "track_name":
+                    latest_name = text_from_midi(str(message.name))
+                    track_name = track_name or latest_name
+                elif kind == "set_tempo":
+                    if tempo is None:
+                        tempo = float(mido.tempo2bpm(message.tempo)) if message.tempo > 0 else None
+                    else:
+                        tempo_changes += 1
+                elif kind == "time_signature" and time_signature is None:
+                    time_signature = f"{message.numerator}/{message.denominator}"
+                elif kind == "key_signature" and key is None:
+                    key = _key_name_from_midi(str(message.key))
+                elif kind == "marker":
+                    markers.append((index, tick, text_from_midi(str(message.text))))
+                elif kind == "program_change":
+                    program_of[message.channel] = int(message.program)
+                elif kind in ("note_on", "note_off"):
+                    if message.channel == DRUM_CHANNEL and not drums:
+                        if kind == "note_on" and message.velocity > 0:
+                            drum_notes += 1
+                        continue
+                    slot = (message.channel, message.note)
+                    if kind == "note_on" and message.velocity > 0:
+                        open_notes[slot].append((tick, int(message.velocity)))
+                        owner = (index, message.channel)
+                        if owner not in voices:
+                            voices[owner] = TrackNotes(
+                                index,
+                                message.channel,
+                                track_name,
+                                program_of.get(message.channel, 0),
+                                name_at_start=latest_name,
+                            )
+                    elif open_notes[slot]:
+                        begin, velocity = open_notes[slot].pop(0)
+                        _add(voices[(index, message.channel)], message.note, begin, tick, velocity)
+            for (channel, note), pending in open_notes.items():
+                for begin, velocity in pending:  # never switched off: ends with the track
+                    _add(voices[(index, channel)], note, begin, tick, velocity)
+            for (owner_track, _), voice in voices.items():
+                if owner_track == index and not voice.name:
+                    voice.name = track_name
+            track_names.append(track_name)
+    except MusicnbError:
+        raise
+    except Exception as exc:
+        raise MusicnbError(
+            f"corrupt MIDI events ({type(exc).__name__}: {str(exc)[:100]}). "
+            "Re-export the file, or leave it out."
+        ) from exc
+    ordered = [v for _, v in sorted(voices.items()) if v.pitch]
+    return MidiContent(
+        ticks_per_beat=resolution,
+        midi_type=int(midi.type),
+        n_tracks=len(midi.tracks),
+        tempo=tempo,
+        tempo_changes=tempo_changes,
+        time_signature=time_signature,
+        key=key,
+        track_names=track_names,
+        voices=ordered,
+        drum_notes=drum_notes,
+        tracks_with_notes=sorted({v.track for v in ordered}),
+        markers=markers,
+    )
+
+
+def _add(voice: TrackNotes, pitch: int, begin: int, end: int, velocity: int) -> None:
+    if end > begin:
+        voice.pitch.append(int(pitch))
+        voice.begin.append(int(begin))
+        voice.end.append(int(end))
+        voice.velocity.append(max(1, min(127, int(velocity))))
+
+
+def read(source: MidiSource, drums: bool = False) -> Piece:
+    """Read a MIDI file, or its bytes, into a :class:`Piece` (times in quarter notes from the
+    file's own ticks per beat).
 
     Notes are grouped into parts by (track, channel) in order of appearance; channel 10 (drums)
     is dropped unless ``drums=True``. Tempo, time signature and key come from the first such
     events (120 quarter notes per minute and 4/4 when the file has none). A chord track written
-    by :func:`write` gives its labels back as ``Piece.chords`` instead of notes.
+    by :func:`write` gives its labels back as ``Piece.chords`` instead of notes. The title is
+    the first track's name, else the file's stem (``""`` for bytes).
     """
-    mido = _mido()
-    path = Path(path)
-    if not path.is_file():
-        raise MusicnbError(
-            f"No MIDI file at {path}: check the path (is it relative to the notebook's folder?)."
-        )
+    path: Path | None = None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        name = "the MIDI data"
+    else:
+        path = Path(source)
+        name = path.name
+        if not path.is_file():
+            raise MusicnbError(
+                f"No MIDI file at {path}: check the path (is it relative to the notebook's "
+                "folder?)."
+            )
     try:
-        midi = mido.MidiFile(str(path), clip=True)
-    except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, ...
-        raise MusicnbError(
-            f"Cannot read {path.name} as a MIDI file ({type(exc).__name__}: "
-            f"{exc}). Is it a complete Standard MIDI File? Re-export it from "
-            "your music program, or leave it out of the folder."
-        ) from exc
-    resolution = midi.ticks_per_beat
-    if not resolution or resolution <= 0:
-        raise MusicnbError(
-            f"{path.name} uses SMPTE time (no ticks per beat), which musicnb "
-            "cannot read; convert it to a metrical MIDI file first."
-        )
-    tempo = time_signature = key = None
-    title = ""
-    rows: list[tuple[int, float, float, int, tuple[int, int]]] = []
-    names: dict[tuple[int, int], str] = {}
-    programs: dict[tuple[int, int], int] = {}
-    chords: list[tuple[int, str]] = []
-    chord_spans: dict[int, int] = {}  # chord-track onset tick -> latest note_off tick
-    for index, track in enumerate(midi.tracks):
-        tick = 0
-        track_name = ""
-        is_chord_track = False
-        channel_program: dict[int, int] = {}
-        open_notes: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-        for message in track:
-            tick += message.time
-            kind = message.type
-            if kind == "track_name":
-                track_name = text_from_midi(message.name)
-                is_chord_track = track_name == CHORD_TRACK_NAME
-                if index == 0 and not title:
-                    title = track_name
-            elif kind == "set_tempo" and tempo is None:
-                tempo = round(mido.tempo2bpm(message.tempo), 3)
-            elif kind == "time_signature" and time_signature is None:
-                time_signature = f"{message.numerator}/{message.denominator}"
-            elif kind == "key_signature" and key is None:
-                key = _key_name_from_midi(message.key)
-            elif kind == "marker" and is_chord_track:
-                chords.append((tick, text_from_midi(message.text)))
-            elif kind == "program_change":
-                channel_program[message.channel] = message.program
-            elif kind in ("note_on", "note_off"):
-                if is_chord_track:
-                    slot = (message.channel, message.note)
-                    if kind == "note_on" and message.velocity > 0:
-                        open_notes[slot].append((tick, message.velocity))
-                    elif open_notes[slot]:
-                        begin, _ = open_notes[slot].pop(0)
-                        chord_spans[begin] = max(chord_spans.get(begin, begin), tick)
-                    continue
-                if message.channel == DRUM_CHANNEL and not drums:
-                    continue
-                slot = (message.channel, message.note)
-                if kind == "note_on" and message.velocity > 0:
-                    open_notes[slot].append((tick, message.velocity))
-                elif open_notes[slot]:
-                    begin, velocity = open_notes[slot].pop(0)
-                    if tick > begin:
-                        rows.append((message.note, begin, tick, velocity, (index, message.channel)))
-                    owner = (index, message.channel)
-                    names.setdefault(owner, track_name)
-                    programs.setdefault(owner, channel_program.get(message.channel, 0))
-        for (channel, note), pending in open_notes.items():  # notes never switched off
-            for begin, velocity in [] if is_chord_track else pending:
-                if tick > begin:
-                    rows.append((note, begin, tick, velocity, (index, channel)))
-                    names.setdefault((index, channel), track_name)
-                    programs.setdefault((index, channel), channel_program.get(channel, 0))
-    owners = sorted({row[4] for row in rows})
-    part_of = {owner: i for i, owner in enumerate(owners)}
-    pitch = np.array([r[0] for r in rows], np.int16)
-    start = np.array([r[1] for r in rows], np.float64) / resolution
-    duration = (np.array([r[2] for r in rows], np.float64) / resolution) - start
-    velocities = np.array([max(1, min(127, r[3])) for r in rows], np.int16)
-    part = np.array([part_of[r[4]] for r in rows], np.int16)
+        content = read_content(source if path is None else path, drums=drums)
+    except MusicnbError as exc:
+        raise MusicnbError(f"Cannot read {name} as a MIDI file: {exc}") from exc
+    resolution = content.ticks_per_beat
+    chord_tracks = {i for i, n in enumerate(content.track_names) if n == CHORD_TRACK_NAME}
+    voices = [v for v in content.voices if v.track not in chord_tracks]
+    pitch = np.array([p for v in voices for p in v.pitch], np.int16)
+    begin = np.array([b for v in voices for b in v.begin], np.float64)
+    end = np.array([e for v in voices for e in v.end], np.float64)
+    velocities = np.array([x for v in voices for x in v.velocity], np.int16)
+    part = np.array([i for i, v in enumerate(voices) for _ in v.pitch], np.int16)
+    # a chord label lasts until the last of its block chord's notes ends
+    chord_spans: dict[int, int] = {}
+    for voice in content.voices:
+        if voice.track in chord_tracks:
+            for onset, finish in zip(voice.begin, voice.end, strict=True):
+                chord_spans[onset] = max(chord_spans.get(onset, onset), finish)
+    chords = [(tick, text) for track, tick, text in content.markers if track in chord_tracks]
     labels: list[ChordLabel] = []
     for i, (tick, text) in enumerate(chords):
         following = chords[i + 1][0] if i + 1 < len(chords) else tick + resolution
         finish = chord_spans.get(tick, following)
         if finish > tick:
             labels.append(ChordLabel(tick / resolution, (finish - tick) / resolution, text))
+    title = content.track_names[0] if content.track_names else ""
     return Piece(
         pitch,
-        start,
-        duration,
+        begin / resolution,
+        (end - begin) / resolution,
         velocities,
         part,
-        title=title or path.stem,
-        source=str(path),
-        key=key,
-        time_signature=time_signature or "4/4",
-        tempo=tempo or 120.0,
+        title=title or (path.stem if path is not None else ""),
+        source=str(path) if path is not None else "",
+        key=content.key,
+        time_signature=content.time_signature or "4/4",
+        tempo=round(content.tempo, 3) if content.tempo else 120.0,
         chords=tuple(labels),
-        part_names=tuple(names.get(o, "") or f"Part {i + 1}" for i, o in enumerate(owners)),
-        programs=tuple(programs.get(o, 0) for o in owners),
-        metadata={"ticks_per_beat": resolution, "midi_type": midi.type},
+        part_names=tuple(v.name_at_start or f"Part {i + 1}" for i, v in enumerate(voices)),
+        programs=tuple(v.program for v in voices),
+        metadata={"ticks_per_beat": resolution, "midi_type": content.midi_type},
     )

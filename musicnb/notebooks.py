@@ -31,7 +31,8 @@ COLAB_INSTALL_SOURCE = "git+https://github.com/musicnb/musicnb"
 
 
 def setup_cell_source(version: str = __version__) -> str:
-    """The first code cell of every notebook: installs musicnb in Colab, checks the version.
+    """The first code cell of every notebook: installs musicnb in Colab, checks the version,
+    starts TensorFlow quietly (:func:`musicnb.quiet_tensorflow`).
 
     In Colab it installs, in this order, a wheel or repository zip the student uploaded to
     ``/content`` (``make wheel`` builds ``dist/musicnb-<version>-py3-none-any.whl``), else
@@ -56,7 +57,8 @@ if importlib.util.find_spec("musicnb") is None:
             "it installs the course into .venv and opens JupyterLab with it.")
 import musicnb
 
-musicnb.require_version("{version}")'''
+musicnb.require_version("{version}")
+musicnb.quiet_tensorflow()   # start TensorFlow now, without its C++ start-up log lines'''
 
 
 def write_notebook(path: str | Path, cells: Sequence[tuple[str, str]]) -> Path:

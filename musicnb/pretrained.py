@@ -452,8 +452,8 @@ def biaxial(out: Path) -> dict[str, Any]:
     from .corpus import load_corpus
     from .encoders import PianoRollEncoder
     from .encoders.pianoroll import roll_chunks
-    from .models.biaxial import biaxial as build
-    from .models.biaxial import play_probabilities
+    from .models.biaxial_rnn import biaxial as build
+    from .models.biaxial_rnn import play_probabilities
     from .windowing import split_by_piece
 
     collection, limit, low, high, spq = "bach", 60, 36, 84, 2

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from .checkers import check_apply_temperature, check_top_k_filter  # the old import path
 from .errors import MusicnbError
 
 if TYPE_CHECKING:
@@ -933,69 +934,6 @@ class Sampler:
             repairs.append(int(n))
         self.last_repairs = repairs
         return pieces
-
-
-# ====================================================================== exercise checkers (nb 03)
-def _fail(case: str, got: object, expected: object, hint: str) -> None:
-    raise AssertionError(f"{case}: got {got!r}, expected {expected!r}. Hint: {hint}")
-
-
-def check_apply_temperature(apply_temperature: Callable[[np.ndarray, float], np.ndarray]) -> str:
-    """Check a student's ``apply_temperature(logits, t) -> probabilities`` on edge cases.
-
-    Expected: ``softmax(logits / t)``; ``t == 0`` → one-hot at the argmax; stable for huge logits.
-    """
-    cases = [
-        (
-            "t = 1 is plain softmax",
-            np.array([1.0, 2.0, 3.0]),
-            1.0,
-            "divide the logits by t, then softmax",
-        ),
-        ("t = 0.5 sharpens", np.array([1.0, 2.0, 3.0]), 0.5, "smaller t → larger gaps"),
-        ("t = 10 flattens", np.array([1.0, 2.0, 3.0]), 10.0, "large t → nearly uniform"),
-        (
-            "huge logits",
-            np.array([1000.0, 1001.0, 999.0]),
-            1.0,
-            "subtract the maximum before exp, or exp overflows to inf/nan",
-        ),
-        (
-            "t = 0 is argmax",
-            np.array([0.2, 3.0, -1.0]),
-            0.0,
-            "t = 0 cannot divide; return a one-hot vector at the largest logit",
-        ),
-    ]
-    for name, logits, t, hint in cases:
-        z = logits - logits.max()
-        expected = adjust_probs(np.exp(z) / np.exp(z).sum(), temperature=t)
-        got = np.asarray(apply_temperature(logits.copy(), t), dtype=np.float64)
-        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-6):
-            _fail(name, np.round(got, 4).tolist(), np.round(expected, 4).tolist(), hint)
-    return f"All {len(cases)} checks passed."
-
-
-def check_top_k_filter(top_k_filter: Callable[[np.ndarray, int], np.ndarray]) -> str:
-    """Check a student's ``top_k_filter(probs, k) -> probabilities`` (the k best, renormalised)."""
-    cases = [
-        ("k = 2", np.array([0.1, 0.5, 0.3, 0.1]), 2, "keep the two largest, rescale to sum 1"),
-        ("k = 1 is argmax", np.array([0.2, 0.3, 0.5]), 1, "only the largest survives"),
-        ("k larger than the vocabulary", np.array([0.6, 0.4]), 5, "k > V keeps everything"),
-        ("k = V keeps everything", np.array([0.25, 0.25, 0.5]), 3, "nothing to remove"),
-        (
-            "unnormalised input",
-            np.array([2.0, 6.0, 2.0]),
-            1,
-            "normalise before or after, the result must sum to 1",
-        ),
-    ]
-    for name, probs, k, hint in cases:
-        expected = adjust_probs(probs, top_k=k)
-        got = np.asarray(top_k_filter(probs.copy(), k), dtype=np.float64)
-        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-6):
-            _fail(name, np.round(got, 4).tolist(), np.round(expected, 4).tolist(), hint)
-    return f"All {len(cases)} checks passed."
 
 
 __all__ = [

@@ -1,10 +1,10 @@
 """The generation studio under its first name: ``musicnb.widgets.studio()`` builds the same
-panel as ``musicnb.studio()``. The code lives in :mod:`musicnb.studio` (engines per model
+panel as ``musicnb.studio()``. The code lives in :mod:`musicnb.generation_studio` (engines per model
 family, a pure generation function, the view)."""
 
 from __future__ import annotations
 
-from .studio import (
+from .generation_studio import (
     KEY_CHOICES,
     MAX_SEED,
     NO_KEY,

@@ -276,6 +276,107 @@ def test_checker_reports_a_crashing_answer_as_a_sentence(checker):
     _assert_sentence(crash.value, "KeyError", "raised an error")
 
 
+def _more_answers():
+    """Right and wrong answers for the checkers of notebooks 02-08 (one module with 00-07's)."""
+    from musicnb import losses
+    from musicnb.encoders.pianoroll import play_to_roll
+    from musicnb.encoders.tokens import normal_order
+    from musicnb.piece import pitch_name
+    from musicnb.sampling import adjust_probs
+
+    def top_k_accuracy(p, y, k):
+        return float(np.mean([t in np.argsort(row)[-k:] for row, t in zip(p, y)]))
+
+    def event_token(pitches):
+        pcs = frozenset(q % 12 for q in pitches)
+        return pitch_name(max(pitches)) if len(pcs) == 1 else ".".join(map(str, normal_order(pcs)))
+
+    return {
+        checkers.check_top_k_accuracy: (
+            top_k_accuracy,
+            lambda p, y, k: float(np.mean(p.argmax(-1) == y)),
+            "top-2: a target ranked second counts",
+        ),
+        checkers.check_perplexity: (
+            lambda p, y: float(np.exp(np.mean(-np.log(p[np.arange(len(y)), y])))),
+            lambda p, y: float(np.mean(-np.log(p[np.arange(len(y)), y]))),
+            "a uniform guess over 8 classes",
+        ),
+        checkers.check_apply_temperature: (
+            lambda z, t: adjust_probs(np.exp(z - z.max()), temperature=t),
+            lambda z, t: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
+            "t = 0.5 sharpens",
+        ),
+        checkers.check_top_k_filter: (
+            lambda p, k: adjust_probs(p, top_k=k),
+            lambda p, k: p,
+            "k = 2",
+        ),
+        checkers.check_event_token: (
+            event_token,
+            lambda ps: ".".join(str(pc) for pc in sorted({q % 12 for q in ps})),
+            "one note",
+        ),
+        checkers.check_weighted_two_head_loss: (
+            losses.weighted_two_head_loss,
+            lambda ym, pm, yc, pc, a: losses.weighted_two_head_loss(ym, pm, yc, pc, 1 - a),
+            "alpha=1: melody only",  # at alpha = 0.5 the swap changes nothing
+        ),
+        checkers.check_articulate_from_play: (
+            lambda play: play_to_roll(play)[..., 1],
+            lambda play: play,
+            "a note held for three steps",
+        ),
+        checkers.check_neighbourhood: (
+            lambda play, n: np.pad(play, 12)[n : n + 25],
+            lambda play, n: np.array([play[(n + k) % len(play)] for k in range(-12, 13)]),
+            "30 notes, note 0",
+        ),
+        checkers.check_notes_to_batch: (
+            lambda x: np.asarray(x).transpose(0, 2, 1, 3).reshape(-1, x.shape[1], x.shape[3]),
+            lambda x: np.asarray(x).reshape(-1, x.shape[1], x.shape[3]),
+            "two examples of four notes",
+        ),
+        checkers.check_top_p_filter: (
+            lambda p, top: adjust_probs(p, top_p=top),
+            lambda p, top: p / p.sum(),
+            "a tiny p keeps only the favourite",
+        ),
+    }
+
+
+MORE = list(_more_answers())
+
+
+@pytest.mark.parametrize("checker", MORE, ids=lambda c: c.__name__)
+def test_every_checker_of_the_one_module_passes_the_answer_and_names_stub_mistake_crash(checker):
+    right, wrong, case = _more_answers()[checker]
+    assert "pass" in checker(right) or "agree" in checker(right)
+    with pytest.raises(ExerciseFailed) as stub:
+        checker(lambda *args: _stub())
+    _assert_sentence(stub.value, "the stub (NotImplementedError)", "write the body")
+    with pytest.raises(ExerciseFailed) as mistake:
+        checker(wrong)
+    _assert_sentence(mistake.value, case)
+    assert "NotImplementedError" not in str(mistake.value)
+    with pytest.raises(ExerciseFailed) as crash:
+        checker(lambda *args: {}["missing"])
+    _assert_sentence(crash.value, "KeyError", "raised an error")
+    assert isinstance(mistake.value, MusicnbError) and isinstance(mistake.value, AssertionError)
+
+
+def test_the_old_import_paths_give_the_checkers_of_the_one_module():
+    from musicnb import losses, metrics, model_exercises, sampling
+    from musicnb.encoders import pianoroll, tokens
+
+    assert sampling.check_top_k_filter is checkers.check_top_k_filter
+    assert metrics.check_perplexity is checkers.check_perplexity
+    assert losses.check_weighted_two_head_loss is checkers.check_weighted_two_head_loss
+    assert tokens.check_event_token is checkers.check_event_token
+    assert pianoroll.check_neighbourhood is checkers.check_neighbourhood
+    assert model_exercises.check_model_like is checkers.check_model_like
+
+
 def test_checker_reports_an_answer_of_the_wrong_type():
     with pytest.raises(ExerciseFailed) as bad:
         checkers.check_notes_per_part(lambda piece: None)

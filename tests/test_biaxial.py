@@ -10,7 +10,12 @@ import pytest
 
 from musicnb import MusicnbError
 from musicnb.losses import BiaxialNLL, biaxial_nll
-from musicnb.models.biaxial import BiaxialGenerator, biaxial, per_note_baseline, play_probabilities
+from musicnb.models.biaxial_rnn import (
+    BiaxialGenerator,
+    biaxial,
+    per_note_baseline,
+    play_probabilities,
+)
 
 N, LOW = 6, 60
 
@@ -117,7 +122,7 @@ def test_conservativity_keeps_a_quiet_model_from_falling_silent(model, tmp_path)
 
 
 def test_johnsons_conservativity_rule_as_published():
-    from musicnb.models.biaxial import halve_double_conservativity, johnson_conservativity
+    from musicnb.models.biaxial_rnn import halve_double_conservativity, johnson_conservativity
 
     c = np.array([1.0, 1.0, 0.5, 1.3, 0.5], np.float32)
     playing = np.array([0, 2, 1, 1, 3])
@@ -161,7 +166,7 @@ def test_axes_diagram_draws_one_arrow_per_recurrent_connection():
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
 
-    from musicnb.models.biaxial import draw_biaxial
+    from musicnb.models.biaxial_rnn import draw_biaxial
 
     ax = draw_biaxial(n_steps=4, n_notes=3)
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
@@ -174,6 +179,6 @@ def test_models_biaxial_builds_even_after_the_submodule_is_imported():
 
     import musicnb.models
 
-    importlib.import_module("musicnb.models.biaxial")
+    importlib.import_module("musicnb.models.biaxial_rnn")
     m = musicnb.models.biaxial(4, time_units=(2,), note_units=(2,), dropout=0.0, low=60)
     assert m.name == "biaxial" and m.output_shape == (None, None, 4, 2)

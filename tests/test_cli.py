@@ -160,7 +160,9 @@ def test_train_then_generate_writes_midi(run_folders, midi_corpus, capsys):
 def test_doctor_exit_code_follows_the_report(monkeypatch, capsys):
     import importlib
 
-    doctor_module = importlib.import_module("musicnb.doctor")  # the module, not the function
+    doctor_module = importlib.import_module(
+        "musicnb.environment_check"
+    )  # the module, not the function
 
     class Report:
         def __init__(self, ok):

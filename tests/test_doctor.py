@@ -7,9 +7,9 @@ import sys
 import types
 
 import musicnb
-from musicnb.doctor import Check, DoctorReport, doctor
+from musicnb.environment_check import Check, DoctorReport, doctor
 
-doctor_module = importlib.import_module("musicnb.doctor")
+doctor_module = importlib.import_module("musicnb.environment_check")
 
 
 def test_report_has_the_rows_a_student_needs(run_folders):

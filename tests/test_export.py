@@ -11,7 +11,7 @@ import pytest
 
 import musicnb
 from musicnb import MusicnbError, Piece, midi
-from musicnb.export import ExportResult, export, sanitize_name
+from musicnb.exporting import ExportResult, export, sanitize_name
 
 
 def _piece(pitch: int = 60) -> Piece:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import mido
 import numpy as np
 import pytest
@@ -79,6 +81,51 @@ def test_chords_become_a_block_chord_track_and_come_back_as_labels(tmp_path):
 
     plain = midi.read(midi.write(piece, tmp_path / "plain.mid", chord_track=False))
     assert plain.chords == () and len(mido.MidiFile(str(tmp_path / "plain.mid")).tracks) == 2
+
+
+def test_reading_the_bytes_gives_what_reading_the_path_gives(tmp_path):
+    chords = (ChordLabel(0, 2, "Bb"), ChordLabel(2, 2, "F7"))
+    piece = dataclasses.replace(_quartet(), chords=chords)
+    path = midi.write(piece, tmp_path / "quartet.mid")
+    from_path, from_bytes = midi.read(path), midi.read(path.read_bytes())
+    assert from_bytes.same_notes(from_path) and from_bytes.n_notes == piece.n_notes
+    assert np.array_equal(from_bytes.velocity, from_path.velocity)
+    for field in ("title", "tempo", "time_signature", "key", "chords", "part_names", "programs"):
+        assert getattr(from_bytes, field) == getattr(from_path, field), field
+    assert from_bytes.chords == chords and from_bytes.metadata == from_path.metadata
+    assert from_path.source == str(path) and from_bytes.source == ""
+    assert midi.read(bytearray(path.read_bytes())).same_notes(from_path)
+    assert midi.read_content(memoryview(path.read_bytes())) == midi.read_content(path)
+
+
+def test_bytes_without_a_title_and_bad_bytes(tmp_path):
+    file = mido.MidiFile(type=0, ticks_per_beat=96)
+    file.tracks.append(
+        mido.MidiTrack(
+            [
+                mido.Message("note_on", note=60, velocity=80, time=0),
+                mido.Message("note_off", note=60, time=96),
+            ]
+        )
+    )
+    path = tmp_path / "untitled.mid"
+    file.save(str(path))
+    assert midi.read(path).title == "untitled"  # the file's stem
+    assert midi.read(path.read_bytes()).title == ""  # bytes have no name
+    with pytest.raises(MusicnbError, match="Cannot read the MIDI data as a MIDI file: not a MIDI"):
+        midi.read(b"RIFF, not MIDI")
+    with pytest.raises(MusicnbError, match="empty file"):
+        midi.read(b"")
+
+
+def test_the_corpus_loader_reads_through_the_same_parser(tmp_path):
+    from musicnb.corpus import midi_files
+
+    path = midi.write(_quartet(), tmp_path / "quartet.mid")
+    content = midi_files.read_midi_content(path.read_bytes())
+    assert content == midi.read_content(path)
+    assert [v.name for v in content.voices] == ["Soprano", "Alto", "Tenor", "Bass"]
+    assert midi_files.read_midi_file(path).same_notes(midi.read(path))
 
 
 def test_repeated_notes_of_the_same_pitch_stay_separate(tmp_path):

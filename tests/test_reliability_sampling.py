@@ -149,7 +149,7 @@ def test_midi_write_keeps_a_title_outside_latin_1(tmp_path):
 
 
 def test_export_of_a_score_with_a_non_latin_1_title(tmp_path):
-    from musicnb.export import export
+    from musicnb.exporting import export
 
     piece = Piece.from_notes([(60, 0, 1), (64, 1, 1)], title="Ţara 音")
     result = export(piece, "Ţara 音", folder=tmp_path, wav=False)
@@ -181,7 +181,7 @@ def test_safe_stem_never_leaves_the_folder(name, stem):
 
 # ---------------------------------------------------------------- item 11: bounded audio
 def test_export_of_a_very_long_piece_raises_before_allocating(tmp_path):
-    from musicnb.export import export
+    from musicnb.exporting import export
 
     with pytest.raises(MusicnbError, match="hours"):
         export(Piece.from_notes([(60, 0, 400000)]), "long", folder=tmp_path)

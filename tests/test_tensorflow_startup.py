@@ -5,8 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+import pytest
 
 from musicnb.tensorflow_startup import is_startup_noise
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_known_startup_lines_are_recognised_and_others_are_not():
@@ -77,3 +82,36 @@ def test_real_tensorflow_starts_without_its_startup_lines():
     assert result.stdout.strip() == "3"
     assert "absl::InitializeLog" not in result.stderr and "oneDNN" not in result.stderr
     assert "Compiled cluster using XLA" not in result.stderr
+
+
+def test_import_musicnb_does_not_start_tensorflow_even_in_a_kernel():
+    code = (
+        "import sys, types\n"
+        "sys.modules.setdefault('ipykernel', types.ModuleType('ipykernel'))  # as in Jupyter\n"
+        "import musicnb\n"
+        "musicnb.__version__, musicnb.Piece, musicnb.MusicnbError\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'music21', 'matplotlib') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"  # no heavy library imported
+    assert result.stderr == ""  # and stderr left alone
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_each_notebook_starts_tensorflow_quietly_in_its_set_up_cell(notebook):
+    import nbformat
+
+    cells = [c for c in nbformat.read(str(notebook), as_version=4).cells if c.cell_type == "code"]
+    assert "musicnb.quiet_tensorflow()" in cells[0].source
+    assert not any("quiet_tensorflow" in c.source for c in cells[1:])
+
+
+def test_quiet_tensorflow_can_be_switched_off_to_read_the_log(monkeypatch):
+    import musicnb
+
+    monkeypatch.setenv("MUSICNB_TF_STARTUP_LOG", "1")
+    assert musicnb.quiet_tensorflow() is False

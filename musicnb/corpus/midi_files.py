@@ -1,14 +1,11 @@
 """Read a Standard MIDI File into a :class:`~musicnb.piece.Piece` with mido (no music21).
 
-Times come from the file's own resolution: a note whose ``note_on`` is at tick ``t`` in a file
-of ``ticks_per_beat = R`` starts at ``t / R`` quarter notes, whatever the tempo (Standard MIDI
-File spec 1.1: the header's *division* is ticks per quarter note). Each (track, channel) with
-notes becomes one part, in order of appearance; channel 10 (index 9) is the General MIDI drum
-channel and its notes are dropped (a file with nothing else is skipped as drum-only). A
-``note_on`` with velocity 0 is a ``note_off``; overlapping notes of the same pitch are closed
-first-in first-out; notes still sounding at the end of a track end there; zero-length notes
-are dropped. Tempo, time signature and key are the first such events (120 quarter notes per
-minute and 4/4 when absent; the number of later tempo changes goes to ``metadata``).
+The file is parsed by :func:`musicnb.midi.read_content` (here as :func:`read_midi_content`, the
+one MIDI parser of the package: ticks, note pairing, drums, tempo, metre and key are explained
+there). Each (track, channel) with notes becomes one part, in order of appearance; the General
+MIDI drum channel's notes are dropped (a file with nothing else is skipped as drum-only). Tempo,
+time signature and key are the first such events (120 quarter notes per minute and 4/4 when
+absent; the number of later tempo changes goes to ``metadata``).
 
 Every failure, whatever mido raised, becomes a :class:`~musicnb.errors.MusicnbError` whose
 message names the problem, so one bad file can be skipped by the loader.
@@ -16,180 +13,26 @@ message names the problem, so one bad file can be skipped by the loader.
 
 from __future__ import annotations
 
-import io
 import os
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import MusicnbError
-from ..midi import text_from_midi
+from ..midi import MidiContent, TrackNotes
+from ..midi import read_content as read_midi_content
 from ..piece import Piece
 
-DRUM_CHANNEL = 9
-
-
-@dataclass
-class TrackNotes:
-    """The notes of one (track, channel): ticks, pitches and velocities, plus names."""
-
-    track: int
-    channel: int
-    name: str
-    program: int
-    pitch: list[int] = field(default_factory=list)
-    begin: list[int] = field(default_factory=list)
-    end: list[int] = field(default_factory=list)
-    velocity: list[int] = field(default_factory=list)
-
-
-@dataclass
-class MidiContent:
-    """What :func:`read_midi_content` found in a file, before any layout decision."""
-
-    ticks_per_beat: int
-    midi_type: int
-    n_tracks: int
-    tempo: float | None
-    tempo_changes: int
-    time_signature: str | None
-    key: str | None
-    track_names: list[str]
-    voices: list[TrackNotes]  # in order of (track, first appearance of the channel)
-    drum_notes: int
-    tracks_with_notes: list[int]
-
-
-def _key_name(text: str) -> str | None:
-    from ..harmony import key_name, parse_key_name
-
-    try:
-        tonic, mode = parse_key_name(text if text.endswith("m") else text + " major")
-    except MusicnbError:
-        return None
-    return key_name(tonic, mode)
-
-
-def read_midi_content(source: str | os.PathLike | bytes) -> MidiContent:
-    """Parse MIDI bytes or a file into per-(track, channel) note lists (ticks).
-
-    Raises :class:`MusicnbError` for anything that is not a readable metrical MIDI file.
-    """
-    import mido
-
-    name = "the data" if isinstance(source, (bytes, bytearray)) else Path(source).name
-    try:
-        data = (
-            bytes(source) if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
-        )
-    except OSError as exc:
-        raise MusicnbError(
-            f"cannot read {name}: {exc}. Check the path and its permissions."
-        ) from exc
-    if not data:
-        raise MusicnbError("empty file: 0 bytes. Delete it or copy the file again.")
-    if not data.startswith(b"MThd"):
-        raise MusicnbError(
-            "not a MIDI file: it does not start with the 'MThd' header. "
-            "Is it really a .mid file? Re-export it from your music program."
-        )
-    try:
-        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, IndexError...
-        raise MusicnbError(
-            f"corrupt or truncated MIDI ({type(exc).__name__}: {str(exc)[:100]}). "
-            "Re-export or re-download the file, or leave it out."
-        ) from exc
-    resolution = midi.ticks_per_beat
-    if not isinstance(resolution, int) or resolution <= 0 or resolution >= 0x8000:
-        raise MusicnbError(
-            "SMPTE-timed MIDI (no ticks per beat): convert it to a metrical "
-            "MIDI file in your music program first."
-        )
-    tempo = time_signature = key = None
-    tempo_changes = 0
-    voices: dict[tuple[int, int], TrackNotes] = {}
-    track_names: list[str] = []
-    drum_notes = 0
-    try:
-        for index, track in enumerate(midi.tracks):
-            tick = 0
-            track_name = ""
-            program_of: dict[int, int] = {}
-            open_notes: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-            for message in track:
-                tick += int(message.time)
-                kind = message.type
-                if kind == "track_name":
-                    track_name = track_name or text_from_midi(str(message.name))
-                elif kind == "set_tempo":
-                    if tempo is None:
-                        tempo = float(mido.tempo2bpm(message.tempo)) if message.tempo > 0 else None
-                    else:
-                        tempo_changes += 1
-                elif kind == "time_signature" and time_signature is None:
-                    time_signature = f"{message.numerator}/{message.denominator}"
-                elif kind == "key_signature" and key is None:
-                    key = _key_name(str(message.key))
-                elif kind == "program_change":
-                    program_of[message.channel] = int(message.program)
-                elif kind in ("note_on", "note_off"):
-                    if message.channel == DRUM_CHANNEL:
-                        if kind == "note_on" and message.velocity > 0:
-                            drum_notes += 1
-                        continue
-                    slot = (message.channel, message.note)
-                    if kind == "note_on" and message.velocity > 0:
-                        open_notes[slot].append((tick, int(message.velocity)))
-                        owner = (index, message.channel)
-                        if owner not in voices:
-                            voices[owner] = TrackNotes(
-                                index,
-                                message.channel,
-                                track_name,
-                                program_of.get(message.channel, 0),
-                            )
-                    elif open_notes[slot]:
-                        begin, velocity = open_notes[slot].pop(0)
-                        _add(voices[(index, message.channel)], message.note, begin, tick, velocity)
-            for (channel, note), pending in open_notes.items():
-                for begin, velocity in pending:  # never switched off: ends with the track
-                    _add(voices[(index, channel)], note, begin, tick, velocity)
-            for (owner_track, _), voice in voices.items():
-                if owner_track == index and not voice.name:
-                    voice.name = track_name
-            track_names.append(track_name)
-    except MusicnbError:
-        raise
-    except Exception as exc:
-        raise MusicnbError(
-            f"corrupt MIDI events ({type(exc).__name__}: {str(exc)[:100]}). "
-            "Re-export the file, or leave it out."
-        ) from exc
-    ordered = [v for _, v in sorted(voices.items()) if v.pitch]
-    return MidiContent(
-        ticks_per_beat=resolution,
-        midi_type=int(midi.type),
-        n_tracks=len(midi.tracks),
-        tempo=tempo,
-        tempo_changes=tempo_changes,
-        time_signature=time_signature,
-        key=key,
-        track_names=track_names,
-        voices=ordered,
-        drum_notes=drum_notes,
-        tracks_with_notes=sorted({v.track for v in ordered}),
-    )
-
-
-def _add(voice: TrackNotes, pitch: int, begin: int, end: int, velocity: int) -> None:
-    if end > begin:
-        voice.pitch.append(int(pitch))
-        voice.begin.append(int(begin))
-        voice.end.append(int(end))
-        voice.velocity.append(max(1, min(127, int(velocity))))
+__all__ = [
+    "MidiContent",
+    "TrackNotes",
+    "read_midi_content",
+    "check_has_notes",
+    "voices_to_arrays",
+    "title_of",
+    "content_to_piece",
+    "read_midi_file",
+]
 
 
 def check_has_notes(content: MidiContent) -> None:

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checkers import check_articulate_from_play, check_neighbourhood  # the old import path
 from ..errors import MusicnbError
 from ..piece import Piece, pitch_name
 from .saving import SavedAsConfig
@@ -302,66 +303,6 @@ def roll_chunks(rolls: Any, length: int, stride: int | None = None) -> np.ndarra
             "shorter length or more pieces."
         )
     return np.stack(out).astype(np.float32)
-
-
-# ------------------------------------------------------------------ exercise checkers
-
-
-def _fail(case: str, got: object, expected: object, hint: str) -> None:
-    raise MusicnbError(f"Not yet — {case}: got {got!r}, expected {expected!r}. {hint}")
-
-
-def check_articulate_from_play(fn: Any) -> str:
-    """Exercise checker (notebook 06): ``fn(play)`` -> the articulate matrix of a ``(T, N)``
-    play matrix when nothing else says where notes were struck (a note is struck where it
-    starts to sound)."""
-    cases = [
-        ("a note held for three steps", [[1], [1], [1]], [[1], [0], [0]]),
-        ("a note that stops and starts again", [[1], [0], [1]], [[1], [0], [1]]),
-        ("a note sounding at the very first step", [[1, 0]], [[1, 0]]),
-        ("two notes overlapping", [[1, 0], [1, 1], [0, 1]], [[1, 0], [0, 1], [0, 0]]),
-        ("silence", [[0, 0], [0, 0]], [[0, 0], [0, 0]]),
-    ]
-    for case, play, expected in cases:
-        got = fn(np.array(play, np.uint8))
-        if (
-            got is None
-            or np.shape(got) != np.shape(expected)
-            or not np.array_equal(np.asarray(got).astype(int), np.array(expected))
-        ):
-            _fail(
-                case,
-                None if got is None else np.asarray(got).tolist(),
-                expected,
-                "articulate[t] = play[t] AND NOT play[t-1], with play[-1] taken as silence.",
-            )
-    return "All articulate cases pass."
-
-
-def check_neighbourhood(fn: Any) -> str:
-    """Exercise checker (notebook 06): ``fn(previous_play, n)`` -> the 25 play bits of notes
-    ``n−12..n+12`` in a ``(N,)`` vector, ZERO past either edge (no wrapping round)."""
-    rng = np.random.default_rng(0)
-    cases = []
-    for N, n in ((30, 15), (30, 0), (30, 29), (5, 2), (40, 11)):
-        play = (rng.random(N) < 0.5).astype(np.uint8)
-        expected = np.array([play[n + k] if 0 <= n + k < N else 0 for k in range(-12, 13)])
-        cases.append((f"{N} notes, note {n}", play, n, expected))
-    for case, play, n, expected in cases:
-        got = fn(play, n)
-        if (
-            got is None
-            or np.shape(got) != (25,)
-            or not np.array_equal(np.asarray(got).astype(int), expected)
-        ):
-            _fail(
-                case,
-                None if got is None else np.asarray(got).tolist(),
-                expected.tolist(),
-                "Take notes n-12..n+12 in order; a note index below 0 or above N-1 is 0 "
-                "(Python's play[-1] would wrap round to the top note — that is the bug).",
-            )
-    return "All neighbourhood cases pass (no wrapping)."
 
 
 __all__ = [

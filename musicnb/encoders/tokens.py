@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checkers import check_event_token as check_event_token  # the old import path
 from ..errors import MusicnbError
 from ..piece import Piece, pitch_name
 from .saving import SavedAsConfig
@@ -365,27 +366,3 @@ class NoteChordTokenEncoder(SavedAsConfig):
             f"NoteChordTokenEncoder(with_duration={self.with_duration}, rests={self.rests}, "
             f"parts={self.parts}, {size})"
         )
-
-
-def check_event_token(event_token: Any) -> str:
-    """Exercise checker (notebook 04): ``event_token(midi_pitches) -> str`` names a group of
-    notes that start together as the tutorial does (a note name, or the chord's normal order)."""
-    cases = [
-        ("one note", [61], "C#4"),
-        ("one flat note", [70], "B-4"),
-        ("an octave doubling is one note (the higher)", [48, 60], "C4"),
-        ("C major, root position", [60, 64, 67], "0.4.7"),
-        ("C major, first inversion", [64, 67, 72], "0.4.7"),
-        ("G major: the normal order starts on G", [55, 62, 71], "7.11.2"),
-        ("a fifth with a doubled root: normal order is the fourth A-D", [62, 69, 74], "9.2"),
-    ]
-    for case, pitches, expected in cases:
-        got = event_token(list(pitches))
-        if got != expected:
-            raise MusicnbError(
-                f"Not yet — {case}: event_token({pitches}) gave {got!r}, expected "
-                f"{expected!r}. One pitch class: name the highest note with "
-                "musicnb.piece.pitch_name; several: '.'.join of normal_order(set of "
-                "pitch classes)."
-            )
-    return "All event-token cases pass."

@@ -34,7 +34,7 @@ _MODULE_OF = {
     "cs230_baseline": "next_note",
     "melody_harmony_lstm": "melody_harmony",
     "pitch_regression_lstm": "pitch_regression",
-    "biaxial": "biaxial",
+    "biaxial": "biaxial_rnn",
 }
 
 

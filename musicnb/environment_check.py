@@ -4,6 +4,9 @@ Each check runs on its own (a crash in one becomes that row's error, never the r
 ``doctor()`` is the first thing to run when something does not work, and what to paste into a
 question to the instructor. Statuses: ``ok``, ``info``, ``warn`` (works, but read the advice)
 and ``error`` (the course will fail until it is fixed).
+
+Called as ``musicnb.doctor()``; the module is named ``environment_check`` so that the name
+``musicnb.doctor`` always means the function, never this module.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import os
 import platform
 import sys
 import tempfile
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -421,14 +423,3 @@ def doctor(checks: list[Callable[[], list[Check]]] | None = None) -> DoctorRepor
             ]
         report.checks.extend(rows)
     return report
-
-
-class _CallableModule(types.ModuleType):  # types.ModuleType is type(sys)
-    """``musicnb.doctor`` names both this module and its function: once the module has been
-    imported, Python binds the *module* to ``musicnb.doctor``, so it forwards calls."""
-
-    def __call__(self, *args, **kwargs) -> DoctorReport:
-        return doctor(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

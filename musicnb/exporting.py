@@ -1,5 +1,8 @@
 """``export(piece, name)``: save what a model wrote as MIDI (and WAV) and offer it for download.
 
+Called as ``musicnb.export(...)``; the module is named ``exporting`` so that the name
+``musicnb.export`` always means the function, never this module.
+
 The files go to :func:`musicnb.settings.export_dir` (``./exports`` beside the notebook, or
 ``$MUSICNB_EXPORT_DIR``), written atomically, so exporting again under the same name replaces
 the old files in one step. In a notebook the result shows download links: a link relative to
@@ -14,7 +17,6 @@ import base64
 import html
 import os
 import sys
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,15 +135,3 @@ def export(
         for path in result.paths:
             files.download(str(path))
     return result
-
-
-class _CallableModule(types.ModuleType):  # types.ModuleType is type(sys)
-    """``musicnb.export`` names both this module and its function: once the module has been
-    imported (``from musicnb.export import ...``), Python binds the *module* to
-    ``musicnb.export``, so the module itself forwards calls to :func:`export`."""
-
-    def __call__(self, *args, **kwargs) -> ExportResult:
-        return export(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -500,7 +500,7 @@ class PitchRegressionEngine:
 @dataclass
 class BiaxialEngine:
     """Johnson's biaxial RNN: polyphonic piano rolls from
-    :class:`musicnb.models.biaxial.BiaxialGenerator`, every stream in one call. Knobs:
+    :class:`musicnb.models.biaxial_rnn.BiaxialGenerator`, every stream in one call. Knobs:
     temperature, conservativity (as Johnson defined it, when the generator takes it), the
     minimum notes per step, and the length in bars."""
 
@@ -512,7 +512,7 @@ class BiaxialEngine:
 
     @classmethod
     def from_run(cls, run_dir: str | Path) -> BiaxialEngine:
-        from ..models.biaxial import BiaxialGenerator
+        from ..models.biaxial_rnn import BiaxialGenerator
         from ..training import load_run
 
         folder = check_run_folder(run_dir)

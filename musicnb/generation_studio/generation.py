@@ -4,7 +4,7 @@
 chunks (or streams), and a ``progress(done, total, text)`` callback; the studio's view passes
 its Cancel event and its progress bar, a test or a bench passes plain functions.
 
-Token engines (:class:`~musicnb.studio.engines.Engine`) are driven here in chunks of ``chunk``
+Token engines (:class:`~musicnb.generation_studio.engines.Engine`) are driven here in chunks of ``chunk``
 steps: each chunk primes the sampler with the primer plus what each stream has written so far,
 seed ``seed + chunk index``, so the same seed still gives the same notes. Piece engines
 (melody-and-harmony, pitch regression, biaxial) chunk their own loop and write pieces.

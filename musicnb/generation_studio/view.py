@@ -12,7 +12,7 @@
     ├ stream rows: piano roll | player | notes and repairs
     ├ diagnostics, A/B (shown only with a primer), export
 
-The work itself is :func:`musicnb.studio.generation.generate`, run in a thread (the click
+The work itself is :func:`musicnb.generation_studio.generation.generate`, run in a thread (the click
 handler returns at once, so the kernel keeps handling widget messages — that is what lets
 Cancel be clicked at all). Results are put into widgets directly (``Image``, ``Audio``,
 ``HTML``), never through ``Output`` capture, which does not work from a thread. When the
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import tempfile
 import threading
 import time
 import traceback
@@ -92,7 +91,7 @@ class Studio:
     run:
         A run folder to select at start (default: the first run found).
     engine_factory:
-        ``run_dir -> engine``; default :func:`musicnb.studio.engines.engine_for_run`.
+        ``run_dir -> engine``; default :func:`musicnb.generation_studio.engines.engine_for_run`.
     background:
         Generate in a worker thread (True, for the browser) or synchronously (tests).
     chunk:
@@ -632,22 +631,17 @@ class Studio:
                 f"{name} is {len(content) / 1e6:.1f} MB; a primer only needs the "
                 "opening bars. Upload a MIDI file under 5 MB."
             )
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / safe_name(Path(name).name or "upload.mid")
-            if path.suffix.lower() not in (".mid", ".midi"):
-                path = path.with_suffix(".mid")
-            path.write_bytes(content)
-            try:
-                piece = midi.read(path)
-                drums = midi.read(path, drums=True).n_notes if piece.n_notes == 0 else 0
-            except MusicnbError as exc:
-                raise MusicnbError(f"Could not read {name} as MIDI: {exc}") from exc
-            except Exception as exc:
-                raise MusicnbError(
-                    f"Could not read {name} as a MIDI file ({type(exc).__name__}: "
-                    f"{exc}). Export it again as a standard MIDI file (.mid) and "
-                    "upload that."
-                ) from exc
+        try:
+            piece = midi.read(content)
+            drums = midi.read(content, drums=True).n_notes if piece.n_notes == 0 else 0
+        except MusicnbError as exc:
+            raise MusicnbError(f"Could not read {name} as MIDI: {exc}") from exc
+        except Exception as exc:
+            raise MusicnbError(
+                f"Could not read {name} as a MIDI file ({type(exc).__name__}: "
+                f"{exc}). Export it again as a standard MIDI file (.mid) and "
+                "upload that."
+            ) from exc
         if piece.n_notes == 0 and drums:
             raise MusicnbError(
                 f"{name} holds only drums ({drums} notes on MIDI channel 10), "
@@ -656,8 +650,7 @@ class Studio:
             )
         if piece.n_notes == 0:
             raise MusicnbError(f"{name} holds no notes. Upload a MIDI file with a melody in it.")
-        if not piece.title:
-            piece = dataclasses.replace(piece, title=Path(name).stem)
+        piece = dataclasses.replace(piece, title=piece.title or Path(name).stem, source=name)
         self.uploads.append(piece)
         self._fill_primers(select=f"upload:{len(self.uploads) - 1}")
         self.show_message(f"Loaded {name}: {piece.n_notes} notes. It is now the primer.", "ok")
@@ -946,11 +939,8 @@ class Studio:
         """Write MIDI and WAV of the chosen stream with ``musicnb.export`` under a name that is
         not taken yet (never overwriting an earlier export; the message says when the name
         was changed); show download links (and, in Colab, start the browser download)."""
-        import importlib
-
+        from ..exporting import export as export_piece
         from ..settings import export_dir
-
-        export_module = importlib.import_module("musicnb.export")
 
         if self.result is None:
             raise MusicnbError("Nothing to export yet: press Generate first.")
@@ -963,7 +953,7 @@ class Studio:
         while any((folder / f"{name}{suffix}").exists() for suffix in (".mid", ".wav")):
             n += 1
             name = f"{wanted}_{n}"
-        exported = export_module.export(piece, name)  # also starts the download in Colab
+        exported = export_piece(piece, name)  # also starts the download in Colab
         midi_path = Path(exported.midi_path)
         wav_path = Path(exported.wav_path) if exported.wav_path is not None else None
         links = [

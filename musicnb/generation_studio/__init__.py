@@ -3,20 +3,17 @@ its model family, listen, compare with the real continuation, export.
 
 Three parts, one job each:
 
-* :mod:`musicnb.studio.engines` — one engine per model family (next-event and token models,
+* :mod:`musicnb.generation_studio.engines` — one engine per model family (next-event and token models,
   melody and harmony, pitch regression, biaxial), chosen by what the run folder holds;
-* :mod:`musicnb.studio.generation` — :func:`generate`, a pure function of engine, settings and
+* :mod:`musicnb.generation_studio.generation` — :func:`generate`, a pure function of engine, settings and
   primer, with a cancel flag and a progress callback;
-* :mod:`musicnb.studio.view` — the ipywidgets panel (:class:`Studio`) that runs it in a thread.
+* :mod:`musicnb.generation_studio.view` — the ipywidgets panel (:class:`Studio`) that runs it in a thread.
 
-``musicnb.studio(...)`` (this module is callable) and ``musicnb.widgets.studio(...)`` build it.
+``musicnb.studio(...)`` and ``musicnb.widgets.studio(...)`` build it: both are :func:`studio` of
+this package, which is named apart from that function so that neither shadows the other.
 """
 
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
 
 from .engines import (
     BiaxialEngine,
@@ -68,13 +65,3 @@ __all__ = [
     "download_link",
     "UPLOAD_LIMIT_BYTES",
 ]
-
-
-class _CallableModule(types.ModuleType):  # types.ModuleType is type(sys)
-    """``musicnb.studio`` names both this package and the function that builds a studio."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Studio:
-        return studio(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

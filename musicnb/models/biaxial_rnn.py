@@ -26,12 +26,14 @@ each note and feeding it to the next (two compiled functions). A temperature and
 
 :func:`per_note_baseline` is the comparison: the same time-axis stack, then each note's play
 and articulate predicted independently of the other notes at the same step (no note axis).
+
+The builder is :func:`biaxial` (``musicnb.models.biaxial``); this module is named ``biaxial_rnn``
+so that name always means the builder. Its layers keep their registered names (``musicnb>...``),
+so ``.keras`` files saved before the rename still load.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -308,7 +310,7 @@ def _roll_settings(model: keras.Model) -> tuple[int, int, int]:
     except ValueError:
         raise MusicnbError(
             f"Model {model.name!r} is not a biaxial/per-note model of "
-            "musicnb.models.biaxial (no 'roll_features' layer)."
+            "musicnb.models.biaxial_rnn (no 'roll_features' layer)."
         ) from None
     n_notes = int(model.input_shape[2])
     return n_notes, features.low, features.steps_per_quarter
@@ -579,16 +581,3 @@ def draw_biaxial(n_steps: int = 5, n_notes: int = 6, ax: Any = None) -> Any:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
-
-
-class _CallableModule(types.ModuleType):
-    """This module shares its name with its builder, and ``musicnb.models`` exposes builders by
-    name: once the submodule is imported (e.g. by ``training.load_run``) Python sets
-    ``musicnb.models.biaxial`` to the *module*. Making the module callable keeps
-    ``musicnb.models.biaxial(...)`` building the model either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> keras.Model:
-        return biaxial(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
