@@ -100,6 +100,7 @@ class _RecordStart(keras.callbacks.Callback):
             self.first_epoch = epoch
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_at_the_next_epoch_with_history_intact(tmp_path):
     X, y = _data()
     run_dir = tmp_path / "lstm"
@@ -170,6 +171,7 @@ def test_bad_inputs_are_explained(tmp_path):
         load_run(tmp_path / "nothing")
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
     """Logical devices must be configured before TensorFlow starts, hence a subprocess."""
     script = textwrap.dedent(f"""
