@@ -8,6 +8,10 @@ Run the whole course from a terminal::
 
     python -m musicnb.notebooks run notebooks/*.ipynb --out build/course          # full mode
     python -m musicnb.notebooks run notebooks/03_onehot_lstm.ipynb --quick --out build/quick
+    python -m musicnb.notebooks run notebooks/*.ipynb --set EPOCHS=1 --out build/course-smoke
+
+``--set NAME=VALUE`` overrides a name of a notebook's ``parameters`` cell with papermill's own
+parameter injection (an ``injected-parameters`` cell after it); nbclient runs the kernel.
 """
 
 from __future__ import annotations
@@ -126,34 +130,89 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def inject_parameters(notebook: Any, parameters: dict[str, str]) -> None:
-    """Insert a cell tagged ``injected-parameters`` right after the cell tagged ``parameters``
-    (papermill's convention), assigning each name its literal; the notebook's own defaults stay
-    visible above it in the executed copy."""
-    import nbformat
+#: The kernel name under which :func:`inject_parameters` registers its papermill translator
+#: (a name of its own, so papermill's translator for ordinary Python kernels stays as it is).
+_TRANSLATOR_NAME = "musicnb-python-literals"
+
+
+def _literal_translator() -> type:
+    """Papermill's Python translator, also writing the tuples, sets, complex numbers and bytes
+    that ``--set`` accepts as literals (papermill would turn them into strings)."""
+    from papermill.translators import PythonTranslator
+
+    class LiteralTranslator(PythonTranslator):
+        @classmethod
+        def translate(cls, val: Any) -> str:
+            if isinstance(val, tuple):
+                items = [cls.translate(v) for v in val]
+                return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+            if isinstance(val, (set, frozenset)):
+                items = sorted(cls.translate(v) for v in val)
+                inner = "{" + ", ".join(items) + "}" if items else "set()"
+                return inner if isinstance(val, set) else f"frozenset({inner})"
+            if isinstance(val, (complex, bytes)):
+                return repr(val)
+            return str(super().translate(val))
+
+    return LiteralTranslator
+
+
+def inject_parameters(notebook: Any, parameters: dict[str, str]) -> Any:
+    """Insert a cell tagged ``injected-parameters`` right after the cell tagged ``parameters``,
+    assigning each name its literal, with papermill's own
+    :func:`papermill.parameterize.parameterize_notebook` (an earlier injected cell is
+    replaced); the notebook's own defaults stay visible above it in the executed copy.
+    ``notebook`` is changed in place and returned.
+
+    ``parameters`` map names to Python literal source (:func:`parse_assignments`); papermill
+    writes the values back as Python, so ``"1"``, ``"'text'"``, ``"None"`` and ``"(8, 8)"``
+    arrive in the kernel as ``1``, ``'text'``, ``None`` and ``(8, 8)``.
+    """
+    import ast
+    import json
+
+    from papermill.parameterize import parameterize_notebook
+    from papermill.translators import papermill_translators
 
     if not parameters:
-        return
-    index = next(
-        (
-            i
-            for i, cell in enumerate(notebook.cells)
-            if "parameters" in cell.get("metadata", {}).get("tags", [])
-        ),
-        None,
+        return notebook
+    has_parameters_cell = any(
+        "parameters" in cell.get("metadata", {}).get("tags", []) for cell in notebook.cells
     )
-    if index is None:
+    if not has_parameters_cell:  # papermill would inject at the top (with a warning only)
         raise MusicnbError(
             "This notebook has no cell tagged 'parameters' to override; tag the "
             "cell that holds its settings (View > Cell metadata in JupyterLab)."
         )
-    source = "# Parameters set by the runner (--set)\n" + "\n".join(
-        f"{name} = {value}" for name, value in parameters.items()
+    values = {name: ast.literal_eval(source) for name, source in parameters.items()}
+    papermill_translators.register(_TRANSLATOR_NAME, _literal_translator())
+    # what papermill's own loader (papermill.iorw.load_notebook_node) adds before injecting
+    notebook.metadata.setdefault("papermill", {})
+    untagged = [cell for cell in notebook.cells if "tags" not in cell.metadata]
+    for cell in untagged:
+        cell.metadata["tags"] = []
+    result = parameterize_notebook(
+        notebook,
+        values,
+        comment="Parameters set by the runner (--set)",
+        kernel_name=_TRANSLATOR_NAME,
+        language="python",
     )
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["tags"] = ["injected-parameters"]
-    cell["id"] = "injected-parameters"
-    notebook.cells.insert(index + 1, cell)
+    for cell in untagged:  # the other cells' metadata stays as it was
+        if not cell.metadata.get("tags"):
+            del cell.metadata["tags"]
+    for name, value in values.items():  # the notebook's metadata must stay JSON
+        try:
+            json.dumps(value)
+        except TypeError:
+            result.metadata.papermill["parameters"][name] = parameters[name]
+    for cell in result.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.rstrip("\n")
+            cell["id"] = "injected-parameters"
+    if result is not notebook:  # nbformat.v4.upgrade returns the same notebook for v4
+        notebook.cells, notebook.metadata = result.cells, result.metadata
+    return notebook
 
 
 def execute_notebook(
@@ -166,8 +225,10 @@ def execute_notebook(
 ) -> float:
     """Run a notebook top to bottom in a fresh kernel; returns the seconds it took.
 
-    ``parameters`` (name -> Python literal source) override the parameters cell, as papermill
-    does: e.g. ``{"EPOCHS": "1"}`` runs full-size data and models for one epoch.
+    ``parameters`` (name -> Python literal source) override the parameters cell with
+    papermill's injection (:func:`inject_parameters`): e.g. ``{"EPOCHS": "1"}`` runs full-size
+    data and models for one epoch. nbclient runs the kernel (papermill's own executor runs on
+    nbclient too; called directly it keeps this module's timeout and working-folder handling).
 
     The kernel inherits this process's environment (set ``MUSICNB_QUICK=1`` for quick mode).
     The executed copy, with outputs, is written to ``out_path`` when given. A failing cell

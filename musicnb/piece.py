@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 from .errors import MusicnbError
 
@@ -68,13 +71,18 @@ class Piece:
     Build one with :meth:`Piece.from_notes` (a list of ``(pitch, start, duration[, velocity,
     part])`` tuples) or directly from arrays; the arrays are checked and sorted by
     ``(start, part, -pitch)``.
+
+    Construction takes any sequences of numbers (``velocity`` and ``part`` may be left out:
+    90 and part 0); after it every note field is a read-only NumPy array of one value per
+    note, so ``velocity`` and ``part`` are never ``None`` on a built piece.
     """
 
     pitch: np.ndarray
     start: np.ndarray
     duration: np.ndarray
-    velocity: np.ndarray | None = None
-    part: np.ndarray | None = None
+    # None (the default) becomes 90s / zeros in __post_init__: an array after construction
+    velocity: np.ndarray = field(default=cast(np.ndarray, None))
+    part: np.ndarray = field(default=cast(np.ndarray, None))
     title: str = ""
     source: str = ""
     key: str | None = None
@@ -84,6 +92,26 @@ class Piece:
     part_names: tuple[str, ...] = ()
     programs: tuple[int, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    if TYPE_CHECKING:  # what construction accepts; the dataclass writes the real __init__
+
+        def __init__(
+            self,
+            pitch: ArrayLike,
+            start: ArrayLike,
+            duration: ArrayLike,
+            velocity: ArrayLike | None = None,
+            part: ArrayLike | None = None,
+            title: str = "",
+            source: str = "",
+            key: str | None = None,
+            time_signature: str = "4/4",
+            tempo: float = 120.0,
+            chords: Iterable[tuple[float, float, str]] = (),
+            part_names: Iterable[str] = (),
+            programs: Iterable[int] = (),
+            metadata: dict[str, Any] = ...,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         pitch = _array(self.pitch, np.int16, "pitch")

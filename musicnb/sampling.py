@@ -49,6 +49,7 @@ import numpy as np
 
 from .checkers import check_apply_temperature, check_top_k_filter  # the old import path
 from .errors import MusicnbError
+from .keras_internals import functional_graph_runner, layer_takes_training, rnn_sequence_loop
 
 if TYPE_CHECKING:
     from .training import Run
@@ -370,7 +371,8 @@ def _run_graph(model: Any, inputs: Any, rnn_fn: Callable[[Any, Any], Any]) -> An
     layers, which are replaced by ``rnn_fn(layer, x)``.
 
     Sequential models are a chain of layers; functional models are walked node by node with
-    Keras' own graph runner, so branches, several inputs and several heads work too.
+    Keras' own graph runner (:func:`musicnb.keras_internals.functional_graph_runner`), so
+    branches, several inputs and several heads work too.
     """
     import keras
 
@@ -379,7 +381,7 @@ def _run_graph(model: Any, inputs: Any, rnn_fn: Callable[[Any, Any], Any]) -> An
             return lambda x, *args, **kwargs: rnn_fn(layer, x)
         if isinstance(layer, keras.Model):
             return lambda x, *args, **kwargs: _run_graph(layer, x, rnn_fn)
-        accepts_training = getattr(layer, "_call_has_training_arg", False)
+        accepts_training = layer_takes_training(layer)
 
         def call(*args, **kwargs):
             kwargs.pop("training", None)
@@ -394,7 +396,7 @@ def _run_graph(model: Any, inputs: Any, rnn_fn: Callable[[Any, Any], Any]) -> An
         for layer in model.layers:
             x = call_layer(layer)(x)
         return x
-    runner = getattr(model, "_run_through_graph", None)
+    runner = functional_graph_runner(model)
     if runner is None:
         raise MusicnbError(
             f"Cannot open up {type(model).__name__} layer by layer; build it with "
@@ -503,7 +505,7 @@ class StepFunction:
         new_state: dict[int, list] = {}
 
         def rnn_sequence(layer, x):
-            _, outputs, states = layer.inner_loop(x, carried[id(layer)], mask=None, training=False)
+            _, outputs, states = rnn_sequence_loop(layer, x, carried[id(layer)])
             new_state[id(layer)] = list(states) if isinstance(states, (list, tuple)) else [states]
             return [outputs, *new_state[id(layer)]] if layer.return_state else outputs
 

@@ -34,7 +34,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
 
@@ -54,6 +54,7 @@ from .settings import runs_dir
 __all__ = [
     "train",
     "TrainResult",
+    "RunRecord",
     "Run",
     "load_run",
     "list_runs",
@@ -186,6 +187,86 @@ def in_notebook() -> bool:
     return shell is not None and type(shell).__name__ in ("ZMQInteractiveShell", "Shell")
 
 
+# ---------------------------------------------------------------- the run record
+
+
+#: Fields of run.json written only once they have a value (after the first epoch, at the end).
+_LATE_FIELDS = ("metrics", "updated", "pending", "finished")
+
+
+@dataclass
+class RunRecord:
+    """What ``run.json`` holds: how the run was set up, and where it stands after each epoch.
+
+    :func:`train` fills it in and its run keeper (the Keras callback) updates it at the end of
+    every epoch, then writes it as the epoch's commit point. :meth:`to_json` gives the same
+    keys run folders have always held, so any ``run.json`` (older ones included) reads back as
+    a plain dict with :func:`load_run`.
+    """
+
+    kind: str
+    builder: str
+    params: dict[str, Any]
+    model_name: str
+    parameters: int
+    epochs_requested: int
+    batch_size: int
+    seed: int
+    monitor: str
+    patience: int | None
+    best_value: float | None = None
+    best_epoch: int | None = None
+    #: epochs since the monitored value last improved (early stopping's counter)
+    wait: int = 0
+    epochs_done: int = 0
+    #: the optimizer's step count after ``epochs_done`` epochs
+    iterations: int | None = None
+    stopped_early: bool = False
+    has_encoder: bool = False
+    #: fingerprint of the training arrays (:func:`_data_fingerprint`)
+    data: str | None = None
+    device: str = ""
+    created: str = ""
+    #: what the caller passed as ``info=`` (merged over the previous run's)
+    info: dict[str, Any] = field(default_factory=dict)
+    #: the last finished epoch's logged values
+    metrics: dict[str, float] | None = None
+    updated: str | None = None
+    #: final name -> staged name of the files the last epoch committed (see recover_run)
+    pending: dict[str, str] | None = None
+    finished: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as ``run.json`` holds it (late fields only once they are set)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in _LATE_FIELDS:
+            if data[name] is None:
+                del data[name]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunRecord:
+        """A record from a ``run.json`` dict, older ones included (a field they lack, such as
+        ``iterations`` before it was recorded, takes its default; keys no field knows are
+        left out)."""
+        known = {f.name for f in fields(cls)}
+        missing = [
+            f.name
+            for f in fields(cls)
+            if f.name not in data and f.default is MISSING and f.default_factory is MISSING
+        ]
+        if missing:
+            raise MusicnbError(
+                f"run.json lacks {', '.join(missing)}: it was not written by musicnb.train(). "
+                "Train the model again with musicnb.train(..., run_dir=...)."
+            )
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def write(self, run_dir: Path) -> None:
+        """Write ``run_dir/run.json`` atomically."""
+        _write_json(run_dir / RUN_FILE, self.to_json())
+
+
 # ---------------------------------------------------------------- callbacks
 
 
@@ -202,7 +283,7 @@ class _RunKeeper:
     @staticmethod
     def make(
         run_dir: Path,
-        record: dict[str, Any],
+        record: RunRecord,
         history: dict[str, list[float]],
         monitor: str,
         patience: int | None,
@@ -241,12 +322,14 @@ class _RunKeeper:
                 current = logs.get(self.monitor)
                 improved = False
                 if current is not None and math.isfinite(float(current)):
-                    best = record.get("best_value")
+                    best = record.best_value
                     improved = best is None or float(current) < float(best) - self.min_delta
                 if improved and current is not None:  # improved implies a value
-                    record.update(best_value=float(current), best_epoch=epoch + 1, wait=0)
+                    record.best_value = float(current)
+                    record.best_epoch = epoch + 1
+                    record.wait = 0
                 else:
-                    record["wait"] = int(record.get("wait", 0)) + 1
+                    record.wait = int(record.wait) + 1
                 # One commit point per epoch: the epoch's files are staged under names tagged
                 # with the epoch, run.json (naming them) is written atomically, and only then
                 # are they moved into place. Killed before the commit, the run is still at the
@@ -263,16 +346,16 @@ class _RunKeeper:
                     with atomic_path(stage / pending[BEST_FILE], suffix=".keras") as tmp:
                         shutil.copyfile(stage / pending[LAST_FILE], tmp)
                 _write_history(stage / pending[HISTORY_FILE], self.history)
-                record["epochs_done"] = done
-                record["iterations"] = _iterations(self.model)
-                record["metrics"] = {k: float(v) for k, v in logs.items()}
-                record["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-                record["pending"] = pending
-                if self.patience is not None and record["wait"] >= self.patience:
+                record.epochs_done = done
+                record.iterations = _iterations(self.model)
+                record.metrics = {k: float(v) for k, v in logs.items()}
+                record.updated = time.strftime("%Y-%m-%dT%H:%M:%S")
+                record.pending = pending
+                if self.patience is not None and record.wait >= self.patience:
                     self.stopped_early = True
-                    record["stopped_early"] = True
+                    record.stopped_early = True
                     self.model.stop_training = True
-                _write_json(run_dir / RUN_FILE, record)  # the commit point
+                record.write(run_dir)  # the commit point
                 _apply_pending(run_dir, pending)
 
         return RunKeeper()
@@ -328,13 +411,15 @@ def _live_plot_callback(history: dict[str, list[float]], title: str) -> Any:
 @dataclass
 class TrainResult:
     """What :func:`train` returns: the model (best weights restored), the full history
-    (including epochs from before a resume) and the run folder."""
+    (including epochs from before a resume), the run folder, ``info`` (``run.json`` as a
+    dict) and ``record`` (the same as a :class:`RunRecord`)."""
 
     model: Any
     history: dict[str, list[float]]
     run_dir: Path
     info: dict[str, Any] = field(default_factory=dict)
     initial_epoch: int = 0
+    record: RunRecord | None = None
 
     @property
     def epochs_done(self) -> int:
@@ -661,7 +746,7 @@ def train(
                 "Pass a builder instead: train(lambda: models.onehot_lstm(...), "
                 "data, strategy=strategy)."
             )
-        from .models.next_note import build_record
+        from .models.build_records import build_record
 
         record = build_record(model)
         if previous:
@@ -703,45 +788,45 @@ def train(
     history = read_history(run_dir / HISTORY_FILE) if previous else {}
     history = {k: v[:initial_epoch] for k, v in history.items()}
     monitor = monitor or ("val_loss" if valid_data is not None else "loss")
-    run_record: dict[str, Any] = {
-        "kind": info.pop("kind", previous.get("kind", "next_event" if record else "model")),
-        "builder": record.get("builder")
+    run_record = RunRecord(
+        kind=info.pop("kind", previous.get("kind", "next_event" if record else "model")),
+        builder=record.get("builder")
         or previous.get("builder")
         or (_builder_name(builder_fn) if builder_fn else ""),
-        "params": record.get("params") or previous.get("params", {}),
-        "model_name": model.name,
-        "parameters": int(model.count_params()),
-        "epochs_requested": int(epochs),
-        "batch_size": int(batch_size),
-        "seed": int(seed),
-        "monitor": monitor,
-        "patience": patience,
-        "best_value": previous.get("best_value"),
-        "best_epoch": previous.get("best_epoch"),
-        "wait": int(previous.get("wait", 0)),
-        "epochs_done": initial_epoch,
-        "iterations": previous.get("iterations", _iterations(model)),
-        "stopped_early": bool(previous.get("stopped_early", False)),
-        "has_encoder": encoder is not None or bool(previous.get("has_encoder")),
-        "data": fingerprint or previous.get("data"),
-        "device": training_device(strategy),
-        "created": previous.get("created", time.strftime("%Y-%m-%dT%H:%M:%S")),
-    }
-    run_record["info"] = {**previous.get("info", {}), **info}
+        params=record.get("params") or previous.get("params", {}),
+        model_name=model.name,
+        parameters=int(model.count_params()),
+        epochs_requested=int(epochs),
+        batch_size=int(batch_size),
+        seed=int(seed),
+        monitor=monitor,
+        patience=patience,
+        best_value=previous.get("best_value"),
+        best_epoch=previous.get("best_epoch"),
+        wait=int(previous.get("wait", 0)),
+        epochs_done=initial_epoch,
+        iterations=previous.get("iterations", _iterations(model)),
+        stopped_early=bool(previous.get("stopped_early", False)),
+        has_encoder=encoder is not None or bool(previous.get("has_encoder")),
+        data=fingerprint or previous.get("data"),
+        device=training_device(strategy),
+        created=previous.get("created", time.strftime("%Y-%m-%dT%H:%M:%S")),
+        info={**previous.get("info", {}), **info},
+    )
     if encoder is not None:
         encoder.save(run_dir / ENCODER_FILE)
 
-    done = initial_epoch >= epochs or run_record["stopped_early"]
+    done = initial_epoch >= epochs or run_record.stopped_early
     if done:
-        _write_json(run_dir / RUN_FILE, run_record)
+        run_record.write(run_dir)
         with scope:
             best = _load_model(run_dir / BEST_FILE) if (run_dir / BEST_FILE).exists() else model
         print(
             f"{run_dir.name}: already trained ({initial_epoch} epochs"
-            f"{', stopped early' if run_record['stopped_early'] else ''}); loaded the best "
+            f"{', stopped early' if run_record.stopped_early else ''}); loaded the best "
             f"checkpoint. Pass more epochs to continue, or resume=False to start over."
         )
-        return TrainResult(best, history, run_dir, run_record, initial_epoch)
+        return TrainResult(best, history, run_dir, run_record.to_json(), initial_epoch, run_record)
 
     _check_targets(model, train_data, "train_data")
     if valid_data is not None:
@@ -772,7 +857,7 @@ def train(
     if live_plot:
         all_callbacks.append(_live_plot_callback(history, run_dir.name))
     all_callbacks.extend(callbacks)
-    _write_json(run_dir / RUN_FILE, run_record)
+    run_record.write(run_dir)
     try:
         model.fit(
             train_ds,
@@ -785,17 +870,17 @@ def train(
         )  # the dataset is already shuffled (seeded)
     except KeyboardInterrupt:
         print(
-            f"\nInterrupted after epoch {run_record['epochs_done']}: {run_dir} keeps the "
+            f"\nInterrupted after epoch {run_record.epochs_done}: {run_dir} keeps the "
             "checkpoints. Call train() again with the same run_dir to resume.",
             file=sys.stderr,
         )
         raise
-    run_record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-    _write_json(run_dir / RUN_FILE, run_record)
-    if (run_dir / BEST_FILE).exists() and run_record.get("best_epoch") != run_record["epochs_done"]:
+    run_record.finished = time.strftime("%Y-%m-%dT%H:%M:%S")
+    run_record.write(run_dir)
+    if (run_dir / BEST_FILE).exists() and run_record.best_epoch != run_record.epochs_done:
         with scope:
             model.load_weights(run_dir / BEST_FILE)
-    return TrainResult(model, history, run_dir, run_record, initial_epoch)
+    return TrainResult(model, history, run_dir, run_record.to_json(), initial_epoch, run_record)
 
 
 # ---------------------------------------------------------------- reading runs back

@@ -7,68 +7,14 @@ import sys
 import types
 from pathlib import Path
 
-import mido
 import numpy as np
 import pytest
+from midi_builders import write_midi
 
 from musicnb import MusicnbError, Piece
 from musicnb.corpus import COLLECTIONS, LoadReport, load_corpus, read_file
 from musicnb.corpus import load as load_module
 from musicnb.corpus.cache import PieceCache
-
-
-def write_midi(
-    path: Path,
-    tracks: list[list[tuple]],
-    ticks_per_beat: int = 480,
-    tempo_bpm: float | None = 100.0,
-    time_signature: tuple[int, int] | None = (3, 4),
-    midi_type: int = 1,
-    title: str = "",
-) -> Path:
-    """tracks: lists of (pitch, start_quarters, duration_quarters[, channel[, velocity]])."""
-    midi = mido.MidiFile(type=midi_type, ticks_per_beat=ticks_per_beat)
-    meta = mido.MidiTrack()
-    if title:
-        meta.append(mido.MetaMessage("track_name", name=title))
-    if tempo_bpm:
-        meta.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm)))
-    if time_signature:
-        meta.append(
-            mido.MetaMessage(
-                "time_signature", numerator=time_signature[0], denominator=time_signature[1]
-            )
-        )
-    midi.tracks.append(meta)
-    for notes in tracks:
-        events = []
-        for note in notes:
-            pitch, start, duration = note[:3]
-            channel = note[3] if len(note) > 3 else 0
-            velocity = note[4] if len(note) > 4 else 80
-            events.append(
-                (
-                    round(start * ticks_per_beat),
-                    1,
-                    mido.Message("note_on", note=pitch, velocity=velocity, channel=channel),
-                )
-            )
-            events.append(
-                (
-                    round((start + duration) * ticks_per_beat),
-                    0,
-                    mido.Message("note_off", note=pitch, velocity=0, channel=channel),
-                )
-            )
-        track = mido.MidiTrack()
-        now = 0
-        for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-            track.append(message.copy(time=tick - now))
-            now = tick
-        midi.tracks.append(track)
-    midi.save(str(path))
-    return path
-
 
 ABC_TWO_TUNES = """%abc-2.1
 L:1/8

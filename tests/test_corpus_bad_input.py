@@ -6,13 +6,13 @@ Includes a property test: random bytes and truncated MIDI files let nothing but
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import mido
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from midi_builders import meta_track, note_track
+from midi_builders import midi_bytes as midi_file_bytes
 
 from musicnb import MusicnbError
 from musicnb.corpus import load_corpus, read_file
@@ -21,27 +21,12 @@ from musicnb.corpus import load_corpus, read_file
 def midi_bytes(
     notes=((60, 0, 480), (64, 480, 480), (67, 960, 960)), channel: int = 0, meta_only: bool = False
 ) -> bytes:
-    midi = mido.MidiFile(type=1, ticks_per_beat=480)
-    meta = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000)])
-    midi.tracks.append(meta)
+    """A type-1 file at 480 ticks per beat, 120 BPM; ``notes`` are (pitch, start, length) in
+    ticks."""
+    tracks = [meta_track(tempo_bpm=120)]
     if not meta_only:
-        track = mido.MidiTrack()
-        events = []
-        for pitch, start, length in notes:
-            events.append(
-                (start, 1, mido.Message("note_on", note=pitch, velocity=80, channel=channel))
-            )
-            events.append(
-                (start + length, 0, mido.Message("note_off", note=pitch, channel=channel))
-            )
-        now = 0
-        for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-            track.append(message.copy(time=tick - now))
-            now = tick
-        midi.tracks.append(track)
-    buffer = io.BytesIO()
-    midi.save(file=buffer)
-    return buffer.getvalue()
+        tracks.append(note_track(notes, ticks_per_unit=1, channel=channel))
+    return midi_file_bytes(tracks)
 
 
 GOOD = midi_bytes()

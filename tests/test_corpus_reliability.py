@@ -200,17 +200,10 @@ def test_the_benchmark_pickle_format_still_reads(tmp_path):
 
 # ---------------------------------------------------------------- item 11: implausible lengths
 def test_a_midi_file_with_one_tick_per_beat_is_flagged(tmp_path):
-    import mido
+    from midi_builders import note_track, save_midi
 
-    midi = mido.MidiFile(type=1, ticks_per_beat=1)
-    track = mido.MidiTrack(
-        [
-            mido.Message("note_on", note=60, velocity=80, time=0),
-            mido.Message("note_off", note=60, time=50_000),
-        ]
-    )
-    midi.tracks.append(track)
-    midi.save(str(tmp_path / "long.mid"))
+    long_note = note_track([(60, 0, 50_000)], ticks_per_unit=1)  # 50,000 beats at 1 tick each
+    save_midi(tmp_path / "long.mid", [long_note], ticks_per_beat=1)
     (tmp_path / "short.abc").write_text(ABC.format(meter="4/4"))
     pieces, report = load_corpus(str(tmp_path), cache=False, workers=1)
     assert len(pieces) == 2

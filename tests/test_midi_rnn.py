@@ -7,6 +7,7 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
+from midi_builders import note_events, save_midi, track
 
 from musicnb.corpus.lakh import load_midi_rnn_folder, split_files, split_files_as_published
 from musicnb.encoders.midi_rnn import (
@@ -20,38 +21,22 @@ from musicnb.errors import MusicnbError
 TPB = 480
 
 
-def _track(events: list[tuple[int, mido.Message]]) -> mido.MidiTrack:
-    """Messages at absolute ticks -> a track with delta times."""
-    track = mido.MidiTrack()
-    now = 0
-    for tick, message in sorted(events, key=lambda e: e[0]):
-        track.append(message.copy(time=tick - now))
-        now = tick
-    return track
-
-
 def _notes(notes: list[tuple[int, int, int]], channel: int = 0) -> list:
-    events = []
-    for pitch, begin, end in notes:
-        events.append((begin, mido.Message("note_on", note=pitch, velocity=90, channel=channel)))
-        events.append((end, mido.Message("note_off", note=pitch, velocity=0, channel=channel)))
-    return events
+    """(pitch, begin tick, end tick) -> (tick, message) pairs."""
+    notes_in_ticks = [(pitch, begin, end - begin) for pitch, begin, end in notes]
+    return note_events(notes_in_ticks, ticks_per_unit=1, channel=channel, velocity=90)
 
 
 def write_tempo_change_file(path: Path) -> Path:
     """120 BPM for two beats, then 60 BPM; notes at ticks 240-480, 960-1440, 1440-1680."""
-    midi = mido.MidiFile(ticks_per_beat=TPB)
-    midi.tracks.append(
-        _track(
-            [
-                (0, mido.MetaMessage("set_tempo", tempo=500000)),
-                (960, mido.MetaMessage("set_tempo", tempo=1000000)),
-            ]
-        )
+    tempo = track(
+        [
+            (0, mido.MetaMessage("set_tempo", tempo=500000)),
+            (960, mido.MetaMessage("set_tempo", tempo=1000000)),
+        ]
     )
-    midi.tracks.append(_track(_notes([(60, 240, 480), (62, 960, 1440), (64, 1440, 1680)])))
-    midi.save(path)
-    return path
+    notes = track(_notes([(60, 240, 480), (62, 960, 1440), (64, 1440, 1680)]))
+    return save_midi(path, [tempo, notes], ticks_per_beat=TPB)
 
 
 def test_frames_follow_the_tempo_map_in_seconds(tmp_path):
@@ -90,11 +75,7 @@ def test_windows_off_by_one_as_published_and_fixed():
 
 
 def _write(path: Path, tracks: list[list]) -> Path:
-    midi = mido.MidiFile(ticks_per_beat=TPB)
-    for events in tracks:
-        midi.tracks.append(_track(events))
-    midi.save(path)
-    return path
+    return save_midi(path, [track(events) for events in tracks], ticks_per_beat=TPB)
 
 
 def test_filter_keeps_drums_counts_rejections_and_duplicates(tmp_path):

@@ -90,3 +90,35 @@ def test_the_command_line_runs_with_overrides_and_keeps_the_executed_copy(tmp_pa
         timeout=120,
     )
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
+
+
+def test_papermill_injects_every_kind_of_literal_and_replaces_an_earlier_injection(tmp_path):
+    import ast
+
+    import nbformat
+
+    notebook = nbformat.read(str(_notebook(tmp_path)), as_version=4)
+    literals = {
+        "EPOCHS": "1",
+        "RATE": "-1e-3",
+        "NAME": "'it\\'s \"quoted\" é'",
+        "LIMIT": "None",
+        "SIZES": "(8, 8)",
+        "ONE": "(3,)",
+        "FLAGS": "[True, False]",
+        "TABLE": "{'a': 1.5}",
+        "KINDS": "{'x', 'y'}",
+        "Z": "1+2j",
+    }
+    inject_parameters(notebook, literals)
+    inject_parameters(notebook, literals)  # an executed copy run again: one injected cell
+    injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    namespace: dict = {}
+    exec(injected[0].source, namespace)
+    for name, source in literals.items():
+        assert namespace[name] == ast.literal_eval(source), name
+        assert type(namespace[name]) is type(ast.literal_eval(source)), name
+    assert notebook.metadata.papermill["parameters"]["EPOCHS"] == 1
+    nbformat.validate(notebook)
+    nbformat.writes(notebook)  # the metadata stays JSON (a complex number is kept as source)

@@ -6,8 +6,8 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-import mido
 import pytest
+from midi_builders import meta_track, note_track, save_midi
 
 from musicnb import MusicnbError
 from musicnb.corpus import download_nottingham, load_corpus, read_file
@@ -41,58 +41,21 @@ CHORDS = [
 
 
 def _track(notes, channel=0, name="", tpb=TPB):
-    events = []
-    for pitch, start, length in notes:
-        events.append(
-            (
-                round(start * tpb),
-                1,
-                mido.Message("note_on", note=pitch, velocity=100, channel=channel),
-            )
-        )
-        events.append(
-            (
-                round((start + length) * tpb),
-                0,
-                mido.Message("note_off", note=pitch, channel=channel),
-            )
-        )
-    track = mido.MidiTrack()
-    if name:
-        track.append(mido.MetaMessage("track_name", name=name))
-    now = 0
-    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-        track.append(message.copy(time=tick - now))
-        now = tick
-    return track
+    return note_track(notes, ticks_per_unit=tpb, channel=channel, velocity=100, name=name)
 
 
 def two_track_file(path: Path) -> Path:
     """The cleaned copy's layout: type 1, 1024 ticks per beat, no tempo event."""
-    midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
-    midi.tracks.append(_track(MELODY))
-    midi.tracks.append(_track(CHORDS, channel=1))
-    midi.save(str(path))
-    return path
+    return save_midi(path, [_track(MELODY), _track(CHORDS, channel=1)], ticks_per_beat=TPB)
 
 
 def three_track_file(path: Path, tempo_bpm: float = 110.0) -> Path:
     """The 2012 benchmark copy's layout: meta track, melody track, harmony track."""
-    midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
-    midi.tracks.append(
-        mido.MidiTrack(
-            [
-                mido.MetaMessage("track_name", name="ashover_simple_chords_1"),
-                mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm)),
-                mido.MetaMessage("time_signature", numerator=4, denominator=4),
-                mido.MetaMessage("key_signature", key="G"),
-            ]
-        )
+    meta = meta_track(
+        title="ashover_simple_chords_1", tempo_bpm=tempo_bpm, time_signature=(4, 4), key="G"
     )
-    midi.tracks.append(_track(MELODY, name="melody"))
-    midi.tracks.append(_track(CHORDS, channel=1, name="harmony"))
-    midi.save(str(path))
-    return path
+    tracks = [meta, _track(MELODY, name="melody"), _track(CHORDS, channel=1, name="harmony")]
+    return save_midi(path, tracks, ticks_per_beat=TPB)
 
 
 EXPECTED_CHORDS = [(0.0, 4.0, "G"), (4.0, 4.0, "D7"), (8.0, 4.0, "Em"), (12.0, 4.0, "G")]
@@ -133,10 +96,9 @@ def test_keep_chord_notes_keeps_the_harmony_as_part_one(tmp_path):
 
 
 def test_ordinary_two_track_file_is_not_mistaken_for_nottingham(tmp_path):
-    midi = mido.MidiFile(type=1, ticks_per_beat=480)
-    midi.tracks.append(_track([(72, 0, 1), (74, 1, 1)], tpb=480))
-    midi.tracks.append(_track([(48, 0, 1), (50, 1, 1)], channel=1, tpb=480))  # a bass line
-    midi.save(str(tmp_path / "duet.mid"))
+    melody = _track([(72, 0, 1), (74, 1, 1)], tpb=480)
+    bass = _track([(48, 0, 1), (50, 1, 1)], channel=1, tpb=480)  # a bass line
+    save_midi(tmp_path / "duet.mid", [melody, bass], ticks_per_beat=480)
     piece = read_file(tmp_path / "duet.mid")[0]
     assert piece.metadata["layout"] == "general" and piece.n_parts == 2 and not piece.chords
     assert piece.end == 2.0
@@ -228,11 +190,7 @@ def test_download_is_pinned_to_one_place():
 
 
 def one_track_file(path: Path, notes, channel=0) -> Path:
-    midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
-    midi.tracks.append(_track(notes, channel=channel))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    midi.save(str(path))
-    return path
+    return save_midi(path, [_track(notes, channel=channel)], ticks_per_beat=TPB)
 
 
 def jukedeck_folder(root: Path, tunes=("a", "b", "c"), chord_copies=("a", "b")) -> Path:
@@ -241,10 +199,9 @@ def jukedeck_folder(root: Path, tunes=("a", "b", "c"), chord_copies=("a", "b")) 
     root.mkdir(parents=True, exist_ok=True)
     for shift, name in enumerate(tunes):
         melody = [(p + shift, s, d) for p, s, d in MELODY]
-        midi = mido.MidiFile(type=1, ticks_per_beat=TPB)
-        midi.tracks.append(_track(melody))
-        midi.tracks.append(_track(CHORDS, channel=1))
-        midi.save(str(root / f"{name}.mid"))
+        save_midi(
+            root / f"{name}.mid", [_track(melody), _track(CHORDS, channel=1)], ticks_per_beat=TPB
+        )
         one_track_file(root / "melody" / f"{name}.mid", melody)
         if name in chord_copies:
             one_track_file(root / "chords" / f"{name}.mid", CHORDS, channel=1)

@@ -87,32 +87,14 @@ def test_paper_sizes_give_table_2_parameter_counts():
 
 
 def _midi(path, notes, channels=(0,)):
-    import mido
+    """notes: (pitch, start, length, velocity, channel), one track per channel of ``channels``."""
+    from midi_builders import note_track, save_midi
 
-    midi = mido.MidiFile(type=1, ticks_per_beat=480)
-    for channel in channels:
-        track, now, events = mido.MidiTrack(), 0, []
-        for pitch, start, length, velocity, ch in notes:
-            if ch != channel:
-                continue
-            events += [
-                (
-                    round(start * 480),
-                    1,
-                    mido.Message("note_on", note=pitch, velocity=velocity, channel=ch),
-                ),
-                (
-                    round((start + length) * 480),
-                    0,
-                    mido.Message("note_off", note=pitch, channel=ch),
-                ),
-            ]
-        for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-            track.append(message.copy(time=tick - now))
-            now = tick
-        midi.tracks.append(track)
-    midi.save(str(path))
-    return path
+    tracks = [
+        note_track([(p, s, n, ch, v) for p, s, n, v, ch in notes if ch == channel])
+        for channel in channels
+    ]
+    return save_midi(path, tracks)
 
 
 def test_all_notes_across_channels_with_real_velocities_and_chords_as_dt_zero(tmp_path):

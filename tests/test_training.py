@@ -100,6 +100,7 @@ class _RecordStart(keras.callbacks.Callback):
             self.first_epoch = epoch
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_at_the_next_epoch_with_history_intact(tmp_path):
     X, y = _data()
     run_dir = tmp_path / "lstm"
@@ -170,6 +171,7 @@ def test_bad_inputs_are_explained(tmp_path):
         load_run(tmp_path / "nothing")
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
     """Logical devices must be configured before TensorFlow starts, hence a subprocess."""
     script = textwrap.dedent(f"""
@@ -248,3 +250,24 @@ def test_sequence_model_trains_on_chunks_given_as_a_window_set(tmp_path):
     )
     assert result.model.output_shape == (None, None, V) and len(result.history["val_loss"]) == 1
     assert load_run(tmp_path / "seq").info["params"]["sequence"] is True
+
+
+def test_run_record_writes_the_keys_run_folders_have_always_held(tmp_path):
+    """Every ready-trained run.json (written before RunRecord existed) reads into a RunRecord
+    and back unchanged; a new run.json holds the same keys as the old ones."""
+    from musicnb.training import RunRecord
+
+    old_files = sorted((ROOT / "data" / "pretrained").glob("*/run.json"))
+    assert len(old_files) == 6
+    for path in old_files:
+        old = json.loads(path.read_text())
+        record = RunRecord.from_json(old)
+        assert record.to_json() == {**old, "iterations": old.get("iterations")}, path
+    X, y = _data()
+    result = train(logistic_regression(V, window=6), (X, y), run_dir=tmp_path / "r", epochs=1)
+    new = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert set(new) == set(json.loads(old_files[0].read_text())) | {"iterations", "pending"}
+    assert result.record is not None and result.record.to_json() == result.info
+    assert RunRecord.from_json(new) == result.record
+    with pytest.raises(MusicnbError, match="lacks"):
+        RunRecord.from_json({"kind": "next_event"})

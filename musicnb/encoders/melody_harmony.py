@@ -157,7 +157,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         three splits; the course counts on the training split only, so the test tunes cannot
         shape the vocabulary.)
         """
-        settings = dict(
+        settings: dict[str, Any] = dict(
             steps_per_quarter=4,
             low=55,
             high=88,
@@ -190,12 +190,14 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         """True once the chord vocabulary is known (after :meth:`fit` or loading)."""
         return self._chords is not None
 
-    def _require_fitted(self) -> None:
+    def _require_fitted(self) -> list[str]:
+        """The chord vocabulary; a MusicnbError saying to call fit() when there is none yet."""
         if self._chords is None:
             raise MusicnbError(
                 "The MelodyHarmonyEncoder has no chord vocabulary yet: call "
                 "encoder.fit(training_pieces) first (the training split only)."
             )
+        return self._chords
 
     @property
     def n_melody(self) -> int:
@@ -205,8 +207,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
     @property
     def n_chords(self) -> int:
         """Number of chord classes (N.C. and "other" included)."""
-        self._require_fitted()
-        return len(self._chords)
+        return len(self._require_fitted())
 
     @property
     def melody_vocabulary(self) -> list[str]:
@@ -217,8 +218,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
     @property
     def chord_vocabulary(self) -> list[str]:
         """Name of every chord class: ``['N.C.', 'other', 'C', 'G', ...]``."""
-        self._require_fitted()
-        return list(self._chords)
+        return list(self._require_fitted())
 
     @property
     def melody_token_pitches(self) -> np.ndarray:
@@ -308,7 +308,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
         for step in range(0, n_steps, self.chord_every):
             key = frozenset(sounding[step])
             if key not in cache:
-                cache[key] = self.simplify(detect_chord(key, sevenths=self.sevenths))
+                cache[key] = self.simplify(detect_chord(set(key), sevenths=self.sevenths))
             labels[step : step + self.chord_every] = [cache[key]] * len(
                 labels[step : step + self.chord_every]
             )
@@ -405,7 +405,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
 
     def chord_spans(self, chords: Any) -> tuple[ChordLabel, ...]:
         """Runs of equal chord classes as :class:`ChordLabel` s (N.C. and "other" left out)."""
-        self._require_fitted()
+        vocabulary = self._require_fitted()
         array = np.asarray(chords).reshape(-1).astype(np.int64)
         spq = self.steps_per_quarter
         spans: list[ChordLabel] = []
@@ -415,8 +415,8 @@ class MelodyHarmonyEncoder(SavedAsConfig):
             end = step + 1
             while end < len(array) and int(array[end]) == value:
                 end += 1
-            if 2 <= value < len(self._chords):
-                spans.append(ChordLabel(step / spq, (end - step) / spq, self._chords[value]))
+            if 2 <= value < len(vocabulary):
+                spans.append(ChordLabel(step / spq, (end - step) / spq, vocabulary[value]))
             step = end
         return tuple(spans)
 
@@ -480,10 +480,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
                 rows.append(
                     (root + (pc - classes[0]) % 12, chord.start, chord.duration, velocity, part)
                 )
-        from dataclasses import replace
-
-        return replace(
-            piece,
+        return piece.with_notes(
             pitch=[r[0] for r in rows],
             start=[r[1] for r in rows],
             duration=[r[2] for r in rows],

@@ -29,6 +29,7 @@ from keras import layers as L
 
 from ..errors import MusicnbError
 from ..harmony import NO_CHORD, chord_name, parse_key_name
+from .build_records import build_record, register_build
 from .next_note import OneHot
 
 __all__ = [
@@ -145,10 +146,7 @@ def melody_harmony_lstm(
         "optimizer": optimizer,
         "rho": float(rho),
     }
-    object.__setattr__(
-        model, "_musicnb_build", {"builder": "melody_harmony_lstm", "params": params}
-    )
-    return model
+    return register_build(model, "melody_harmony_lstm", params)
 
 
 #: Yoav Zimmerman's training configuration (``music_rnn``, ``rnn.py`` DefaultConfig and
@@ -303,7 +301,7 @@ def train_carrying_state(
     """
     import time
 
-    build = getattr(model, "_musicnb_build", {})
+    build = build_record(model)
     if build.get("builder") != "melody_harmony_lstm":
         raise MusicnbError("train_carrying_state needs a model built by melody_harmony_lstm.")
     params = dict(build["params"])

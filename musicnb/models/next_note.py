@@ -54,6 +54,7 @@ from keras import layers as L
 from keras import ops
 
 from ..errors import MusicnbError
+from .build_records import build_record, register_build, rename_build
 
 __all__ = [
     "OneHot",
@@ -143,12 +144,6 @@ def compile_next_note(
     return model
 
 
-def build_record(model: keras.Model) -> dict[str, Any]:
-    """How a model of this module was built: ``{"builder": name, "params": {...}}`` (empty
-    dict for other models). :func:`musicnb.train` writes it into ``run.json``."""
-    return dict(getattr(model, "_musicnb_build", {}))
-
-
 def _finish(
     model: keras.Model,
     builder: str,
@@ -159,9 +154,7 @@ def _finish(
 ) -> keras.Model:
     if compile:
         compile_next_note(model, learning_rate=learning_rate, mixed_precision=mixed_precision)
-    # object.__setattr__ keeps Keras' attribute tracking out of it (it is not a weight)
-    object.__setattr__(model, "_musicnb_build", {"builder": builder, "params": params})
-    return model
+    return register_build(model, builder, params)
 
 
 def _softmax(vocab_size: int) -> L.Layer:
@@ -306,8 +299,7 @@ def stacked_lstm(
         compile=compile,
         name=name,
     )
-    model._musicnb_build["builder"] = "stacked_lstm"
-    return model
+    return rename_build(model, "stacked_lstm")
 
 
 def conv1d_lstm(
@@ -383,9 +375,7 @@ def midi_rnn_lstm(
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")],
     )
-    model._musicnb_build.update(builder="midi_rnn_lstm")
-    model._musicnb_build["params"].update(clip_value=clip_value)
-    return model
+    return rename_build(model, "midi_rnn_lstm", clip_value=clip_value)
 
 
 def _cs230(
@@ -420,8 +410,7 @@ def _cs230(
         "lstm_layers": lstm_layers,
         "units": units,
     }
-    object.__setattr__(model, "_musicnb_build", {"builder": name, "params": params})
-    return model
+    return register_build(model, name, params)
 
 
 def cs230_model1(

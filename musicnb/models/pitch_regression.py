@@ -32,6 +32,7 @@ import numpy as np
 from keras import layers as L
 
 from ..errors import MusicnbError
+from .build_records import register_build
 
 __all__ = [
     "pitch_regression_lstm",
@@ -123,10 +124,7 @@ def pitch_regression_lstm(
         "mean": mean.tolist(),
         "variance": variance.tolist(),
     }
-    object.__setattr__(
-        model, "_musicnb_build", {"builder": "pitch_regression_lstm", "params": params}
-    )
-    return model
+    return register_build(model, "pitch_regression_lstm", params)
 
 
 def note_event_windows(
