@@ -11,8 +11,11 @@ of every part. Two losses on pitch: the paper's theory cost (``loss="paper"``) a
 trained on the same windows with the same initial weights' seed, then each generates 64 notes
 from the first 3 notes of each of the first 8 test pieces (noise 0.4 σ, seed fixed). Scored:
 the share of generated notes in the best-fitting major/minor scale (scale consistency), and
-the share in the key of the piece the primer came from (in-key rate). Printed: mean ± standard
-deviation over the seeds, beside the test pieces' own figures.
+the share in the key of the piece the primer came from (in-key rate); and, to check that the
+generated music has the chords and dynamics the representation carries, the share of generated
+notes that start together with the previous one (dt = 0: a chord note) and the standard
+deviation of the generated velocities. Printed: mean ± standard deviation over the seeds,
+beside the test pieces' own figures.
 """
 
 from __future__ import annotations
@@ -73,7 +76,15 @@ def main(argv=None) -> dict:
     def key_of(piece):
         return piece.key or estimate_key(piece.pitch, piece.duration)
 
+    def chord_share(notes) -> float:
+        return float(np.mean(np.asarray(notes)[1:, 2] <= 1e-6)) if len(notes) > 1 else float("nan")
+
+    def velocity_spread(notes) -> float:
+        return float(np.std(np.asarray(notes)[:, 1]))
+
     truth = {
+        "chords": float(np.mean([chord_share(e) for e in events["test"]])),
+        "velocity_sd": float(np.mean([velocity_spread(e) for e in events["test"]])),
         "scale": float(
             np.mean([scale_consistency(e[:, 0].astype(int))[0] for e in events["test"]])
         ),
@@ -100,19 +111,28 @@ def main(argv=None) -> dict:
                 verbose=0,
                 callbacks=[keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)],
             )
-            scale, in_key = [], []
+            scale, in_key, chords, spread = [], [], [], []
             for i, (primer, piece) in enumerate(primers):
                 notes = generate_note_events(
                     model, primer, 64, noise=0.4, seed=1000 + i, dt_grid=0.25
                 )
                 scale.append(scale_consistency(notes[:, 0].astype(int))[0])
                 in_key.append(in_key_share(notes[:, 0], key_of(piece)))
+                chords.append(chord_share(notes))
+                spread.append(velocity_spread(notes))
             results[loss].append(
-                {"seed": seed, "scale": float(np.mean(scale)), "in_key": float(np.nanmean(in_key))}
+                {
+                    "seed": seed,
+                    "scale": float(np.mean(scale)),
+                    "in_key": float(np.nanmean(in_key)),
+                    "chords": float(np.nanmean(chords)),
+                    "velocity_sd": float(np.mean(spread)),
+                }
             )
             print(
                 f"seed {seed}, {loss}: scale consistency {results[loss][-1]['scale']:.3f}, "
-                f"in key {results[loss][-1]['in_key']:.3f}",
+                f"in key {results[loss][-1]['in_key']:.3f}, chord notes "
+                f"{results[loss][-1]['chords']:.3f}, velocity sd {results[loss][-1]['velocity_sd']:.1f}",
                 flush=True,
             )
     record = {
@@ -129,15 +149,21 @@ def main(argv=None) -> dict:
         f"\n{args.dataset}: {len(X)} training windows, {args.epochs} epochs max, seeds {args.seeds}, "
         f"{record['minutes']} min"
     )
-    print(f"{'':28}{'scale consistency':>22}{'in-key rate':>18}")
-    for loss, label in (("paper", "theory loss (paper)"), ("mse", "plain MSE")):
-        s = np.array([r["scale"] for r in results[loss]])
-        k = np.array([r["in_key"] for r in results[loss]])
-        print(
-            f"{label:28}{100 * s.mean():12.1f} ± {100 * s.std():4.1f} %{100 * k.mean():10.1f} ± {100 * k.std():4.1f} %"
-        )
     print(
-        f"{'test pieces themselves':28}{100 * truth['scale']:12.1f} %{'':8}{100 * truth['in_key']:8.1f} %"
+        f"{'':28}{'scale consistency':>22}{'in-key rate':>18}{'chord notes':>18}{'velocity sd':>16}"
+    )
+    for loss, label in (("paper", "theory loss (paper)"), ("mse", "plain MSE")):
+        row = f"{label:28}"
+        for name, width in (("scale", 12), ("in_key", 10), ("chords", 10)):
+            v = np.array([r[name] for r in results[loss]])
+            row += f"{100 * v.mean():{width}.1f} ± {100 * v.std():4.1f} %"
+        v = np.array([r["velocity_sd"] for r in results[loss]])
+        row += f"{v.mean():10.1f} ± {v.std():4.1f}"
+        print(row)
+    print(
+        f"{'test pieces themselves':28}{100 * truth['scale']:12.1f} %{'':8}"
+        f"{100 * truth['in_key']:8.1f} %{'':8}{100 * truth['chords']:8.1f} %{'':8}"
+        f"{truth['velocity_sd']:8.1f}"
     )
     from musicnb.atomic import write_json
 

@@ -293,23 +293,49 @@ def test_roman_numerals_in_major_and_minor_keys():
         progression_labels("")
 
 
-def test_carried_state_batches_continue_each_tune_across_chunks():
-    from musicnb.models.melody_harmony import carried_state_batches
+def test_carried_state_lanes_continue_each_tune_and_mark_where_a_new_one_starts():
+    from musicnb.models.melody_harmony import carried_state_lanes
 
     melodies = [np.arange(10) % 7, np.arange(4) % 7, np.arange(7) % 7]
     chords = [np.arange(10) % 3, np.arange(4) % 3, np.arange(7) % 3]
-    groups = carried_state_batches(melodies, chords, batch_size=2, length=4)
-    assert len(groups) == 2  # tunes sorted by length: (4, 7) then (10,) padded to 2 rows
-    (x0, y0, w0), (x1, y1, w1) = groups[0]
-    assert x0["melody_in"][1].tolist() == [0, 1, 2, 3] and x1["melody_in"][1].tolist() == [
-        4,
-        5,
-        0,
-        0,
-    ]
-    assert y0["melody"][1].tolist() == [1, 2, 3, 4]  # the next step, across the chunk boundary
-    assert w1[1].tolist() == [1, 1, 0, 0] and w0[0].tolist() == [1, 1, 1, 0]
-    assert groups[1][0][2][1].sum() == 0  # the filler row of the last group has no weight
+    chunks = carried_state_lanes(melodies, chords, lanes=2, length=4)
+    # the 10-step tune (3 chunks) alone in lane 0; the 7- and 4-step tunes (2 + 1) in lane 1
+    assert len(chunks) == 3
+    assert [c.starts.tolist() for c in chunks] == [[True, True], [False, False], [False, True]]
+    lane0 = np.concatenate([c.inputs["melody_in"][0] for c in chunks])
+    target0 = np.concatenate([c.targets["melody"][0] for c in chunks])
+    assert lane0[:9].tolist() == (np.arange(9) % 7).tolist()  # one tune, carried across chunks
+    assert target0[:9].tolist() == (np.arange(1, 10) % 7).tolist()  # the next step, always
+    assert chunks[2].weight[0].tolist() == [1, 0, 0, 0]  # its last chunk padded with weight 0
+    assert chunks[2].inputs["chord_in"][1][:3].tolist() == [0, 1, 2]  # next tune starts anew
+    # every real step is trained exactly once, whatever the lanes and the shuffle
+    for lanes, seed in ((1, None), (2, 0), (5, 3)):
+        chunks = carried_state_lanes(melodies, chords, lanes=lanes, length=3, seed=seed)
+        assert sum(c.weight.sum() for c in chunks) == sum(len(m) - 1 for m in melodies)
+    with pytest.raises(MusicnbError, match="same encoder"):
+        carried_state_lanes([np.arange(5)], [np.arange(4)])
+    with pytest.raises(MusicnbError, match="positive"):
+        carried_state_lanes(melodies, chords, lanes=0)
+
+
+def test_whole_tune_predictions_equal_one_eager_pass_per_tune():
+    import keras
+
+    from musicnb.models import melody_harmony_lstm
+    from musicnb.models.melody_harmony import predict_melody_harmony
+
+    keras.utils.set_random_seed(0)
+    model = melody_harmony_lstm(5, 4, units=6)
+    rng = np.random.default_rng(0)
+    melodies = [rng.integers(0, 5, n) for n in (9, 3, 17, 1)]
+    chords = [rng.integers(0, 4, n) for n in (9, 3, 17, 1)]
+    out = predict_melody_harmony(model, melodies, chords, batch_size=2)
+    for (pm, pc), m, c in zip(out, melodies, chords):
+        assert pm.shape == (len(m) - 1, 5) and pc.shape == (len(c) - 1, 4)
+        if len(m) > 1:
+            ref = model({"melody_in": m[None, :-1], "chord_in": c[None, :-1]}, training=False)
+            np.testing.assert_allclose(pm, np.asarray(ref["melody"])[0], atol=1e-5)
+            np.testing.assert_allclose(pc, np.asarray(ref["chord"])[0], atol=1e-5)
 
 
 def test_zimmerman_training_carries_state_and_keeps_the_best_epoch():

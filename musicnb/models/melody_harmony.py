@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,8 @@ __all__ = [
     "melody_harmony_chunks",
     "melody_harmony_dataset",
     "zimmerman_config",
-    "carried_state_batches",
+    "CarriedChunk",
+    "carried_state_lanes",
     "train_carrying_state",
     "melody_harmony_loss",
     "predict_melody_harmony",
@@ -223,55 +225,96 @@ def melody_harmony_dataset(
     return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
 
 
-def carried_state_batches(
+@dataclass(frozen=True)
+class CarriedChunk:
+    """One ``length``-step chunk of every lane of :func:`carried_state_lanes`.
+
+    ``inputs`` and ``targets`` are the model's dicts of ``(lanes, length)`` class arrays,
+    ``weight`` is 1 on real steps and 0 on padding, and ``starts`` is True for each lane whose
+    chunk begins a new tune (its carried state must be set to zero before this chunk)."""
+
+    inputs: dict[str, np.ndarray]
+    targets: dict[str, np.ndarray]
+    weight: np.ndarray
+    starts: np.ndarray
+
+
+def carried_state_lanes(
     melodies: Sequence[np.ndarray],
     chords: Sequence[np.ndarray],
-    batch_size: int = 32,
+    lanes: int = 32,
     length: int = 128,
-) -> list[list[tuple[dict, dict, np.ndarray]]]:
-    """Groups of ``batch_size`` whole tunes cut into consecutive ``length``-step chunks.
+    seed: int | None = None,
+) -> list[CarriedChunk]:
+    """Whole tunes packed one after another into ``lanes`` parallel streams of chunks.
 
-    Tunes are sorted by length (so a group pads little) and split into groups; within a group
-    row ``r`` of chunk ``k + 1`` continues row ``r`` of chunk ``k``, so a stateful model reading
-    the chunks in order carries each tune's state from one chunk to the next. Targets are the
-    next step; padding (after a tune ends, and the rows that fill the last group) has weight 0.
-    Each group is a list of ``(X, Y, weight)`` chunks, ``weight`` of shape
-    ``(batch_size, length)``. (Zimmerman grouped tunes by their number of chunks and cut each
-    tune's tail; here every step of every tune is trained.)
+    Each tune is cut into consecutive ``length``-step chunks (inputs steps 0..n−2, targets
+    1..n−1, its last chunk padded with weight 0); the tunes are dealt longest first, each to
+    the lane with the fewest chunks so far, and each lane plays its tunes in a shuffled order
+    (``seed``; ``None`` keeps the dealt order). Chunk
+    ``k`` of lane ``r`` continues chunk ``k − 1`` of lane ``r``: a stateful model that reads the
+    chunks in order carries each tune's state through all its chunks, and the trainer sets a
+    lane's state to zero where ``starts`` says a new tune begins — so no state leaks from one
+    tune into the next. This is Zimmerman's truncated back-propagation through time (state
+    carried across 128-step chunks of a tune, gradients cut at chunk borders) with less padding
+    than his grouping of tunes by their number of chunks (he also cut each tune's tail to a
+    whole chunk and left out tunes of more than 9 chunks; here every step is trained): on
+    Nottingham's 823 training tunes with 32 lanes about 1.1 computed steps per real step,
+    against about 1.5 for groups of 32 tunes side by side sorted by length.
     """
     if len(melodies) != len(chords) or not len(melodies):
         raise MusicnbError(
-            "carried_state_batches needs the same (non-zero) number of melody and chord arrays."
+            "carried_state_lanes needs the same (non-zero) number of melody and chord arrays."
         )
-    batch_size, length = int(batch_size), int(length)
-    order = np.argsort([len(m) for m in melodies], kind="stable")
-    groups = []
-    for begin in range(0, len(order), batch_size):
-        rows = order[begin : begin + batch_size]
-        longest = max(len(melodies[i]) - 1 for i in rows)
-        if longest < 1:
-            continue
-        width = -(-longest // length) * length
-        xm, xc, ym, yc = (np.zeros((batch_size, width), np.int32) for _ in range(4))
-        weight = np.zeros((batch_size, width), np.float32)
-        for r, i in enumerate(rows):
-            m, c = np.asarray(melodies[i]), np.asarray(chords[i])
-            n = len(m) - 1
-            if n < 1:
-                continue
-            xm[r, :n], xc[r, :n], ym[r, :n], yc[r, :n] = m[:-1], c[:-1], m[1:], c[1:]
-            weight[r, :n] = 1.0
-        groups.append(
-            [
-                (
-                    {"melody_in": xm[:, k : k + length], "chord_in": xc[:, k : k + length]},
-                    {"melody": ym[:, k : k + length], "chord": yc[:, k : k + length]},
-                    weight[:, k : k + length],
-                )
-                for k in range(0, width, length)
-            ]
+    lanes, length = int(lanes), int(length)
+    if lanes < 1 or length < 1:
+        raise MusicnbError(f"lanes and length must be positive, got {lanes} and {length}.")
+    sizes = []
+    for i in range(len(melodies)):
+        if len(chords[i]) != len(melodies[i]):
+            raise MusicnbError(
+                f"tune {i} has {len(melodies[i])} melody steps but {len(chords[i])} chord "
+                "steps; encode melody and chords with the same encoder."
+            )
+        sizes.append(-(-(len(melodies[i]) - 1) // length) if len(melodies[i]) > 1 else 0)
+    # Longest tune first, each to the lane with the fewest chunks so far (the "longest
+    # processing time" rule: lanes end within one tune of each other), then each lane's tunes in
+    # a shuffled order.
+    dealt: list[list[int]] = [[] for _ in range(lanes)]
+    load = [0] * lanes
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        if sizes[i]:
+            r = min(range(lanes), key=load.__getitem__)
+            dealt[r].append(i)
+            load[r] += sizes[i]
+    rng = None if seed is None else np.random.default_rng(seed)
+    queues: list[list[tuple[int, int]]] = []  # per lane: (tune, chunk index)
+    for tunes in dealt:
+        if rng is not None:
+            tunes = [tunes[j] for j in rng.permutation(len(tunes))]
+        queues.append([(i, k) for i in tunes for k in range(sizes[i])])
+    chunks = []
+    for k in range(max(len(q) for q in queues)):
+        xm, xc, ym, yc = (np.zeros((lanes, length), np.int32) for _ in range(4))
+        weight = np.zeros((lanes, length), np.float32)
+        starts = np.ones(lanes, bool)
+        for r, queue in enumerate(queues):
+            if k >= len(queue):
+                continue  # this lane has run out of tunes: padding, state reset
+            i, c = queue[k]
+            starts[r] = c == 0
+            m, h = np.asarray(melodies[i]), np.asarray(chords[i])
+            lo, hi = c * length, min((c + 1) * length, len(m) - 1)
+            w = hi - lo
+            xm[r, :w], xc[r, :w] = m[lo:hi], h[lo:hi]
+            ym[r, :w], yc[r, :w] = m[lo + 1 : hi + 1], h[lo + 1 : hi + 1]
+            weight[r, :w] = 1.0
+        chunks.append(
+            CarriedChunk(
+                {"melody_in": xm, "chord_in": xc}, {"melody": ym, "chord": yc}, weight, starts
+            )
         )
-    return groups
+    return chunks
 
 
 def train_carrying_state(
@@ -288,16 +331,16 @@ def train_carrying_state(
 ) -> dict[str, Any]:
     """Train a :func:`melody_harmony_lstm` with the LSTM state carried across chunks.
 
-    A stateful twin of ``model`` (same builder settings, ``stateful_batch_size=batch_size``)
-    reads each group of :func:`carried_state_batches` chunk by chunk, its states reset at the
-    start of every group (group order shuffled each epoch, as Zimmerman shuffled his batches).
-    After each epoch the weights go back into ``model`` and the validation loss is measured on
-    whole tunes (one pass per tune: the same as carrying the state through all its chunks).
-    The best epoch's weights are kept; training stops after ``patience`` epochs without a
-    better validation loss, or once ``minutes`` of wall time are spent. ``model.fit`` (and so
-    ``musicnb.train``) treats batches as independent, hence this small loop. Returns
-    ``{"history": [{epoch, loss, val_loss, seconds}, ...], "epochs_done", "best_epoch",
-    "seconds"}``.
+    A stateful twin of ``model`` (same builder settings, ``stateful_batch_size=batch_size``
+    lanes) reads the chunks of :func:`carried_state_lanes` in order; before each chunk the
+    state rows of the lanes where a new tune begins are set to zero (the tune order is shuffled
+    every epoch, as Zimmerman shuffled his batches). After each epoch the weights go back into
+    ``model`` and the validation loss is measured on whole tunes (one pass per tune: the same
+    as carrying the state through all its chunks). The best epoch's weights are kept; training
+    stops after ``patience`` epochs without a better validation loss, or once ``minutes`` of
+    wall time are spent. ``model.fit`` (and so ``musicnb.train``) treats batches as
+    independent, hence this small loop. Returns ``{"history": [{epoch, loss, val_loss,
+    seconds}, ...], "epochs_done", "best_epoch", "seconds"}``.
     """
     import time
 
@@ -309,27 +352,30 @@ def train_carrying_state(
         **params, stateful_batch_size=int(batch_size), name=model.name + "_stateful"
     )
     twin.set_weights(model.get_weights())
-    lstm_layers = [layer for layer in twin.layers if isinstance(layer, L.LSTM)]
-    groups = carried_state_batches(*train, batch_size=batch_size, length=length)
-    rng = np.random.default_rng(seed)
+    states = [v for layer in twin.layers if isinstance(layer, L.LSTM) for v in layer.states]
     history: list[dict[str, float]] = []
     best, best_weights, stale = np.inf, model.get_weights(), 0
     started = time.perf_counter()
     for epoch in range(int(epochs)):
         began = time.perf_counter()
         total = steps = 0.0
-        for g in rng.permutation(len(groups)):
-            for layer in lstm_layers:
-                layer.reset_states()
-            for X, Y, w in groups[g]:
-                n = float(w.sum())
-                if n == 0:
-                    continue
-                logs = twin.train_on_batch(
-                    X, Y, sample_weight={"melody": w, "chord": w}, return_dict=True
-                )
-                total += float(logs["loss"]) * w.size  # Keras divides by every element
-                steps += n
+        chunks = carried_state_lanes(*train, lanes=batch_size, length=length, seed=seed + epoch)
+        for chunk in chunks:
+            keep = (~chunk.starts).astype(np.float32)[:, None]
+            for state in states:
+                state.assign(state * keep)
+            n = float(chunk.weight.sum())
+            if n == 0:
+                continue
+            w = chunk.weight
+            logs = twin.train_on_batch(
+                chunk.inputs,
+                chunk.targets,
+                sample_weight={"melody": w, "chord": w},
+                return_dict=True,
+            )
+            total += float(logs["loss"]) * w.size  # Keras divides by every element
+            steps += n
         model.set_weights(twin.get_weights())
         val = melody_harmony_loss(model, *valid, alpha=params["alpha"])
         history.append(
@@ -388,11 +434,23 @@ def predict_melody_harmony(
     model: keras.Model,
     melodies: Sequence[np.ndarray],
     chords: Sequence[np.ndarray],
-    batch_size: int = 16,
+    batch_size: int = 64,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each whole piece, the model's ``(melody_probs, chord_probs)`` for steps 1..n−1
-    (the model reads steps 0..n−2). Pieces are padded at the end in batches; a left-to-right
-    LSTM never sees the padding before the real steps, so the figures are exact."""
+    (the model reads steps 0..n−2). Pieces are sorted by length and padded at the end in
+    batches; a left-to-right LSTM never sees the padding before the real steps, so the figures
+    are exact. The forward pass is one compiled function with a dynamic batch and length
+    (traced once per call), not an eager loop over time steps: on Nottingham's 103 validation
+    tunes that is the difference between about 40 s and a few seconds on a 2-core CPU."""
+    import tensorflow as tf
+
+    spec = tf.TensorSpec([None, None], tf.int32)
+
+    @tf.function(input_signature=[spec, spec])
+    def forward(xm: Any, xc: Any) -> Any:
+        probs = model({"melody_in": xm, "chord_in": xc}, training=False)
+        return probs["melody"], probs["chord"]
+
     order = np.argsort([len(m) for m in melodies])
     out: list[Any] = [None] * len(melodies)
     for begin in range(0, len(order), batch_size):
@@ -411,8 +469,7 @@ def predict_melody_harmony(
             n = len(melodies[i]) - 1
             xm[row, :n] = melodies[i][:-1]
             xc[row, :n] = chords[i][:-1]
-        probs = model({"melody_in": xm, "chord_in": xc}, training=False)
-        pm, pc = np.asarray(probs["melody"]), np.asarray(probs["chord"])
+        pm, pc = (np.asarray(p) for p in forward(xm, xc))
         for row, i in enumerate(batch):
             n = len(melodies[i]) - 1
             out[i] = (pm[row, :n], pc[row, :n])
