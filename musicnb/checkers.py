@@ -611,7 +611,7 @@ def check_top_p_filter(top_p_filter: Callable[[np.ndarray, float], np.ndarray]) 
     :func:`musicnb.sampling.adjust_probs` (``top_p``), the sampler's own filter."""
     from .sampling import adjust_probs
 
-    cases = [
+    cases: list[tuple[str, list[float], float, list[float]]] = [
         ("p = 1 keeps every token", [0.5, 0.3, 0.2], 1.0, [0.5, 0.3, 0.2]),
         ("a tiny p keeps only the favourite", [0.2, 0.7, 0.1], 0.01, [0, 1, 0]),
         ("the token that crosses p is kept", [0.5, 0.3, 0.2], 0.6, [0.625, 0.375, 0]),

@@ -86,10 +86,10 @@ def _chord_labels(flat_parts: list, end: float) -> tuple[ChordLabel, ...]:
         events.append((offset, figure if parsed is not None else None))
     events.sort(key=lambda e: e[0])
     labels = []
-    for i, (offset, figure) in enumerate(events):
+    for i, (offset, label) in enumerate(events):
         following = events[i + 1][0] if i + 1 < len(events) else max(end, offset)
-        if figure is not None and following > offset:
-            labels.append(ChordLabel(offset, following - offset, figure))
+        if label is not None and following > offset:
+            labels.append(ChordLabel(offset, following - offset, label))
     return tuple(labels)
 
 

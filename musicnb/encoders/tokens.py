@@ -306,7 +306,9 @@ class NoteChordTokenEncoder(SavedAsConfig):
             if not isinstance(tokens, (list, tuple))
             else list(tokens)
         )
-        vocab = None if all(isinstance(t, str) for t in items) else self._require_vocabulary()
+        vocab: list[str] = (
+            [] if all(isinstance(t, str) for t in items) else self._require_vocabulary()
+        )
         notes: list[tuple[int, float, float]] = []
         time, repairs = 0.0, 0
         for item in items:
