@@ -1,5 +1,5 @@
 """Behaviour checkers for the exercises of notebooks 00 (pieces), 01 (encoding and windows) and
-07 (evaluating generated music).
+08 (evaluating generated music).
 
 A checker calls the student's function on small edge cases, compares with the reference
 behaviour and stops at the first difference with one sentence (:class:`ExerciseFailed`,
@@ -159,7 +159,7 @@ def check_make_windows(
     return f"All {len(cases)} checks passed."
 
 
-# ---------------------------------------------------------------------------- notebook 07
+# ---------------------------------------------------------------------------- notebook 08
 def check_ngram_overlap(ngram_overlap: Callable[[np.ndarray, list[np.ndarray], int], float]) -> str:
     """Check ``ngram_overlap(generated, training, n)``: the share of the n-grams of
     ``generated`` found in one of the ``training`` sequences (never across two), ``nan`` when

@@ -1,12 +1,12 @@
 """Losses of the course, written with ``keras.ops`` and registered for ``.keras`` saving.
 
-Sections: the melody-and-harmony weighted loss and the music-theory pitch loss (notebook 05);
-the biaxial model's Bernoulli negative log-likelihood (notebook 06).
+Sections: the melody-and-harmony weighted loss (notebook 05) and the music-theory pitch loss
+(notebook 06); the biaxial model's Bernoulli negative log-likelihood (notebook 07).
 """
 
 from __future__ import annotations
 
-# ---------------------------------------------------------------- notebook 05: custom losses
+# ---------------------------------------------------------------- notebooks 05 and 06: custom losses
 #
 # 1. The weighted two-head loss of the melody-and-harmony LSTM (after Yoav Zimmerman's
 #    Nottingham "music_rnn": one network, a melody softmax and a harmony softmax):
@@ -512,7 +512,7 @@ def two_head_compile_args(alpha: float = 0.5) -> dict:
     }
 
 
-# ---------------------------------------------------------------- notebook 06: biaxial RNN
+# ---------------------------------------------------------------- notebook 07: biaxial RNN
 #
 # The biaxial model outputs, per step t and note n, p = P(play) and q = P(articulate | play).
 # With the true bits y (play) and a (articulate), the Bernoulli negative log-likelihood is

@@ -1,4 +1,4 @@
-"""Checkers for the exercises of notebooks 02–06 and 08, all in the one failure shape.
+"""Checkers for the exercises of notebooks 02–07 and 09, all in the one failure shape.
 
 Two kinds:
 
@@ -142,6 +142,50 @@ def check_weighted_two_head_loss(student_loss: Callable[..., Any]) -> str:
     p = np.array([[0.7, 0.3], [0.4, 0.6]], dtype="float32")
     call_student("two steps, alpha=0.5", student_loss, y, p, y, p, 0.5, expected="a number")
     return exercise_checker(reference_checker)(student_loss)
+
+
+def check_theory_aware_loss(student_loss: Callable[..., Any]) -> str:
+    """Check ``student_loss(y_true, probs, cost, beta)`` against
+    :class:`musicnb.losses.TheoryAwareCrossEntropy`: the mean over every step of
+    ``−log p[y] + β · Σ_j p_j · C[y, j]`` with ``C = losses.theory_cost_matrix(pitches, "paper")``.
+
+    Cases, in order: one step with a pitch target; a rest target (the cost row is 0: plain
+    cross-entropy); β = 0; a ``(batch, time)`` batch of mixed targets."""
+    from keras import ops
+
+    from .losses import TheoryAwareCrossEntropy, theory_cost_matrix
+
+    pitches = [-1, -1, 60, 62, 64, 67]  # rest, hold, C, D, E, G
+    cost = theory_cost_matrix(pitches, "paper")  # asymmetric: a column for a row shows
+    rng = np.random.default_rng(6)
+
+    def probs(*shape: int) -> np.ndarray:
+        p = rng.random(shape).astype("float32") + 0.05
+        return p / p.sum(-1, keepdims=True)
+
+    cases = [
+        ("one step, true pitch C", np.array([2]), probs(1, 6), 0.5),
+        ("a rest target (no pitch: cost row 0)", np.array([0]), probs(1, 6), 0.5),
+        ("beta=0: plain cross-entropy", np.array([3, 4]), probs(2, 6), 0.0),
+        ("(batch, time) targets", rng.integers(0, 6, (2, 5)), probs(2, 5, 6), 1.0),
+    ]
+    for case, y, p, beta in cases:
+        reference = TheoryAwareCrossEntropy(pitches, weight=beta, cost="paper", reduction=None)
+        want = float(ops.convert_to_numpy(ops.mean(reference(y, p))))
+        got = call_student(case, student_loss, y, p, cost, beta, expected=f"{want:.5f}")
+        try:
+            value = float(np.asarray(ops.convert_to_numpy(got)).reshape(()))
+        except (TypeError, ValueError):
+            fail(case, got, f"one number near {want:.5f}", "return the mean over every step")
+        if not np.isclose(value, want, rtol=1e-4, atol=1e-5):
+            fail(
+                case,
+                f"{value:.5f}",
+                f"{want:.5f}",
+                "cross-entropy −log p[y] plus beta × Σ_j p_j C[y, j] (the row of the target), "
+                "averaged over every step",
+            )
+    return f"All {len(cases)} checks passed."
 
 
 def _lazy(module: str, name: str) -> Callable[..., str]:

@@ -312,7 +312,7 @@ def _fail(case: str, got: object, expected: object, hint: str) -> None:
 
 
 def check_articulate_from_play(fn: Any) -> str:
-    """Exercise checker (notebook 06): ``fn(play)`` -> the articulate matrix of a ``(T, N)``
+    """Exercise checker (notebook 07): ``fn(play)`` -> the articulate matrix of a ``(T, N)``
     play matrix when nothing else says where notes were struck (a note is struck where it
     starts to sound)."""
     cases = [
@@ -339,7 +339,7 @@ def check_articulate_from_play(fn: Any) -> str:
 
 
 def check_neighbourhood(fn: Any) -> str:
-    """Exercise checker (notebook 06): ``fn(previous_play, n)`` -> the 25 play bits of notes
+    """Exercise checker (notebook 07): ``fn(previous_play, n)`` -> the 25 play bits of notes
     ``n−12..n+12`` in a ``(N,)`` vector, ZERO past either edge (no wrapping round)."""
     rng = np.random.default_rng(0)
     cases = []
