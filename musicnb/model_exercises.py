@@ -145,34 +145,48 @@ def check_weighted_two_head_loss(student_loss: Callable[..., Any]) -> str:
 
 
 def check_theory_aware_loss(student_loss: Callable[..., Any]) -> str:
-    """Check ``student_loss(y_true, probs, cost, beta)`` against
-    :class:`musicnb.losses.TheoryAwareCrossEntropy`: the mean over every step of
-    ``−log p[y] + β · Σ_j p_j · C[y, j]`` with ``C = losses.theory_cost_matrix(pitches, "paper")``.
+    """Check ``student_loss(y_true, probs, cost, pitched, beta)`` against
+    :class:`musicnb.losses.TheoryAwareCrossEntropy` (``no_pitch="excluded"``): the mean over
+    every step of
 
-    Cases, in order: one step with a pitch target; a rest target (the cost row is 0: plain
-    cross-entropy); β = 0; a ``(batch, time)`` batch of mixed targets."""
+        −log p[y] + β · Σ_j p_j C[y, j] / Σ_j pitched_j p_j
+
+    with ``C = losses.theory_cost_matrix(pitches, "paper")`` (0 wherever a token has no pitch)
+    and ``pitched`` 1 for the onset tokens, 0 for rest and hold.
+
+    Cases, in order: one step with a pitch target and no probability on rest or hold; the
+    same target with probability on rest and hold (the expectation is among the pitches);
+    a rest target (the cost row is 0: plain cross-entropy); β = 0; a ``(batch, time)`` batch
+    of mixed targets."""
     from keras import ops
 
     from .losses import TheoryAwareCrossEntropy, theory_cost_matrix
 
     pitches = [-1, -1, 60, 62, 64, 67]  # rest, hold, C, D, E, G
     cost = theory_cost_matrix(pitches, "paper")  # asymmetric: a column for a row shows
+    pitched = np.array([p >= 0 for p in pitches], dtype="float32")
     rng = np.random.default_rng(6)
 
     def probs(*shape: int) -> np.ndarray:
         p = rng.random(shape).astype("float32") + 0.05
         return p / p.sum(-1, keepdims=True)
 
+    only_pitches = probs(1, 6)
+    only_pitches[:, :2] = 0.0
+    only_pitches /= only_pitches.sum(-1, keepdims=True)
     cases = [
-        ("one step, true pitch C", np.array([2]), probs(1, 6), 0.5),
+        ("one step, true pitch C, nothing on rest or hold", np.array([2]), only_pitches, 0.5),
+        ("true pitch C with probability on rest and hold", np.array([2]), probs(1, 6), 0.5),
         ("a rest target (no pitch: cost row 0)", np.array([0]), probs(1, 6), 0.5),
         ("beta=0: plain cross-entropy", np.array([3, 4]), probs(2, 6), 0.0),
         ("(batch, time) targets", rng.integers(0, 6, (2, 5)), probs(2, 5, 6), 1.0),
     ]
     for case, y, p, beta in cases:
-        reference = TheoryAwareCrossEntropy(pitches, weight=beta, cost="paper", reduction=None)
+        reference = TheoryAwareCrossEntropy(
+            pitches, weight=beta, cost="paper", no_pitch="excluded", reduction=None
+        )
         want = float(ops.convert_to_numpy(ops.mean(reference(y, p))))
-        got = call_student(case, student_loss, y, p, cost, beta, expected=f"{want:.5f}")
+        got = call_student(case, student_loss, y, p, cost, pitched, beta, expected=f"{want:.5f}")
         try:
             value = float(np.asarray(ops.convert_to_numpy(got)).reshape(()))
         except (TypeError, ValueError):
@@ -182,8 +196,8 @@ def check_theory_aware_loss(student_loss: Callable[..., Any]) -> str:
                 case,
                 f"{value:.5f}",
                 f"{want:.5f}",
-                "cross-entropy −log p[y] plus beta × Σ_j p_j C[y, j] (the row of the target), "
-                "averaged over every step",
+                "cross-entropy −log p[y] plus beta × Σ_j p_j C[y, j] (the row of the target) "
+                "divided by the probability of the pitched tokens, averaged over every step",
             )
     return f"All {len(cases)} checks passed."
 

@@ -137,8 +137,11 @@ def use_b_table(
         [
             name,
             percent(f["test_accuracy"]),
-            percent(f["scale_consistency"]),
+            percent(f["predicted_onsets"]),
+            percent(f["sampled_onsets"]),
+            percent(f["p_rest_or_hold_at_onsets"]),
             percent(f["p_rest_or_hold"]),
+            percent(f["scale_consistency"]),
         ]
         for name, f in comparison.items()
     ]
@@ -146,10 +149,22 @@ def use_b_table(
         [
             "(data)",
             "",
-            f"{percent(data['scale_consistency'])} (training)",
+            f"{percent(data['predicted_onsets'])} (test targets)",
+            f"{percent(data['sampled_onsets'])} (test targets)",
+            "",
             f"{percent(data['p_rest_or_hold'])} (test targets)",
+            f"{percent(data['scale_consistency'])} (training)",
         ]
     )
     return markdown_table(
-        ["loss", "test accuracy", "scale consistency of samples", "mean p(rest or hold)"], rows
+        [
+            "loss",
+            "test accuracy",
+            "argmax is an onset",
+            "onsets in samples",
+            "p(rest or hold) where an onset is due",
+            "mean p(rest or hold)",
+            "scale consistency of samples",
+        ],
+        rows,
     )

@@ -124,7 +124,7 @@ def test_wrapped_checkers_report_the_stub_as_a_sentence(checker):
     _sentence(exc.value, "the stub (NotImplementedError)", "write the body")
 
 
-def _theory_aware_loss(y_true, probs, cost, beta):
+def _theory_aware_loss(y_true, probs, cost, pitched, beta):
     from keras import ops
 
     y = ops.cast(y_true, "int32")
@@ -133,7 +133,8 @@ def _theory_aware_loss(y_true, probs, cost, beta):
         ops.clip(ops.sum(ops.one_hot(y, ops.shape(p)[-1]) * p, axis=-1), 1e-7, 1.0)
     )
     rows = ops.take(ops.convert_to_tensor(cost, "float32"), y, axis=0)
-    return ops.mean(cross_entropy + beta * ops.sum(p * rows, axis=-1))
+    among_pitches = ops.sum(p * ops.convert_to_tensor(pitched, "float32"), axis=-1) + 1e-7
+    return ops.mean(cross_entropy + beta * ops.sum(p * rows, axis=-1) / among_pitches)
 
 
 def test_theory_aware_loss_checker_passes_the_reference_and_names_a_wrong_loss():
@@ -141,11 +142,14 @@ def test_theory_aware_loss_checker_passes_the_reference_and_names_a_wrong_loss()
 
     assert "passed" in check_theory_aware_loss(_theory_aware_loss)
 
-    def column_not_row(y_true, probs, cost, beta):  # cost[:, y]: the asymmetric cost read backwards
-        return _theory_aware_loss(y_true, probs, ops.transpose(cost), beta)
+    def column_not_row(y_true, probs, cost, pitched, beta):  # cost[:, y]: read backwards
+        return _theory_aware_loss(y_true, probs, ops.transpose(cost), pitched, beta)
 
-    def cross_entropy_only(y_true, probs, cost, beta):
-        return _theory_aware_loss(y_true, probs, cost, 0.0)
+    def cross_entropy_only(y_true, probs, cost, pitched, beta):
+        return _theory_aware_loss(y_true, probs, cost, pitched, 0.0)
+
+    def rest_and_hold_free(y_true, probs, cost, pitched, beta):  # the biased version
+        return _theory_aware_loss(y_true, probs, cost, np.ones_like(pitched), beta)
 
     with pytest.raises(ExerciseFailed) as exc:
         check_theory_aware_loss(cross_entropy_only)
@@ -153,3 +157,6 @@ def test_theory_aware_loss_checker_passes_the_reference_and_names_a_wrong_loss()
     with pytest.raises(ExerciseFailed) as exc:
         check_theory_aware_loss(column_not_row)
     _sentence(exc.value, "beta × Σ_j p_j C[y, j]")
+    with pytest.raises(ExerciseFailed) as exc:
+        check_theory_aware_loss(rest_and_hold_free)
+    _sentence(exc.value, "true pitch C with probability on rest and hold")

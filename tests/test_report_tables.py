@@ -85,14 +85,26 @@ def test_note_event_table_has_one_row_per_line():
 
 
 def test_use_b_table_rows_and_the_data_row():
-    figures = {"test_accuracy": 0.5, "scale_consistency": 0.9, "p_rest_or_hold": 0.7}
-    table = str(
-        report_tables.use_b_table(
-            {"cross-entropy": figures}, {"scale_consistency": 0.98, "p_rest_or_hold": 0.77}
-        )
+    figures = {
+        "test_accuracy": 0.5,
+        "predicted_onsets": 0.2,
+        "sampled_onsets": 0.3,
+        "p_rest_or_hold_at_onsets": 0.6,
+        "p_rest_or_hold": 0.7,
+        "scale_consistency": 0.9,
+    }
+    data = {
+        "scale_consistency": 0.98,
+        "p_rest_or_hold": 0.77,
+        "predicted_onsets": 0.23,
+        "sampled_onsets": 0.23,
+    }
+    table = str(report_tables.use_b_table({"cross-entropy": figures}, data))
+    assert "| cross-entropy | 50.0 % | 20.0 % | 30.0 % | 60.0 % | 70.0 % | 90.0 % |" in table
+    assert (
+        "| (data) |  | 23.0 % (test targets) | 23.0 % (test targets) |  | 77.0 % (test targets) "
+        "| 98.0 % (training) |" in table
     )
-    assert "| cross-entropy | 50.0 % | 90.0 % | 70.0 % |" in table
-    assert "| (data) |  | 98.0 % (training) | 77.0 % (test targets) |" in table
 
 
 def test_alpha_sweep_plots_one_point_per_alpha_and_kind():
