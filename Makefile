@@ -51,7 +51,7 @@ test-notebooks: $(STAMP)
 	MUSICNB_QUICK=1 $(PY) -m pytest -m notebook
 
 # Full-size data and models for one epoch each: checks every full-mode path without the hours
-# of `make course` (on a 2-core CPU still an hour or more, most of it notebook 06's biaxial RNN).
+# of `make course` (on a 2-core CPU still an hour or more, most of it notebook 07's biaxial RNN).
 # Any name of a notebook's parameters cell can be overridden the same way, --set NAME=VALUE.
 SMOKE_SET := --set EPOCHS=1 --set EPOCHS_CLASSIC=1 --set SWEEP_EPOCHS=1 --set REG_EPOCHS=1 \
              --set B_EPOCHS=1 --set GEN_STEPS=32
@@ -77,7 +77,7 @@ student-check: $(STAMP)
 clean:
 	rm -rf build .pytest_cache
 
-# Ready-trained runs of every model of notebooks 02-06 (data/pretrained, seeded; minutes on a CPU).
+# Ready-trained runs of every model of notebooks 02-07 (data/pretrained, seeded; minutes on a CPU).
 pretrained: $(STAMP)
 	MUSICNB_QUICK=0 $(PY) -m musicnb.pretrained
 

@@ -41,7 +41,7 @@ def measure(repeats: int = 3) -> dict:
 
     pieces, _ = musicnb.load_corpus("bach", limit=4)
     studio = musicnb.studio(pieces=pieces, background=False, streams=2)
-    names = ["03_onehot_lstm", "05_melody_harmony", "06_biaxial"]
+    names = ["03_onehot_lstm", "05_melody_harmony", "07_biaxial"]
     cold = {}
     for name in names:
         studio.run_picker.value = str(pretrained_dir() / name)
@@ -55,7 +55,7 @@ def measure(repeats: int = 3) -> dict:
             began = time.perf_counter()
             studio.load_engine()
             warm.append(time.perf_counter() - began)
-    studio.run_picker.value = str(pretrained_dir() / "06_biaxial")
+    studio.run_picker.value = str(pretrained_dir() / "07_biaxial")
     studio.bars.value, studio.streams.value = 1, 2
     studio.generate_button.click()  # traces the compiled step functions
     studio.bars.value = 8

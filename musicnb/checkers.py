@@ -16,9 +16,11 @@ By notebook:
 * 03: ``check_apply_temperature``, ``check_top_k_filter``;
 * 04: ``check_event_token`` (a note name or a chord's normal order);
 * 05: ``check_weighted_two_head_loss`` (α·CE(melody) + (1 − α)·CE(chord));
-* 06: ``check_articulate_from_play``, ``check_neighbourhood``, ``check_notes_to_batch``;
-* 07: ``check_ngram_overlap``, ``check_binomial_p_value``;
-* 08: ``check_top_p_filter`` (the nucleus filter of the sampler).
+* 06: ``check_theory_aware_loss`` (cross-entropy plus β × the expected theory cost among the
+  pitches);
+* 07: ``check_articulate_from_play``, ``check_neighbourhood``, ``check_notes_to_batch``;
+* 08: ``check_ngram_overlap``, ``check_binomial_p_value``;
+* 09: ``check_top_p_filter`` (the nucleus filter of the sampler).
 
 The reference behaviour comes from the package itself (``EventEncoder``, ``windowing.windows``,
 ``sampling.adjust_probs``, ``losses.weighted_two_head_loss``, ``evaluation``), imported only
@@ -463,6 +465,65 @@ def check_weighted_two_head_loss(student_loss: Callable[..., Any]) -> str:
 
 
 # ---------------------------------------------------------------------------- notebook 06
+def check_theory_aware_loss(student_loss: Callable[..., Any]) -> str:
+    """Check ``student_loss(y_true, probs, cost, pitched, beta)`` against
+    :class:`musicnb.losses.TheoryAwareCrossEntropy` (``no_pitch="excluded"``): the mean over
+    every step of
+
+        −log p[y] + β · Σ_j p_j C[y, j] / Σ_j pitched_j p_j
+
+    with ``C = losses.theory_cost_matrix(pitches, "paper")`` (0 wherever a token has no pitch)
+    and ``pitched`` 1 for the onset tokens, 0 for rest and hold.
+
+    Cases, in order: one step with a pitch target and no probability on rest or hold; the
+    same target with probability on rest and hold (the expectation is among the pitches);
+    a rest target (the cost row is 0: plain cross-entropy); β = 0; a ``(batch, time)`` batch
+    of mixed targets."""
+    from keras import ops
+
+    from .losses import TheoryAwareCrossEntropy, theory_cost_matrix
+
+    pitches = [-1, -1, 60, 62, 64, 67]  # rest, hold, C, D, E, G
+    cost = theory_cost_matrix(pitches, "paper")  # asymmetric: a column for a row shows
+    pitched = np.array([p >= 0 for p in pitches], dtype="float32")
+    rng = np.random.default_rng(6)
+
+    def probs(*shape: int) -> np.ndarray:
+        p = rng.random(shape).astype("float32") + 0.05
+        return p / p.sum(-1, keepdims=True)
+
+    only_pitches = probs(1, 6)
+    only_pitches[:, :2] = 0.0
+    only_pitches /= only_pitches.sum(-1, keepdims=True)
+    cases = [
+        ("one step, true pitch C, nothing on rest or hold", np.array([2]), only_pitches, 0.5),
+        ("true pitch C with probability on rest and hold", np.array([2]), probs(1, 6), 0.5),
+        ("a rest target (no pitch: cost row 0)", np.array([0]), probs(1, 6), 0.5),
+        ("beta=0: plain cross-entropy", np.array([3, 4]), probs(2, 6), 0.0),
+        ("(batch, time) targets", rng.integers(0, 6, (2, 5)), probs(2, 5, 6), 1.0),
+    ]
+    for case, y, p, beta in cases:
+        reference = TheoryAwareCrossEntropy(
+            pitches, weight=beta, cost="paper", no_pitch="excluded", reduction=None
+        )
+        want = float(ops.convert_to_numpy(ops.mean(reference(y, p))))
+        got = call_student(case, student_loss, y, p, cost, pitched, beta, expected=f"{want:.5f}")
+        try:
+            value = float(np.asarray(ops.convert_to_numpy(got)).reshape(()))
+        except (TypeError, ValueError):
+            fail(case, got, f"one number near {want:.5f}", "return the mean over every step")
+        if not np.isclose(value, want, rtol=1e-4, atol=1e-5):
+            fail(
+                case,
+                f"{value:.5f}",
+                f"{want:.5f}",
+                "cross-entropy −log p[y] plus beta × Σ_j p_j C[y, j] (the row of the target) "
+                "divided by the probability of the pitched tokens, averaged over every step",
+            )
+    return f"All {len(cases)} checks passed."
+
+
+# ---------------------------------------------------------------------------- notebook 07
 def check_articulate_from_play(articulate_from_play: Callable[[np.ndarray], np.ndarray]) -> str:
     """Check ``articulate_from_play(play)``: the articulate matrix of a ``(T, N)`` play matrix
     when nothing else says where notes were struck (a note is struck where it starts to
@@ -535,7 +596,7 @@ def check_notes_to_batch(notes_to_batch: Callable[[Any], Any]) -> str:
     return f"All {len(cases)} checks passed."
 
 
-# ---------------------------------------------------------------------------- notebook 07
+# ---------------------------------------------------------------------------- notebook 08
 def check_ngram_overlap(ngram_overlap: Callable[[np.ndarray, list[np.ndarray], int], float]) -> str:
     """Check ``ngram_overlap(generated, training, n)``: the share of the n-grams of
     ``generated`` found in one of the ``training`` sequences (never across two), ``nan`` when
@@ -604,7 +665,7 @@ def check_binomial_p_value(binomial_p_value: Callable[[int, int], float]) -> str
     return f"All {len(cases)} checks passed."
 
 
-# ---------------------------------------------------------------------------- notebook 08
+# ---------------------------------------------------------------------------- notebook 09
 def check_top_p_filter(top_p_filter: Callable[[np.ndarray, float], np.ndarray]) -> str:
     """Check ``top_p_filter(probs, p)``: keep the smallest set of most likely tokens whose
     probabilities reach ``p``, zero the others, renormalise; compared with

@@ -397,3 +397,36 @@ __all__ = [
     "in_key_share",
     "METRICS",
 ]
+
+
+# ---------------------------------------------------------------------- note events
+def note_event_profile(events: Sequence[np.ndarray]) -> dict[str, float]:
+    """Dynamics, rhythm and key of note events ``(pitch, velocity, dt)`` (one ``(n, 3)`` array
+    per piece, ``dt`` the time since the previous onset in quarter notes; notebook 06).
+
+    * ``accent``: mean velocity of notes on a beat minus that of notes off it (onset time, the
+      running sum of ``dt``, taken in a 4/4 bar; NaN when either group is empty);
+    * ``mean_dt`` and ``commonest_dt``: the rhythm;
+    * ``scale_consistency``: the mean over pieces of the share of notes in each piece's
+      best-fitting major/minor scale (:func:`scale_consistency`).
+    """
+    pieces = [np.asarray(e, dtype=np.float64).reshape(-1, 3) for e in events]
+    pieces = [e for e in pieces if len(e)]
+    if not pieces:
+        raise MusicnbError("note_event_profile needs at least one non-empty (n, 3) event array.")
+    rows = np.concatenate(pieces)
+    onset = np.concatenate([np.mod(np.cumsum(e[:, 2]), 4.0) for e in pieces])
+    on_beat = np.isclose(onset % 1, 0) | np.isclose(onset % 1, 1)
+    accent = (
+        float(rows[on_beat, 1].mean() - rows[~on_beat, 1].mean())
+        if on_beat.any() and (~on_beat).any()
+        else float("nan")
+    )
+    values, counts = np.unique(rows[:, 2], return_counts=True)
+    share = float(np.mean([scale_consistency(e[:, 0].astype(int))[0] for e in pieces]))
+    return {
+        "accent": accent,
+        "mean_dt": float(rows[:, 2].mean()),
+        "commonest_dt": float(values[counts.argmax()]),
+        "scale_consistency": share,
+    }

@@ -1,6 +1,6 @@
 """Evaluating generated music: copying, spread over seeds, and blind listening tests.
 
-Three questions a loss curve cannot answer (notebook 07):
+Three questions a loss curve cannot answer (notebook 08):
 
 1. **Is the model copying its training tunes?** :func:`ngram_overlap` is the share of the
    generated n-grams (runs of ``n`` consecutive tokens) that occur anywhere in the training

@@ -1,12 +1,12 @@
 """Losses of the course, written with ``keras.ops`` and registered for ``.keras`` saving.
 
-Sections: the melody-and-harmony weighted loss and the music-theory pitch loss (notebook 05);
-the biaxial model's Bernoulli negative log-likelihood (notebook 06).
+Sections: the melody-and-harmony weighted loss (notebook 05) and the music-theory pitch loss
+(notebook 06); the biaxial model's Bernoulli negative log-likelihood (notebook 07).
 """
 
 from __future__ import annotations
 
-# ---------------------------------------------------------------- notebook 05: custom losses
+# ---------------------------------------------------------------- notebooks 05 and 06: custom losses
 #
 # 1. The weighted two-head loss of the melody-and-harmony LSTM (after Yoav Zimmerman's
 #    Nottingham "music_rnn": one network, a melody softmax and a harmony softmax):
@@ -45,7 +45,10 @@ from __future__ import annotations
 #    Uses: (a) the loss of a regression on a real-valued pitch (PitchRegressionLoss,
 #    TheoryPitchLoss); (b) an expected cost under a predicted distribution over pitch tokens,
 #    added to cross-entropy (TheoryAwareCrossEntropy):
-#        L_b = CE(p, y) + β · Σ_j p_j · c(pitch_j − pitch_y)    (0 for tokens without a pitch)
+#        L_b = CE(p, y) + β · Σ_j p_j · c(pitch_j − pitch_y) / Σ_j p_j   (j: the pitched tokens;
+#    0 for rest and hold targets). Rest and hold have no pitch: charging them 0 like the true
+#    note moves probability onto them at every onset target (a bias against onsets), so by
+#    default they are left out of the expectation; see the class docstring.
 import math
 from dataclasses import dataclass, field
 
@@ -368,14 +371,33 @@ class PlainPitchMSE(keras.losses.Loss):
         return {**super().get_config(), "scales": list(self.scales), "mse_weight": self.mse_weight}
 
 
-def theory_cost_matrix(token_pitches, cost="course"):
-    """``C[i, j] = c(pitch_j − pitch_i)`` for every pair of tokens; 0 where either has no pitch
-    (pitch < 0: rest, hold, unknown). NumPy float32 ``(V, V)``."""
+#: How use (b) treats tokens without a pitch (rest, hold), see TheoryAwareCrossEntropy.
+NO_PITCH_MODES = ("excluded", "charged", "free")
+
+
+def theory_cost_matrix(token_pitches, cost="course", no_pitch: str = "free"):
+    """``C[i, j] = c(pitch_j − pitch_i)`` (row: the true token, column: the predicted one) for
+    every pair of tokens, NumPy float32 ``(V, V)``. Where a token has no pitch (pitch < 0:
+    rest, hold, unknown) there is no interval; ``no_pitch`` says what it costs:
+
+    * ``"free"`` (and ``"excluded"``, which renormalises in the loss instead): 0;
+    * ``"charged"``: the cost's amplitude A (the price of a wrong, dissonant note) for every
+      wrong answer that involves a token without a pitch, 0 on the diagonal.
+    """
     import numpy as np
 
+    from .errors import MusicnbError
+
+    if no_pitch not in NO_PITCH_MODES:
+        raise MusicnbError(
+            f"no_pitch must be one of {', '.join(NO_PITCH_MODES)}, got {no_pitch!r}."
+        )
     pitches = np.asarray(token_pitches, dtype=np.int64).reshape(-1)
     matrix = interval_cost_numpy(pitches[None, :] - pitches[:, None], cost)
-    matrix[(pitches < 0)[:, None] | (pitches < 0)[None, :]] = 0.0
+    unpitched = (pitches < 0)[:, None] | (pitches < 0)[None, :]
+    matrix[unpitched] = theory_cost(cost).amplitude if no_pitch == "charged" else 0.0
+    if no_pitch == "charged":
+        np.fill_diagonal(matrix, 0.0)
     return matrix.astype(np.float32)
 
 
@@ -383,13 +405,31 @@ def theory_cost_matrix(token_pitches, cost="course"):
 class TheoryAwareCrossEntropy(_ReadsOlderTheoryConfigs, keras.losses.Loss):
     """Cross-entropy plus β × the expected theory cost under the predicted distribution:
 
-        L = −log p[y] + β · Σ_j p_j · c(pitch_j − pitch_y)
+        L = −log p[y] + β · E_p[c(pitch_j − pitch_y)]
 
     for sparse integer targets ``y`` and probabilities ``p`` (softmax outputs, any leading
-    shape); ``cost="course"`` (default, the course's folded variant) or ``"paper"``. Tokens
-    without a pitch (``token_pitches[j] < 0``: rest, hold) cost nothing, so the extra term only
-    reshapes *which wrong pitch* the model prefers: a wrong fifth is cheaper than a wrong
-    semitone.
+    shape); ``cost="course"`` (default, the course's folded variant) or ``"paper"``.
+
+    Rest and hold have no pitch, so the interval cost says nothing about them. Charging them 0,
+    like the true note (``no_pitch="free"``, the course's first version), makes the term
+    *lower* whenever probability moves from any pitch onto rest or hold: its gradient on the
+    logit of token k is ``β·p_k·(c_k − Σ_j p_j c_j)``, negative for rest and hold whenever a
+    wrong pitch has probability, so every onset target pushes the model towards rest and
+    hold, a bias against onsets (measured in notebook 06 and ``bench/theory_onset_bias.py``).
+    ``no_pitch`` chooses:
+
+    * ``"excluded"`` (default): the expected cost *among the pitches*, for onset targets,
+          E_p[c] = Σ_{j pitched} p_j c(pitch_j − pitch_y) / Σ_{j pitched} p_j,
+      and 0 for rest and hold targets. Moving probability between rest/hold and the pitches
+      scales numerator and denominator alike, so the term's gradient on the rest and hold
+      logits is 0: it only reshapes *which pitch* the model prefers (a wrong fifth is cheaper
+      than a wrong semitone), as intended;
+    * ``"charged"``: rest/hold cost the amplitude A (1.0) when the target is an onset and any
+      pitch costs A when the target is rest or hold, as the paper's cost charges any note off
+      the true note's triad; the term then also pulls towards the true class, and still
+      towards rest and hold wherever the expected cost of the predicted pitches exceeds A
+      (leaps beyond an octave);
+    * ``"free"``: rest and hold cost 0 (the biased version, kept to measure the bias).
     """
 
     def __init__(
@@ -397,14 +437,44 @@ class TheoryAwareCrossEntropy(_ReadsOlderTheoryConfigs, keras.losses.Loss):
         token_pitches,
         weight: float = 0.5,
         cost="course",
+        no_pitch: str = "excluded",
         name: str = "theory_aware_crossentropy",
         **kwargs,
     ):
         super().__init__(name=name, **kwargs)
+        from .errors import MusicnbError
+
+        if no_pitch not in NO_PITCH_MODES:
+            raise MusicnbError(
+                f"no_pitch must be one of {', '.join(NO_PITCH_MODES)}, got {no_pitch!r}: "
+                '"excluded" (the default) keeps rest and hold out of the theory term.'
+            )
         self.token_pitches = [int(p) for p in token_pitches]
         self.weight = float(weight)
         self.cost = theory_cost(cost)
-        self._cost = theory_cost_matrix(self.token_pitches, self.cost)
+        self.no_pitch = no_pitch
+        self._cost = theory_cost_matrix(self.token_pitches, self.cost, no_pitch)
+        self._pitched = [1.0 if p >= 0 else 0.0 for p in self.token_pitches]
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.setdefault("no_pitch", "free")  # saved before the choice existed: as trained
+        return super().from_config(config)
+
+    def expected_cost(self, y_true, y_pred):
+        """``E_p[c]`` per step (the term before β), as ``no_pitch`` defines it."""
+        y_true = ops.cast(y_true, "int32")
+        if len(y_true.shape) == len(y_pred.shape):  # (..., 1) sparse labels
+            y_true = ops.squeeze(y_true, axis=-1)
+        y_pred = ops.cast(y_pred, "float32")
+        probs = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
+        rows = ops.take(ops.convert_to_tensor(self._cost), y_true, axis=0)
+        cost = ops.sum(probs * rows, axis=-1)
+        if self.no_pitch == "excluded":
+            pitched = ops.sum(probs * ops.convert_to_tensor(self._pitched, "float32"), axis=-1)
+            cost = cost / (pitched + keras.config.epsilon())
+        return cost
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, "int32")
@@ -412,9 +482,7 @@ class TheoryAwareCrossEntropy(_ReadsOlderTheoryConfigs, keras.losses.Loss):
             y_true = ops.squeeze(y_true, axis=-1)
         y_pred = ops.cast(y_pred, "float32")
         ce = keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
-        rows = ops.take(ops.convert_to_tensor(self._cost), y_true, axis=0)
-        probs = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
-        return ce + self.weight * ops.sum(probs * rows, axis=-1)
+        return ce + self.weight * self.expected_cost(y_true, y_pred)
 
     def get_config(self):
         return {
@@ -422,6 +490,7 @@ class TheoryAwareCrossEntropy(_ReadsOlderTheoryConfigs, keras.losses.Loss):
             "token_pitches": self.token_pitches,
             "weight": self.weight,
             "cost": self.cost.to_config(),
+            "no_pitch": self.no_pitch,
         }
 
 
@@ -464,7 +533,7 @@ def two_head_compile_args(alpha: float = 0.5) -> dict:
     }
 
 
-# ---------------------------------------------------------------- notebook 06: biaxial RNN
+# ---------------------------------------------------------------- notebook 07: biaxial RNN
 #
 # The biaxial model outputs, per step t and note n, p = P(play) and q = P(articulate | play).
 # With the true bits y (play) and a (articulate), the Bernoulli negative log-likelihood is

@@ -1,7 +1,7 @@
 """Evaluation: accuracies, perplexity and the honest baselines every model is compared with.
 
 Sections: next-event metrics and baselines (notebooks 02-04); melody/harmony sampled accuracy
-(notebook 05); polyphonic frame metrics (notebook 06).
+(notebook 05); polyphonic frame metrics (notebook 07).
 """
 
 from __future__ import annotations
@@ -430,7 +430,7 @@ def melody_harmony_baselines(
     return out
 
 
-# ---------------------------------------------------------------- notebook 06: polyphony
+# ---------------------------------------------------------------- notebook 07: polyphony
 #
 # The polyphonic benchmark convention (Boulanger-Lewandowski, Bengio & Vincent 2012, as used by
 # Bai, Kolter & Koltun 2018, "An Empirical Evaluation of Generic Convolutional and Recurrent

@@ -1,4 +1,4 @@
-"""The old import path of the checkers of notebooks 02–06: they all live in
+"""The old import path of the checkers of notebooks 02–07 and 09: they all live in
 :mod:`musicnb.checkers` now, with every other exercise checker of the course, and report in the
 one failure shape (:class:`~musicnb.exercises.ExerciseFailed`). ``from musicnb.model_exercises
 import check_model_like`` keeps working for notebooks saved before the move."""
@@ -13,6 +13,7 @@ from .checkers import (
     check_neighbourhood,
     check_notes_to_batch,
     check_perplexity,
+    check_theory_aware_loss,
     check_top_k_accuracy,
     check_top_k_filter,
     check_weighted_two_head_loss,
@@ -26,6 +27,7 @@ __all__ = [
     "check_neighbourhood",
     "check_notes_to_batch",
     "check_perplexity",
+    "check_theory_aware_loss",
     "check_top_k_accuracy",
     "check_top_k_filter",
     "check_weighted_two_head_loss",

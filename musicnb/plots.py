@@ -318,6 +318,30 @@ def probability_bars(
     return ax
 
 
+def alpha_sweep(sweep: Mapping[float, Mapping[str, float]], ax: Any = None) -> Any:
+    """Melody against harmony accuracy of the two-head model for each melody coefficient α
+    (notebook 05): ``sweep`` maps α to the figures of ``evaluate_melody_harmony``; one line
+    of sampled and one of argmax accuracies, each point labelled with its α."""
+    if not sweep:
+        raise MusicnbError(
+            "alpha_sweep needs at least one α: {alpha: evaluate_melody_harmony(...)}."
+        )
+    alphas = sorted(sweep)
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(5, 4), layout="constrained")
+    for kind, marker in (("sampled", "o"), ("argmax", "s")):
+        xs = [100 * sweep[a][f"melody_{kind}"] for a in alphas]
+        ys = [100 * sweep[a][f"harmony_{kind}"] for a in alphas]
+        ax.plot(xs, ys, marker=marker, label=kind)
+        for a, x, y in zip(alphas, xs, ys):
+            ax.annotate(f"α={a}", (x, y), textcoords="offset points", xytext=(5, 5))
+    ax.set_xlabel("melody accuracy (%)")
+    ax.set_ylabel("harmony accuracy (%)")
+    ax.set_title("the melody coefficient α trades one head against the other")
+    ax.legend()
+    return ax
+
+
 def probability_heatmap(
     probs: Any,
     labels: Sequence[str] | None = None,

@@ -1,4 +1,4 @@
-"""Ready-trained runs for every model of notebooks 02–06, shipped under ``data/pretrained/``
+"""Ready-trained runs for every model of notebooks 02–07, shipped under ``data/pretrained/``
 (installed as ``musicnb/pretrained_runs/``).
 
 A student who opens the studio first, or works on a laptop without a GPU, gets models that
@@ -409,11 +409,11 @@ def pitch_regression(out: Path) -> dict[str, Any]:
         ),
         (Xr, yr),
         (Xv, yv),
-        out / "05_pitch_regression",
+        out / "06_pitch_regression",
         30,
         64,
         encoder,
-        {"notebook": "05", "kind": "pitch_regression", "lookback": lookback},
+        {"notebook": "06", "kind": "pitch_regression", "lookback": lookback},
     )
     seconds = time.perf_counter() - began
     model = result.model
@@ -438,7 +438,7 @@ def pitch_regression(out: Path) -> dict[str, Any]:
         "test_examples": int(len(yt)),
     }
     return _finish(
-        out / "05_pitch_regression",
+        out / "06_pitch_regression",
         figures,
         collection,
         limit,
@@ -477,11 +477,11 @@ def biaxial(out: Path) -> dict[str, Any]:
         ),
         (X, X),
         (Xv, Xv),
-        out / "06_biaxial",
+        out / "07_biaxial",
         12,
         8,
         encoder,
-        {"notebook": "06", "kind": "biaxial"},
+        {"notebook": "07", "kind": "biaxial"},
     )
     seconds = time.perf_counter() - began
     test = [r for r in rolls["test"] if len(r) > 1]
@@ -510,7 +510,7 @@ def biaxial(out: Path) -> dict[str, Any]:
         "test_steps": int(len(truth)),
     }
     return _finish(
-        out / "06_biaxial",
+        out / "07_biaxial",
         figures,
         collection,
         limit,
@@ -525,8 +525,8 @@ FAMILIES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "03_onehot_lstm": onehot_lstm,
     "04_conv1d_lstm": conv1d_hybrid,
     "05_melody_harmony": melody_harmony,
-    "05_pitch_regression": pitch_regression,
-    "06_biaxial": biaxial,
+    "06_pitch_regression": pitch_regression,
+    "07_biaxial": biaxial,
 }
 
 

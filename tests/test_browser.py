@@ -1,8 +1,8 @@
-"""End to end in a real browser: JupyterLab + headless Chromium run notebook 08 and its studio.
+"""End to end in a real browser: JupyterLab + headless Chromium run notebook 09 and its studio.
 
 Starts JupyterLab on a free localhost port with a token (serving a temporary copy of the
 notebook, so the repository's copy is never autosaved with outputs), opens
-``08_generation_studio.ipynb`` in Debian's Chromium driven by Playwright, runs all cells, moves
+``09_generation_studio.ipynb`` in Debian's Chromium driven by Playwright, runs all cells, moves
 the temperature slider, clicks Generate, and checks that a piano-roll image, an ``<audio>``
 element that the browser can actually load, and a MIDI download link that really downloads a
 MIDI file appear. A screenshot goes to ``build/browser/``. The server is stopped in a
@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "08_generation_studio.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "09_generation_studio.ipynb"
 CHROMIUM = Path(os.environ.get("MUSICNB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
     "--headless",
@@ -98,7 +98,7 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-def test_notebook_07_studio_in_chromium(tmp_path):
+def test_notebook_09_studio_in_chromium(tmp_path):
     _require_chromium()
     sync_api = pytest.importorskip(
         "playwright.sync_api",
@@ -157,7 +157,7 @@ def test_notebook_07_studio_in_chromium(tmp_path):
             start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
-    screenshot = SHOTS / "08_generation_studio.png"
+    screenshot = SHOTS / "09_generation_studio.png"
     try:
         _wait_for_server(f"{base}/api/status?token={token}", server, log)
         with sync_api.sync_playwright() as playwright:
@@ -299,8 +299,8 @@ FAMILIES = {  # ready-trained run -> words of its "Generated ..." message
     "02_logistic_regression": "steps at temperature",
     "04_conv1d_lstm": "steps at temperature",
     "05_melody_harmony": "steps at temperature",
-    "05_pitch_regression": "notes each with noise",
-    "06_biaxial": "bars each",
+    "06_pitch_regression": "notes each with noise",
+    "07_biaxial": "bars each",
 }
 
 

@@ -175,3 +175,64 @@ def test_exercise_checker_accepts_the_reference_and_rejects_a_wrong_weighting():
 
     with pytest.raises(MusicnbError, match=" — got .+, expected .+ — "):
         losses.check_weighted_two_head_loss(summed)
+
+
+def test_use_b_no_pitch_modes_price_rest_and_hold():
+    pitches = [-1, -1, 60, 61, 67]  # rest, hold, C4, C#4, G4
+    y = np.array([2, 2])
+    on_pitches = np.array([[0.0, 0.0, 0.5, 0.5, 0.0]], np.float32)
+    half_on_rest = np.array([[0.5, 0.0, 0.25, 0.25, 0.0]], np.float32)
+    semitone = float(losses.interval_cost_numpy(1, "course"))
+
+    def term(mode, probs):
+        loss = losses.TheoryAwareCrossEntropy(pitches, weight=1.0, no_pitch=mode, reduction=None)
+        return float(np.asarray(loss.expected_cost(y[:1], probs))[0])
+
+    # free: moving half the probability onto rest halves the term (the bias against onsets)
+    assert term("free", on_pitches) == pytest.approx(semitone / 2, rel=1e-4)
+    assert term("free", half_on_rest) == pytest.approx(semitone / 4, rel=1e-4)
+    # excluded: the expected cost among the pitches does not move
+    assert term("excluded", half_on_rest) == pytest.approx(term("excluded", on_pitches), rel=1e-4)
+    # charged: rest costs the amplitude when an onset is due, a pitch when a rest is due
+    assert term("charged", half_on_rest) == pytest.approx(0.5 * 1.0 + 0.25 * semitone, rel=1e-4)
+    charged = losses.theory_cost_matrix(pitches, "course", no_pitch="charged")
+    assert charged[0, 2] == charged[2, 0] == charged[0, 1] == 1.0
+    assert np.all(np.diag(charged) == 0)
+    for mode in losses.NO_PITCH_MODES:  # a rest target: only the charged mode prices it
+        loss = losses.TheoryAwareCrossEntropy(pitches, weight=1.0, no_pitch=mode, reduction=None)
+        rest = float(np.asarray(loss.expected_cost(np.array([0]), on_pitches))[0])
+        assert rest == pytest.approx(1.0 if mode == "charged" else 0.0, abs=1e-6)
+
+
+def test_use_b_defaults_to_excluded_and_old_configs_load_as_trained():
+    loss = losses.TheoryAwareCrossEntropy([-1, 60, 67], 0.3)
+    assert loss.no_pitch == "excluded"
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert restored.no_pitch == "excluded"
+    old = loss.get_config()
+    del old["no_pitch"]  # saved before the choice existed: rest and hold cost 0
+    assert losses.TheoryAwareCrossEntropy.from_config(old).no_pitch == "free"
+    with pytest.raises(MusicnbError, match="excluded"):
+        losses.TheoryAwareCrossEntropy([-1, 60], no_pitch="ignore")
+    with pytest.raises(MusicnbError, match="no_pitch"):
+        losses.theory_cost_matrix([-1, 60], no_pitch="ignore")
+
+
+def test_the_pull_onto_rest_and_hold_is_positive_only_when_they_are_free():
+    from musicnb.onset_bias import no_pitch_pull
+
+    pitches = [-1, -1] + list(range(60, 72))
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(len(pitches)), size=(4, 16)).astype(np.float32)
+    Y = rng.integers(0, len(pitches), (4, 16))
+
+    def pull(mode):
+        return no_pitch_pull(
+            losses.TheoryAwareCrossEntropy(pitches, weight=0.5, no_pitch=mode), probs, Y
+        )
+
+    assert pull("free") > 0.01
+    assert abs(pull("excluded")) < 1e-4
+    assert pull("charged") < -0.01
+    with pytest.raises(MusicnbError, match="onset"):
+        no_pitch_pull(losses.TheoryAwareCrossEntropy(pitches), probs, np.zeros_like(Y))

@@ -1,4 +1,4 @@
-"""The model-building checkers of notebooks 02–06: the Keras models written in the notebooks
+"""The model-building checkers of notebooks 02–07: the Keras models written in the notebooks
 behave like the package's builders (same shapes, parameter count and output with the same
 weights), and a wrong model, the stub or a crash is reported as one sentence."""
 
@@ -14,6 +14,7 @@ from musicnb.model_exercises import (
     check_apply_temperature,
     check_model_like,
     check_notes_to_batch,
+    check_theory_aware_loss,
     check_weighted_two_head_loss,
 )
 from musicnb.models.next_note import OneHot
@@ -111,7 +112,9 @@ def test_notes_to_batch_checker_tells_a_plain_reshape_from_the_transpose():
     _sentence(exc.value, "transpose")
 
 
-@pytest.mark.parametrize("checker", [check_apply_temperature, check_weighted_two_head_loss])
+@pytest.mark.parametrize(
+    "checker", [check_apply_temperature, check_weighted_two_head_loss, check_theory_aware_loss]
+)
 def test_wrapped_checkers_report_the_stub_as_a_sentence(checker):
     def stub(*args):
         raise NotImplementedError(assignments.STUB_MESSAGE)
@@ -119,3 +122,41 @@ def test_wrapped_checkers_report_the_stub_as_a_sentence(checker):
     with pytest.raises(ExerciseFailed) as exc:
         checker(stub)
     _sentence(exc.value, "the stub (NotImplementedError)", "write the body")
+
+
+def _theory_aware_loss(y_true, probs, cost, pitched, beta):
+    from keras import ops
+
+    y = ops.cast(y_true, "int32")
+    p = ops.convert_to_tensor(probs, "float32")
+    cross_entropy = -ops.log(
+        ops.clip(ops.sum(ops.one_hot(y, ops.shape(p)[-1]) * p, axis=-1), 1e-7, 1.0)
+    )
+    rows = ops.take(ops.convert_to_tensor(cost, "float32"), y, axis=0)
+    among_pitches = ops.sum(p * ops.convert_to_tensor(pitched, "float32"), axis=-1) + 1e-7
+    return ops.mean(cross_entropy + beta * ops.sum(p * rows, axis=-1) / among_pitches)
+
+
+def test_theory_aware_loss_checker_passes_the_reference_and_names_a_wrong_loss():
+    from keras import ops
+
+    assert "passed" in check_theory_aware_loss(_theory_aware_loss)
+
+    def column_not_row(y_true, probs, cost, pitched, beta):  # cost[:, y]: read backwards
+        return _theory_aware_loss(y_true, probs, ops.transpose(cost), pitched, beta)
+
+    def cross_entropy_only(y_true, probs, cost, pitched, beta):
+        return _theory_aware_loss(y_true, probs, cost, pitched, 0.0)
+
+    def rest_and_hold_free(y_true, probs, cost, pitched, beta):  # the biased version
+        return _theory_aware_loss(y_true, probs, cost, np.ones_like(pitched), beta)
+
+    with pytest.raises(ExerciseFailed) as exc:
+        check_theory_aware_loss(cross_entropy_only)
+    _sentence(exc.value, "one step, true pitch C")
+    with pytest.raises(ExerciseFailed) as exc:
+        check_theory_aware_loss(column_not_row)
+    _sentence(exc.value, "beta × Σ_j p_j C[y, j]")
+    with pytest.raises(ExerciseFailed) as exc:
+        check_theory_aware_loss(rest_and_hold_free)
+    _sentence(exc.value, "true pitch C with probability on rest and hold")

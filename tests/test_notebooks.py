@@ -1,7 +1,7 @@
 """Every course notebook runs top to bottom in a fresh kernel, in quick mode.
 
 Notebooks run in course order and share one runs folder, as they do for a student (notebook
-08 (the studio) finds the models notebooks 02-06 trained). Each runs in its own process and kernel.
+09 (the studio) finds the models notebooks 02-07 trained). Each runs in its own process and kernel.
 """
 
 from __future__ import annotations

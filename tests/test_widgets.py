@@ -667,8 +667,8 @@ def test_musicnb_studio_is_callable_and_lists_ready_trained_runs(run_folders):
         "02_logistic_regression",
         "04_conv1d_lstm",
         "05_melody_harmony",
-        "05_pitch_regression",
-        "06_biaxial",
+        "06_pitch_regression",
+        "07_biaxial",
     ],
 )
 def test_every_ready_trained_family_generates_plays_and_exports(run_folders, name):

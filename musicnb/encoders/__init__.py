@@ -11,8 +11,8 @@ class                      representation                                       
 ``EventEncoder``           16th-note grid: rest / hold / pitch onset per step       01-03
 ``NoteChordTokenEncoder``  music21 note and chord names as string tokens            04
 ``MelodyHarmonyEncoder``   melody class + chord class per 16th step                 05
-``NoteEventEncoder``       (pitch, velocity, time since previous note) per note     05
-``PianoRollEncoder``       play / articulate piano roll + biaxial note features     06
+``NoteEventEncoder``       (pitch, velocity, time since previous note) per note     06
+``PianoRollEncoder``       play / articulate piano roll + biaxial note features     07
 ``MidiRnnEncoder``         midi-rnn's 0.25 s frames: rest or MIDI pitch (129)       03
 ``CS230TokenEncoder``      CS230's ``pitch-or-chord_durationtype`` token ids         04
 =========================  =======================================================  ========

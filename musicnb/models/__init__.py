@@ -10,8 +10,8 @@ builder                     architecture                                        
 ``stacked_lstm``            N stacked LSTMs, for the depth comparison               04
 ``conv1d_lstm``             Conv1D (kernel 3) -> 2 stacked LSTMs -> softmax          04
 ``melody_harmony_lstm``     melody + chord inputs -> 2 LSTMs -> two softmax heads   05
-``pitch_regression_lstm``   (pitch, velocity, dt) regression with the theory loss   05
-``biaxial``                 LSTMs along time, then along the notes of each step     06
+``pitch_regression_lstm``   (pitch, velocity, dt) regression with the theory loss   06
+``biaxial``                 LSTMs along time, then along the notes of each step     07
 ==========================  =====================================================  ========
 
 All custom layers, losses and metrics are registered with
