@@ -1,7 +1,9 @@
 """The melody-and-harmony LSTM as Zimmerman published it and as the course builds it, beside
 the baselines, on the same test tunes.
 
-    python bench/melody_harmony.py /work/shared/data/nottingham-jukedeck/MIDI   # full (≈ 40 min CPU)
+    python bench/melody_harmony.py /work/shared/data/nottingham-jukedeck/MIDI   # both, ≈ 40 min CPU
+    python bench/melody_harmony.py /work/shared/data/nottingham-jukedeck/MIDI \
+        --representation zimmerman --minutes 19 --patience 100          # his, as in the README
     python bench/melody_harmony.py bach                                  # embedded chorales
     python bench/melody_harmony.py bach --limit 40 --epochs 1 --units 16   # a smoke run
 
@@ -16,8 +18,8 @@ the same test tunes:
 * ``zimmerman`` — his representation (``MelodyHarmonyEncoder.zimmerman()``: sounding MIDI pitch
   55-88 or rest per 16th step, no hold class; triads, diminished as minor, chords on < 64
   training steps → NONE; no transposition) and his training (2 × LSTM(200), dropout 0.5 / 0.2,
-  RMSProp 5e-3 / rho 0.9, state carried across 128-step chunks,
-  ``train_carrying_state``);
+  RMSProp 5e-3 / rho 0.9, state carried across 128-step chunks of each tune, the tunes packed
+  into ``--batch-size`` lanes, ``train_carrying_state``);
 * ``course`` — the course's representation (hold class, every tune transposed to C major /
   A minor, rare chords → "other") and training (Adam 1e-3, independent 128-step chunks,
   ``musicnb.train``), same sizes.
