@@ -7,7 +7,7 @@ import pytest
 
 from musicnb.encoders.events import EventEncoder
 from musicnb.errors import MusicnbError
-from musicnb.windowing import windows
+from musicnb.windowing import make_dataset, sequence_chunks, window_dataset, windows
 
 
 @pytest.mark.parametrize(
@@ -19,9 +19,81 @@ def test_event_encoder_rejects_bad_arguments(kwargs):
         EventEncoder(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs, accepted",
+    [
+        ({"part": "x"}, "part='x': give a whole number >= 0 or None"),
+        ({"part": -1}, "part=-1: give a whole number >= 0 or None"),
+        ({"part": 1.5}, "part=1.5: give a whole number"),
+        ({"part": True}, "part=True: give a whole number"),
+        ({"high": [84]}, r"high=\[84\]: give a whole number between 0 and 127"),
+        ({"steps_per_quarter": "4"}, "steps_per_quarter='4': give a whole number >= 1"),
+        ({"steps_per_quarter": 0}, "steps_per_quarter=0: give a whole number >= 1"),
+        ({"transpose": "no"}, "transpose='no': give True or False"),
+        ({"transpose": None}, "transpose=None: give True or False"),
+        ({"transpose": 1}, "transpose=1: give True or False"),
+        ({"out_of_range": "clip"}, "out_of_range='clip' is not known: use one of 'fold', 'drop'"),
+        ({"out_of_range": None}, "out_of_range=None is not known: use one of 'fold', 'drop'"),
+        ({"out_of_range": ["fold"]}, "is not known: use one of 'fold', 'drop'"),
+    ],
+)
+def test_event_encoder_says_what_each_argument_accepts(kwargs, accepted):
+    with pytest.raises(MusicnbError, match=accepted):
+        EventEncoder(**kwargs)
+
+
+def test_event_encoder_still_takes_numpy_values_and_keeps_python_types():
+    encoder = EventEncoder(
+        steps_per_quarter=np.int64(4),
+        low=np.int32(48),
+        high=84.0,
+        part=np.int64(1),
+        transpose=np.bool_(True),
+        out_of_range="drop",
+    )
+    assert (encoder.steps_per_quarter, encoder.low, encoder.high, encoder.part) == (4, 48, 84, 1)
+    assert all(type(v) is int for v in (encoder.low, encoder.high, encoder.part))
+    assert encoder.transpose is True and encoder.out_of_range == "drop"
+    assert EventEncoder.from_config(encoder.to_config()) == encoder
+
+
 def test_windows_rejects_none_size():
     with pytest.raises(MusicnbError, match="size=None"):
         windows([np.arange(10)], None)
+
+
+@pytest.mark.parametrize(
+    "kwargs, accepted",
+    [
+        ({"length": None}, "length=None: give a whole number >= 1"),
+        ({"length": "64"}, "length='64': give a whole number >= 1"),
+        ({"length": 0}, "length=0: give a whole number >= 1"),
+        ({"length": 2.5}, "length=2.5: give a whole number >= 1"),
+        ({"length": math.nan}, "length=nan: give a whole number >= 1"),
+        ({"length": 4, "step": 0}, "step=0: give a whole number >= 1 or None"),
+        ({"length": 4, "step": "2"}, "step='2': give a whole number >= 1 or None"),
+        ({"length": 4, "step": math.inf}, "step=inf: give a whole number >= 1 or None"),
+        ({"length": 4, "keep_short": "yes"}, "keep_short='yes': give True or False"),
+    ],
+)
+def test_sequence_chunks_says_what_each_argument_accepts(kwargs, accepted):
+    with pytest.raises(MusicnbError, match=accepted):
+        sequence_chunks([np.arange(10)], **kwargs)
+
+
+def test_sequence_chunks_still_takes_whole_floats_and_numpy_integers():
+    chunks = sequence_chunks([np.arange(10)], 4.0, step=np.int64(2))
+    assert chunks.X.shape == (3, 4) and chunks.y[0].tolist() == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("batch_size", [None, "64", 0, 8.5])
+def test_datasets_say_what_batch_size_accepts(batch_size):
+    with pytest.raises(MusicnbError, match="batch_size=.*: give a whole number >= 1"):
+        make_dataset(np.zeros((4, 3), np.int32), np.zeros(4, np.int32), batch_size=batch_size)
+    with pytest.raises(MusicnbError, match="batch_size=.*: give a whole number >= 1"):
+        window_dataset([np.arange(10)], 3, batch_size=batch_size)
+    with pytest.raises(MusicnbError, match="size=None: give a whole number >= 1"):
+        window_dataset([np.arange(10)], None)
 
 
 @pytest.mark.parametrize("tokens", [[2**70], None, ["C4", "hold"], [[2, 1], [3]]])
