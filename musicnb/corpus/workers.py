@@ -86,7 +86,7 @@ class WorkerPool:
 
     def __init__(self, size: int, start_method: str, preload: Sequence[str] = ()) -> None:
         self.size = max(1, int(size))
-        self.context = multiprocessing.get_context(start_method)
+        self.context: Any = multiprocessing.get_context(start_method)
         self.preload = tuple(preload)
         self.workers: list[_Worker] = []
         self.job: Callable[..., Any] | None = None
@@ -168,11 +168,9 @@ class WorkerPool:
                     index = todo.popleft()
                     worker.conn.send((index, tasks[index]))
                     worker.task, worker.given = index, now
-            waits = [
-                w.born + STARTUP_S - now if not w.ready else w.given + limit - now
-                for w in self.workers
-                if not w.ready or (w.task is not None and limit is not None)
-            ]
+            waits = [w.born + STARTUP_S - now for w in self.workers if not w.ready]
+            if limit is not None:
+                waits += [w.given + limit - now for w in self.workers if w.task is not None]
             timeout = max(0.0, min(waits)) if waits else None
             wait([w.conn for w in self.workers], timeout)
             for worker in list(self.workers):
