@@ -19,11 +19,13 @@ import numbers
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
+
+import numpy as np
 
 from .errors import MusicnbError
 
-__all__ = ["whole_number", "real_number", "one_of", "writable_folder"]
+__all__ = ["whole_number", "real_number", "true_or_false", "one_of", "writable_folder"]
 
 
 def _range_text(minimum: float | None, maximum: float | None) -> str:
@@ -36,6 +38,26 @@ def _range_text(minimum: float | None, maximum: float | None) -> str:
     return ""
 
 
+@overload
+def whole_number(
+    name: str,
+    value: Any,
+    minimum: int | None = ...,
+    maximum: int | None = ...,
+    *,
+    allow_none: Literal[False] = ...,
+    hint: str = ...,
+) -> int: ...
+@overload
+def whole_number(
+    name: str,
+    value: Any,
+    minimum: int | None = ...,
+    maximum: int | None = ...,
+    *,
+    allow_none: bool,
+    hint: str = ...,
+) -> int | None: ...
 def whole_number(
     name: str,
     value: Any,
@@ -70,6 +92,28 @@ def whole_number(
     return number
 
 
+@overload
+def real_number(
+    name: str,
+    value: Any,
+    minimum: float | None = ...,
+    maximum: float | None = ...,
+    *,
+    above: bool = ...,
+    allow_none: Literal[False] = ...,
+    hint: str = ...,
+) -> float: ...
+@overload
+def real_number(
+    name: str,
+    value: Any,
+    minimum: float | None = ...,
+    maximum: float | None = ...,
+    *,
+    above: bool = ...,
+    allow_none: bool,
+    hint: str = ...,
+) -> float | None: ...
 def real_number(
     name: str,
     value: Any,
@@ -104,6 +148,18 @@ def real_number(
     if maximum is not None and number > maximum:
         raise MusicnbError(message)
     return number
+
+
+def true_or_false(name: str, value: Any, hint: str = "") -> bool:
+    """``value`` as a ``bool`` when it is ``True`` or ``False`` (Python or NumPy), else a
+    :class:`MusicnbError`.
+
+    Nothing else is read as a truth value: ``bool("no")`` is ``True``, so a string, a number or
+    ``None`` given for a switch is refused rather than silently turned on or off.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise MusicnbError(f"{name}={value!r}: give True or False." + (f" {hint}" if hint else ""))
 
 
 def one_of(name: str, value: Any, choices: Iterable[Any], hint: str = "") -> Any:

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from .errors import MusicnbError
-from .validation import whole_number
+from .validation import true_or_false, whole_number
 
 T = TypeVar("T")
 
@@ -107,11 +107,15 @@ def sequence_chunks(
     ``length + 1`` gives no chunk unless ``keep_short`` (then it is padded at the end with its
     last token, which only pads — it never crosses into another piece).
     """
-    if int(length) != length or length < 1:
-        raise MusicnbError(f"Chunk length must be a whole number >= 1, got {length!r}.")
+    length = whole_number("length", length, 1, hint="It is the chunk length in tokens.")
+    step = whole_number(
+        "step", step, 1, allow_none=True, hint="None starts a chunk every `length` tokens."
+    )
+    keep_short = true_or_false(
+        "keep_short", keep_short, hint="True pads a piece shorter than a chunk."
+    )
+    assert length is not None
     step = length if step is None else step
-    if int(step) != step or step < 1:
-        raise MusicnbError(f"Chunk step must be a whole number >= 1, got {step!r}.")
     xs, ys, idx = [], [], []
     for i, seq in enumerate(_as_sequences(sequences)):
         if len(seq) < length + 1:
@@ -196,10 +200,9 @@ def make_dataset(
     ``y`` may be an array or a dict of arrays (multi-output models). Tokens stay integers;
     the model one-hot encodes them inside the graph.
     """
+    batch_size = whole_number("batch_size", batch_size, 1, hint="64 is a usual batch size.")
     import tensorflow as tf
 
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise MusicnbError(f"batch_size must be a whole number >= 1, got {batch_size!r}.")
     n = len(X)
     lengths = [len(v) for v in y.values()] if isinstance(y, dict) else [len(y)]
     if any(length != n for length in lengths):
@@ -217,6 +220,9 @@ def window_dataset(
 ) -> Any:
     """Many-to-one windows gathered batch by batch inside ``tf.data``: memory holds the
     tokens once plus one start index per window, never the windows themselves."""
+    size = whole_number("size", size, 1, hint="It is the window length in tokens.")
+    batch_size = whole_number("batch_size", batch_size, 1, hint="64 is a usual batch size.")
+    assert size is not None and batch_size is not None
     import tensorflow as tf
 
     seqs = _as_sequences(sequences)

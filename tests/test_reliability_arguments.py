@@ -7,7 +7,7 @@ import pytest
 
 from musicnb.encoders.events import EventEncoder
 from musicnb.errors import MusicnbError
-from musicnb.windowing import windows
+from musicnb.windowing import make_dataset, sequence_chunks, window_dataset, windows
 
 
 @pytest.mark.parametrize(
@@ -19,9 +19,112 @@ def test_event_encoder_rejects_bad_arguments(kwargs):
         EventEncoder(**kwargs)
 
 
+# What the old encoder crashed on (raw ValueError/TypeError) or silently took (part=True as
+# part 1, any truthy transpose); each now gets a MusicnbError saying what is accepted.
+@pytest.mark.parametrize(
+    "kwargs, accepted",
+    [
+        ({"part": "x"}, "part='x': give a whole number >= 0 or None"),
+        ({"part": True}, "part=True: give a whole number"),
+        ({"high": [84]}, r"high=\[84\]: give a whole number between 0 and 127"),
+        ({"transpose": "no"}, "transpose='no': give True or False"),
+        ({"transpose": None}, "transpose=None: give True or False"),
+        ({"transpose": 1}, "transpose=1: give True or False"),
+    ],
+)
+def test_event_encoder_refuses_what_it_crashed_on_or_took_silently(kwargs, accepted):
+    with pytest.raises(MusicnbError, match=accepted):
+        EventEncoder(**kwargs)
+
+
+# Values the encoder already refused with its own words: the message is now the validation
+# helpers' one (argument, value given, what to give), like every other public argument.
+@pytest.mark.parametrize(
+    "kwargs, accepted",
+    [
+        ({"part": -1}, "part=-1: give a whole number >= 0 or None"),
+        ({"part": 1.5}, "part=1.5: give a whole number"),
+        ({"steps_per_quarter": "4"}, "steps_per_quarter='4': give a whole number >= 1"),
+        ({"steps_per_quarter": 0}, "steps_per_quarter=0: give a whole number >= 1"),
+        ({"out_of_range": "clip"}, "out_of_range='clip' is not known: use one of 'fold', 'drop'"),
+        ({"out_of_range": None}, "out_of_range=None is not known: use one of 'fold', 'drop'"),
+        ({"out_of_range": ["fold"]}, "is not known: use one of 'fold', 'drop'"),
+    ],
+)
+def test_event_encoder_messages_come_from_the_validation_helpers(kwargs, accepted):
+    with pytest.raises(MusicnbError, match=accepted):
+        EventEncoder(**kwargs)
+
+
+def test_event_encoder_still_takes_numpy_values_and_keeps_python_types():
+    encoder = EventEncoder(
+        steps_per_quarter=np.int64(4),
+        low=np.int32(48),
+        high=84.0,
+        part=np.int64(1),
+        transpose=np.bool_(True),
+        out_of_range="drop",
+    )
+    assert (encoder.steps_per_quarter, encoder.low, encoder.high, encoder.part) == (4, 48, 84, 1)
+    assert all(type(v) is int for v in (encoder.low, encoder.high, encoder.part))
+    assert encoder.transpose is True and encoder.out_of_range == "drop"
+    assert EventEncoder.from_config(encoder.to_config()) == encoder
+
+
 def test_windows_rejects_none_size():
     with pytest.raises(MusicnbError, match="size=None"):
         windows([np.arange(10)], None)
+
+
+# What the old sequence_chunks crashed on (TypeError, ValueError, OverflowError) or took
+# silently (any truthy keep_short).
+@pytest.mark.parametrize(
+    "kwargs, accepted",
+    [
+        ({"length": None}, "length=None: give a whole number >= 1"),
+        ({"length": math.nan}, "length=nan: give a whole number >= 1"),
+        ({"length": 4, "step": math.inf}, "step=inf: give a whole number >= 1 or None"),
+        ({"length": 4, "keep_short": "yes"}, "keep_short='yes': give True or False"),
+    ],
+)
+def test_sequence_chunks_refuses_what_it_crashed_on_or_took_silently(kwargs, accepted):
+    with pytest.raises(MusicnbError, match=accepted):
+        sequence_chunks([np.arange(10)], **kwargs)
+
+
+# Values it already refused with its own words: the message now comes from the helpers.
+@pytest.mark.parametrize(
+    "kwargs, accepted",
+    [
+        ({"length": "64"}, "length='64': give a whole number >= 1"),
+        ({"length": 0}, "length=0: give a whole number >= 1"),
+        ({"length": 2.5}, "length=2.5: give a whole number >= 1"),
+        ({"length": 4, "step": 0}, "step=0: give a whole number >= 1 or None"),
+        ({"length": 4, "step": "2"}, "step='2': give a whole number >= 1 or None"),
+    ],
+)
+def test_sequence_chunks_messages_come_from_the_validation_helpers(kwargs, accepted):
+    with pytest.raises(MusicnbError, match=accepted):
+        sequence_chunks([np.arange(10)], **kwargs)
+
+
+def test_sequence_chunks_still_takes_whole_floats_and_numpy_integers():
+    chunks = sequence_chunks([np.arange(10)], 4.0, step=np.int64(2))
+    assert chunks.X.shape == (3, 4) and chunks.y[0].tolist() == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("batch_size", [None, "64", 0, 8.5])
+def test_datasets_say_what_batch_size_accepts(batch_size):
+    # window_dataset used to take "64" and 8.5, and fail on None or 0 inside TensorFlow
+    with pytest.raises(MusicnbError, match="batch_size=.*: give a whole number >= 1"):
+        window_dataset([np.arange(10)], 3, batch_size=batch_size)
+    with pytest.raises(MusicnbError, match="batch_size=.*: give a whole number >= 1"):
+        make_dataset(np.zeros((4, 3), np.int32), np.zeros(4, np.int32), batch_size=batch_size)
+
+
+def test_window_dataset_says_what_size_accepts():
+    with pytest.raises(MusicnbError, match="size=None: give a whole number >= 1"):
+        window_dataset([np.arange(10)], None)
 
 
 @pytest.mark.parametrize("tokens", [[2**70], None, ["C4", "hold"], [[2, 1], [3]]])

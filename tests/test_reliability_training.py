@@ -145,18 +145,26 @@ def test_stale_temporaries_are_removed_and_reported(tmp_path, capsys):
     assert clean_stale_temporaries(run_dir) == []
 
 
+# What train() used to crash on (raw TypeError) or accept silently.
 @pytest.mark.parametrize(
     "kwargs,word",
     [
         ({"epochs": None}, "epochs"),
-        ({"epochs": 2.5}, "epochs"),
-        ({"batch_size": "8"}, "batch_size"),
         ({"patience": -1}, "patience"),
         ({"monitor": "val_loss"}, "validation data"),
         ({"monitor": "nonsense"}, "nonsense"),
     ],
 )
 def test_train_checks_its_arguments(tmp_path, kwargs, word):
+    with pytest.raises(MusicnbError, match=word):
+        train(model(), data(), **{**options(tmp_path / "run"), "epochs": 1, **kwargs})
+
+
+# Control, not a defect: arguments train() refused before the fix and must still refuse.
+@pytest.mark.parametrize(
+    "kwargs,word", [({"epochs": 2.5}, "epochs"), ({"batch_size": "8"}, "batch_size")]
+)
+def test_train_still_refuses_what_it_refused_before(tmp_path, kwargs, word):
     with pytest.raises(MusicnbError, match=word):
         train(model(), data(), **{**options(tmp_path / "run"), "epochs": 1, **kwargs})
 

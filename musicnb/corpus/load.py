@@ -50,9 +50,6 @@ PARALLEL_ABOVE_S = 3.0
 #: Default time budget of one unit's parse (seconds); a unit that runs past it is skipped with
 #: the reason in the load report (``load_corpus(parse_timeout=...)`` changes it, ``None`` lifts it).
 PARSE_TIMEOUT_S = 60.0
-#: A worker that has not answered this long after the budget (stuck in C code, where the
-#: budget's alarm cannot reach) is killed and its unit skipped.
-HARD_MARGIN_S = 10.0
 
 
 class Unit(NamedTuple):
@@ -90,6 +87,18 @@ def timeout_reason(seconds: float) -> str:
     return (
         f"too slow: parsing took longer than the {seconds:g} s budget of one file, so it was "
         "left out (pass load_corpus(parse_timeout=...) to allow more time)"
+    )
+
+
+#: The start of a skip reason that may not hold next time (more time, more memory): such
+#: skips are reported but never cached.
+RETRY_PREFIXES = ("too slow", "crashed")
+
+
+def crashed_reason(exit_code: int | None) -> str:
+    return (
+        f"crashed: the process parsing it ended (exit code {exit_code}) before it finished, "
+        "for example out of memory; check the file in a music program"
     )
 
 
@@ -509,13 +518,24 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+#: Modules a worker imports before it takes work, by the kind of unit it parses (so their
+#: import time never counts against a file's budget).
+_PRELOAD = {
+    "abc": ("music21", "musicnb.corpus.music21_convert"),
+    "score": ("music21", "musicnb.corpus.music21_convert"),
+    "midi": ("mido", "musicnb.corpus.midi_files", "musicnb.corpus.nottingham"),
+}
+
+
 class _Parser:
-    """Parses units serially, or in a process pool started the first time enough work comes.
+    """Parses units serially, or in worker processes (:mod:`musicnb.corpus.workers`) started
+    the first time enough work comes.
 
     Each parse has a time budget (``timeout``): inside the parse an alarm stops pure-Python
-    work (:func:`_time_limit`); in the pool, a worker that does not answer within the budget
-    plus :data:`HARD_MARGIN_S` is killed, its unit skipped as too slow, and the pool restarted
-    for the rest.
+    work (:func:`_time_limit`); in the workers, a parse that has not answered
+    :data:`~musicnb.corpus.workers.GRACE_S` after its budget (stuck in C code, where the alarm
+    cannot reach) has its worker killed and replaced, and the unit is skipped as too slow. So
+    no unit takes much longer than its budget, and the other units are not disturbed.
     """
 
     def __init__(self, workers: int, timeout: float | None = None) -> None:
@@ -524,12 +544,14 @@ class _Parser:
         # inside a worker (a script without a __main__ guard re-run by spawn): never nest pools
         self.workers = 1 if multiprocessing.parent_process() is not None else workers
         self.timeout = timeout
-        self.pool = None
+        self.pool: Any = None
 
     def __call__(
         self, units: list[Unit], options: ParseOptions
     ) -> list[tuple[list[dict], str | None]]:
         import multiprocessing
+
+        from .workers import WorkerStartError
 
         cost = sum(_COST.get(u.kind, 0.0) for u in units)
         worth_it = self.pool is not None or cost > PARALLEL_ABOVE_S
@@ -544,75 +566,37 @@ class _Parser:
         if (self.workers > 1 and len(units) > 1 and worth_it) or bounded:
             try:
                 return self._parallel(units, options)
-            except Exception:  # a crashed worker (memory, segfault): finish in this process
+            except WorkerStartError:  # no worker processes here: parse in this process
                 self.close()
                 self.workers = 1
         return [parse_unit(u, options, self.timeout) for u in units]
 
-    def _start(self) -> Any:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        if self.pool is None:
-            context = multiprocessing.get_context(_start_method())
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        return self.pool
-
     def _parallel(
         self, units: list[Unit], options: ParseOptions
     ) -> list[tuple[list[dict], str | None]]:
-        from concurrent.futures import TimeoutError as FutureTimeout
+        from .workers import WorkerPool
 
-        pool = self._start()
-        if self.timeout is None:
-            chunk = max(1, len(units) // (self.workers * 4))
-            return list(
-                pool.map(
-                    parse_unit,
-                    units,
-                    itertools.repeat(options),
-                    itertools.repeat(None),
-                    chunksize=chunk,
-                )
-            )
-        futures = [pool.submit(parse_unit, u, options, self.timeout) for u in units]
+        preload = sorted({name for u in units for name in _PRELOAD.get(u.kind, ())})
+        if self.pool is not None and not set(preload) <= set(self.pool.preload):
+            self.close()  # workers without the modules these units need: start fresh ones
+        if self.pool is None:
+            self.pool = WorkerPool(self.workers, _start_method(), preload)
+        outcomes = self.pool.run(
+            parse_unit, [(u, options, self.timeout) for u in units], self.timeout
+        )
         results: list[tuple[list[dict], str | None]] = []
-        for index, future in enumerate(futures):
-            try:
-                results.append(future.result(timeout=self.timeout + HARD_MARGIN_S))
-            except FutureTimeout:
-                # stuck where the alarm cannot reach: kill the workers, skip this unit, and
-                # parse the units not finished yet in a fresh pool
-                finished = {
-                    j: futures[j].result()
-                    for j in range(index + 1, len(units))
-                    if futures[j].done() and futures[j].exception() is None
-                }
-                self.kill()
-                results.append(([], timeout_reason(self.timeout)))
-                rest = [j for j in range(index + 1, len(units)) if j not in finished]
-                redone = dict(
-                    zip(rest, self._parallel([units[j] for j in rest], options) if rest else [])
-                )
-                results += [
-                    finished[j] if j in finished else redone[j]
-                    for j in range(index + 1, len(units))
-                ]
-                return results
+        for outcome in outcomes:
+            if outcome.status == "done":
+                results.append(outcome.value)
+            elif outcome.status == "late":
+                results.append(([], timeout_reason(self.timeout or 0)))
+            else:
+                results.append(([], crashed_reason(outcome.value)))
         return results
-
-    def kill(self) -> None:
-        """Stop the pool at once, killing its workers (a hung parse never returns)."""
-        if self.pool is not None:
-            for process in list(getattr(self.pool, "_processes", {}).values()):
-                with contextlib.suppress(Exception):
-                    process.kill()
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
             self.pool = None
 
 
@@ -672,7 +656,9 @@ def load_corpus(
         Called as ``progress(done, total)`` after each batch.
     parse_timeout
         Seconds one file (or ABC tune) may take to parse (default :data:`PARSE_TIMEOUT_S`);
-        a file past it is skipped with the reason in the report. ``None`` lifts the limit.
+        a file past it is stopped (within :data:`~musicnb.corpus.workers.GRACE_S` of the
+        budget, even when music21 is stuck in C code) and skipped with the reason in the
+        report. ``None`` lifts the limit.
         Implausible meters (``M:99999/1``, ``<beats>99999</beats>``) are refused before
         parsing.
 
@@ -786,7 +772,7 @@ def _load_batch(
         parsed = parser([batch[i] for i in missing], options)
         for i, (dicts, reason) in zip(missing, parsed):
             results[i] = (dicts, reason, False)
-            if reason is None or not reason.startswith("too slow"):  # may pass with more time
+            if reason is None or not reason.startswith(RETRY_PREFIXES):  # may pass next time
                 store.put(keys[i], dicts, reason)  # type: ignore[arg-type]
     for unit, key, result in zip(batch, keys, results):
         if limit is not None and len(pieces) >= limit:

@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import MusicnbError
 from ..harmony import shift_to_c_or_a
 from ..piece import Piece, pitch_name
-from ..validation import whole_number
+from ..validation import one_of, true_or_false, whole_number
 from .saving import SavedAsConfig
 
 REST = 0
@@ -98,6 +98,18 @@ class EventEncoder(SavedAsConfig):
         )
         low = whole_number("low", low, 0, 127, hint="It is a MIDI pitch number (48 = C3).")
         high = whole_number("high", high, 0, 127, hint="It is a MIDI pitch number (84 = C6).")
+        part = whole_number(
+            "part", part, 0, allow_none=True, hint="None reads the top line over all parts."
+        )
+        transpose = true_or_false(
+            "transpose", transpose, hint="True moves every piece to C major / A minor first."
+        )
+        out_of_range = one_of(
+            "out_of_range",
+            out_of_range,
+            ("fold", "drop"),
+            hint="'fold' moves a note by octaves into the range, 'drop' leaves it out.",
+        )
         assert steps_per_quarter is not None and low is not None and high is not None
         if not (0 <= low < high <= 127):
             raise MusicnbError(
@@ -108,14 +120,10 @@ class EventEncoder(SavedAsConfig):
                 "out_of_range='fold' needs a range of at least an octave "
                 f"(high - low >= 11), got {high - low}; widen it or use 'drop'."
             )
-        if out_of_range not in ("fold", "drop"):
-            raise MusicnbError(f"out_of_range must be 'fold' or 'drop', got {out_of_range!r}.")
-        if part is not None and (int(part) != part or part < 0):
-            raise MusicnbError(f"part must be None (top line) or a part number >= 0, got {part!r}.")
         self.steps_per_quarter = int(steps_per_quarter)
         self.low, self.high = int(low), int(high)
-        self.part = None if part is None else int(part)
-        self.transpose = bool(transpose)
+        self.part = part
+        self.transpose = transpose
         self.out_of_range = out_of_range
         self.last_report = EncodeReport()
 
