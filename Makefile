@@ -17,7 +17,7 @@ help:
 	@echo "make course  run every notebook in full mode; executed copies go to build/course"
 	@echo "             (COURSE_ARGS='--set EPOCHS=5' overrides a parameters-cell name)"
 	@echo "make course-smoke  full-size data and models, one epoch each (build/course-smoke)"
-	@echo "make lint    ruff check + ruff format --check (what CI runs before the tests)"
+	@echo "make lint    ruff check + ruff format --check + mypy (what CI runs before the tests)"
 	@echo "make bench   run the benchmarks in bench/ (figures for the README)"
 	@echo "make student write the student notebooks (answers replaced by stubs) to build/student"
 	@echo "make student-check  run each notebook with its stubs: every stub caught by its checker"
@@ -32,12 +32,14 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
-# Lint and format checks (ruff; configuration and every ignored rule's reason in pyproject.toml).
+# Lint, format and type checks (ruff and mypy; their settings, and the reason for every ignored
+# rule, are in pyproject.toml). CI runs this before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
-# Type checks (mypy; not yet clean, so not part of `make lint` or CI: see README, "Code health").
+# Type checks alone (also part of `make lint`).
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 

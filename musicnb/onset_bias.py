@@ -78,7 +78,7 @@ def use_b_figures(
         ),
         "predicted_onsets": float(np.mean(~np.isin(probs.argmax(-1), NO_PITCH_TOKENS))),
         "sampled_onsets": float(np.mean(~np.isin(np.asarray(sampled), NO_PITCH_TOKENS))),
-        "scale_consistency": _onset_scale_share(sampled, encoder),
+        "scale_consistency": _onset_scale_share(list(sampled), encoder),
     }
 
 

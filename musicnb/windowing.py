@@ -151,7 +151,7 @@ class Split(Generic[T]):
 
 
 def split_by_piece(
-    items: Sequence[T], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0
+    items: Sequence[T], fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0
 ) -> Split[T]:
     """Shuffle whole pieces with ``seed`` and cut them into train/valid/test by ``fractions``.
 

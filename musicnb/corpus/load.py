@@ -116,7 +116,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
     )
-    if not usable:
+    if seconds is None or not usable:
         yield
         return
 
@@ -774,17 +774,18 @@ def _load_batch(
             results[i] = (dicts, reason, False)
             if reason is None or not reason.startswith(RETRY_PREFIXES):  # may pass next time
                 store.put(keys[i], dicts, reason)  # type: ignore[arg-type]
-    for unit, key, result in zip(batch, keys, results):
+    for unit, unit_key, result in zip(batch, keys, results):
         if limit is not None and len(pieces) >= limit:
             return
-        dicts, reason, cached = result  # type: ignore[misc]
-        if key is not None and key in seen:
+        assert result is not None  # every missing entry was parsed above
+        dicts, reason, cached = result
+        if unit_key is not None and unit_key in seen:
             report.skipped.append(
-                SkippedFile(unit.label, f"duplicate: same content as {seen[key]}")
+                SkippedFile(unit.label, f"duplicate: same content as {seen[unit_key]}")
             )
             continue
-        if key is not None:
-            seen[key] = unit.label
+        if unit_key is not None:
+            seen[unit_key] = unit.label
         if reason is not None:
             report.skipped.append(SkippedFile(unit.label, reason))
             continue
