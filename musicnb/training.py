@@ -48,6 +48,7 @@ from .atomic import (
     write_json,
     write_text,
 )
+from .encoders.interface import Encoder
 from .errors import MusicnbError
 from .settings import runs_dir
 
@@ -440,7 +441,7 @@ class Run:
     """A saved run read back by :func:`load_run`."""
 
     model: Any
-    encoder: Any
+    encoder: Encoder | None
     info: dict[str, Any]
     run_dir: Path
 
@@ -621,7 +622,7 @@ def train(
     reduce_lr_patience: int | None = 2,
     reduce_lr_factor: float = 0.5,
     min_learning_rate: float = 1e-5,
-    encoder: Any = None,
+    encoder: Encoder | None = None,
     info: dict[str, Any] | None = None,
     strategy: Any = None,
     seed: int = 0,

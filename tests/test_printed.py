@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from musicnb import Piece
 from musicnb.corpus.report import LoadedFile, LoadReport, SkippedFile
-from musicnb.doctor import Check, DoctorReport
+from musicnb.environment_check import Check, DoctorReport
 from musicnb.printed import WIDTH, wrap
 
 SENTENCE = (

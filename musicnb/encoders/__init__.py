@@ -2,8 +2,10 @@
 int arrays and back.
 
 Every encoder has ``encode(piece)``, ``decode(array)``, a ``vocab_size`` (or sizes),
-``to_config()`` / ``from_config()`` and ``save(path)``; :func:`load_encoder` reads any of them
-back from its JSON file (the ``"type"`` field names the class).
+``to_config()`` / ``from_config()`` and ``save(path)`` (the :class:`Encoder` protocol of
+:mod:`musicnb.encoders.interface`; :class:`TokenEncoder` adds ``vocab_size``);
+:func:`load_encoder` reads any of them back from its JSON file (the ``"type"`` field names the
+class).
 
 =========================  =======================================================  ========
 class                      representation                                           notebook
@@ -27,6 +29,9 @@ from typing import Any
 
 from ..atomic import write_json
 from ..errors import MusicnbError
+from .interface import Encoder as Encoder
+from .interface import RepairingTokenEncoder as RepairingTokenEncoder
+from .interface import TokenEncoder as TokenEncoder
 
 _MODULE_OF = {
     "EventEncoder": "events",
@@ -69,4 +74,6 @@ def load_encoder(path: str | Path) -> Any:
     return __getattr__(kind).from_config(config)
 
 
-__all__ = sorted([*_MODULE_OF, "load_encoder", "save_config"])
+__all__ = sorted(
+    [*_MODULE_OF, "Encoder", "RepairingTokenEncoder", "TokenEncoder", "load_encoder", "save_config"]
+)

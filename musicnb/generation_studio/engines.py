@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..encoders.interface import Encoder, RepairingTokenEncoder
 from ..errors import MusicnbError
 from ..piece import Piece
 
@@ -61,9 +62,13 @@ class Engine(Protocol):
     """What the studio needs from a token model: its vocabulary, encoder, and a chunk sampler."""
 
     name: str
-    vocab_size: int
-    encoder: Any
     info: dict
+
+    @property
+    def vocab_size(self) -> int: ...
+
+    @property
+    def encoder(self) -> RepairingTokenEncoder: ...
 
     def generate_chunk(
         self,
@@ -407,7 +412,7 @@ class PitchRegressionEngine:
     whether Δt is rounded to 16ths."""
 
     model: Any
-    encoder: Any
+    encoder: Encoder
     name: str = "model"
     info: dict = field(default_factory=dict)
     family: str = "pitch_regression"
@@ -505,7 +510,7 @@ class BiaxialEngine:
     minimum notes per step, and the length in bars."""
 
     generator: Any
-    encoder: Any
+    encoder: Encoder
     name: str = "model"
     info: dict = field(default_factory=dict)
     family: str = "biaxial"
@@ -638,3 +643,9 @@ def engine_for_run(run_dir: str | Path) -> Any:
             "written by the course notebooks."
         )
     return ENGINE_CLASSES[family].from_run(folder)
+
+
+#: The engines that write whole pieces (melody and chords, note events, piano rolls).
+PieceEngine = MelodyHarmonyEngine | PitchRegressionEngine | BiaxialEngine
+#: Every engine the studio can hold, one per model family.
+StudioEngine = SamplerEngine | PieceEngine

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..errors import MusicnbError
 from ..piece import Piece
-from .engines import Cancelled, PieceStreams
+from .engines import Cancelled, Engine, PieceEngine, PieceStreams, StudioEngine
 from .render import diagnostics_columns, piece_diagnostics
 
 __all__ = [
@@ -135,7 +135,7 @@ def _primer_tokens(
 
 
 def generate(
-    engine: Any,
+    engine: StudioEngine,
     settings: dict,
     primer_piece: Piece | None = None,
     *,
@@ -147,15 +147,17 @@ def generate(
     """Run one generation. ``settings`` holds the knob values (see ``Studio.settings``);
     ``reference_tokens``: the training pieces encoded for this engine (token engines' diagnostics).
     Raises :class:`Cancelled` when ``cancelled()`` turns true, :class:`MusicnbError` on bad input."""
-    if hasattr(engine, "generate_pieces"):
-        return _generate_pieces(engine, settings, primer_piece, cancelled, progress)
+    if hasattr(engine, "generate_pieces"):  # the families that write whole pieces
+        return _generate_pieces(
+            cast(PieceEngine, engine), settings, primer_piece, cancelled, progress
+        )
     return _generate_tokens(
-        engine, settings, primer_piece, reference_tokens, chunk, cancelled, progress
+        cast(Engine, engine), settings, primer_piece, reference_tokens, chunk, cancelled, progress
     )
 
 
 def _generate_pieces(
-    engine: Any,
+    engine: PieceEngine,
     settings: dict,
     primer_piece: Piece | None,
     cancelled: Callable[[], bool],
@@ -197,7 +199,7 @@ def _generate_pieces(
 
 
 def _generate_tokens(
-    engine: Any,
+    engine: Engine,
     settings: dict,
     primer_piece: Piece | None,
     reference_tokens: Sequence[np.ndarray],
