@@ -17,7 +17,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from musicnb.atomic import write_json  # noqa: E402
 from musicnb.reproduce import cs230  # noqa: E402
 
 
@@ -45,17 +44,7 @@ def main() -> None:
         quick=args.quick,
         train_models=not args.no_train,
     )
-    print(study)
-    print(f"total {study.minutes:.1f} min (2-core CPU shared with other jobs)")
-    write_json(
-        args.out,
-        {
-            "rows": study.rows,
-            "counts": study.counts,
-            "settings": study.settings,
-            "minutes": study.minutes,
-        },
-    )
+    study.report(args.out)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from musicnb.atomic import write_json  # noqa: E402
 from musicnb.reproduce import lakh_logreg  # noqa: E402
 from musicnb.reproduce.midi_rnn import check_folder  # noqa: E402
 
@@ -28,17 +27,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "build/bench/lakh_logreg.json"))
     args = parser.parse_args()
     study = lakh_logreg.run(check_folder(args.data), epochs=args.epochs, quick=args.quick)
-    print(study)
-    print(f"total {study.minutes:.1f} min (2-core CPU shared with other jobs)")
-    write_json(
-        args.out,
-        {
-            "rows": study.rows,
-            "counts": study.counts,
-            "settings": study.settings,
-            "minutes": study.minutes,
-        },
-    )
+    study.report(args.out)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from musicnb.atomic import write_json  # noqa: E402
 from musicnb.reproduce import midi_rnn  # noqa: E402
 
 
@@ -30,17 +29,7 @@ def main() -> None:
     study = midi_rnn.run(
         midi_rnn.check_folder(args.data), epochs=args.epochs, window=args.window, quick=args.quick
     )
-    print(study)
-    print(f"total {study.minutes:.1f} min (2-core CPU shared with other jobs)")
-    write_json(
-        args.out,
-        {
-            "rows": study.rows,
-            "counts": study.counts,
-            "settings": study.settings,
-            "minutes": study.minutes,
-        },
-    )
+    study.report(args.out)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,49 @@
-"""What the reproductions share: a timed ``fit`` and the baseline rows."""
+"""What the reproductions share: the study record, a timed ``fit`` and the baseline rows."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..metrics import next_event_baselines, next_event_scores
+
+
+@dataclass
+class Study:
+    """One reproduction's result: its table ``rows`` (models and baselines), ``counts`` of the
+    data (files kept, rejected, duplicates, the leak figures), the ``settings`` it ran with, the
+    ``minutes`` it took and ``notes`` printed under the table."""
+
+    rows: list[dict[str, Any]]
+    counts: Mapping[str, Any]
+    settings: dict[str, Any]
+    minutes: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join([format_rows(self.rows), *self.notes])
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``bench/`` writes: rows, counts, settings and minutes."""
+        return {
+            "rows": self.rows,
+            "counts": dict(self.counts),
+            "settings": self.settings,
+            "minutes": self.minutes,
+        }
+
+    def report(self, out: str | Path) -> None:
+        """Print the table and the time, and write :meth:`to_json` to ``out`` atomically."""
+        from ..atomic import write_json
+
+        print(self)
+        print(f"total {self.minutes:.1f} min (2-core CPU shared with other jobs)")
+        write_json(out, self.to_json())
 
 
 def timed_fit(

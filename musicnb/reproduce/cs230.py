@@ -20,7 +20,6 @@ with the most-frequent / repeat / bigram baselines on the same Dev/Test windows.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +36,14 @@ from ..corpus.cs230 import (
 from ..encoders.cs230_tokens import CS230TokenEncoder
 from ..errors import MusicnbError
 from ..metrics import next_event_scores
-from .common import baseline_rows, format_rows
+from .common import Study, baseline_rows
 
 PUBLISHED_MODEL1 = 0.7092  # the report's table: Model 1 "test loss" (abstract: "test accuracy")
 DEFAULT_FOLDER = Path("../shared/data/cs230-piano/Dataset_44_Cmaj")
 
 
-@dataclass
-class CS230Study:
-    rows: list[dict[str, Any]]
-    settings: dict[str, Any]
-    counts: dict[str, Any]
-    minutes: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "\n".join([format_rows(self.rows), *self.notes])
+class CS230Study(Study):
+    """The CS230 study: a :class:`~.common.Study`."""
 
 
 def _scaled(X: np.ndarray, vocab: int) -> np.ndarray:
@@ -155,8 +146,8 @@ def run(
     if not train_models:
         return CS230Study(
             rows,
-            {"window": window, "folder": str(folder)},
-            {"vocab": V, **leak},
+            settings={"window": window, "folder": str(folder)},
+            counts={"vocab": V, **leak},
             minutes=round((time.perf_counter() - began) / 60, 2),
         )
 
@@ -254,7 +245,7 @@ def run(
     ]
     return CS230Study(
         rows,
-        {
+        settings={
             "epochs": epochs,
             "depth_epochs": depth_epochs,
             "course_epochs": course_epochs,
@@ -263,7 +254,7 @@ def run(
             "seed": seed,
             "folder": str(folder),
         },
-        counts,
+        counts=counts,
         minutes=round((time.perf_counter() - began) / 60, 2),
         notes=notes,
     )

@@ -18,8 +18,6 @@ midi-rnn publishes no accuracy, so there is no published figure to put beside th
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +33,11 @@ from ..corpus.lakh import (
 )
 from ..encoders.midi_rnn import MidiRnnEncoder, midi_rnn_windows
 from ..errors import MusicnbError
-from .common import baseline_rows, format_rows, model_row, timed_fit
+from .common import Study, baseline_rows, model_row, timed_fit
 
 
-@dataclass
-class MidiRnnStudy:
-    rows: list[dict[str, Any]]
-    counts: Mapping[str, float]
-    settings: dict[str, Any]
-    minutes: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "\n".join([format_rows(self.rows), *self.notes])
+class MidiRnnStudy(Study):
+    """The midi-rnn (and Lakh logistic-regression) study: a :class:`~.common.Study`."""
 
 
 def grid_sequences(
