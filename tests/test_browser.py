@@ -360,6 +360,13 @@ def _every_family(page, studio, tmp_path: Path) -> None:
         )
         if index == 0:
             blind.locator("input").check()
+        # the kernel renders both sides' audio, then sends the hidden labels: wait for them
+        # (a check right after the click can run before the kernel's update has arrived)
+        page.wait_for_function(
+            "box => box.innerText.split('(?)').length - 1 === 2",
+            arg=studio.element_handle(),
+            timeout=30_000,
+        )
         sides = studio.locator("audio.musicnb-ab-audio")
         assert sides.count() == 2
         durations = page.evaluate(

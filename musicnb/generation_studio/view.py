@@ -904,6 +904,8 @@ class Studio:
             self.ab_box.layout.display = "none"
             return
         self.ab_box.layout.display = ""
+        if self.ab_blind.value:  # hide the names at once, before the audio is rendered
+            self.ab_label_a.value, self.ab_label_b.value = "<b>A</b> (?)", "<b>B</b> (?)"
         stream = int(self.ab_stream.value)
         generated_piece, real_piece = self.ab_pair(stream)
         generated, real = wav_of_piece(generated_piece), wav_of_piece(real_piece)
