@@ -3,7 +3,9 @@
 Every file must give pieces or a MusicnbError (nothing else), within its parse budget (a parse
 past it is stopped, even one stuck in C code: its worker is killed ``workers.GRACE_S`` after the
 budget). Prints the count, how many were stopped as too slow, the exceptions other than
-MusicnbError (should be none) and the slowest files' times.
+MusicnbError (should be none) and the slowest files' times. The mutated MIDI files then go
+through midi-rnn's reader, its monophony filter and its frames (``musicnb.encoders.midi_rnn``,
+what ``load_corpus("midi-rnn:...")`` does to each file), with the same count.
 Usage: python bench/fuzz_loaders.py [N_PER_KIND] [BUDGET_S]
 """
 
@@ -22,6 +24,11 @@ from test_corpus_reliability import ABC, musicxml, mutate_text  # noqa: E402
 
 from musicnb import MusicnbError  # noqa: E402
 from musicnb.corpus import read_file  # noqa: E402
+from musicnb.encoders.midi_rnn import (  # noqa: E402
+    MidiRnnEncoder,
+    is_monophonic,
+    read_instruments,
+)
 
 
 def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
@@ -52,6 +59,7 @@ def main() -> None:
     import music21  # noqa: F401 - the one-time import (about 1 s) is not any file's parse time
 
     times, other, results = [], [], {"loaded": 0, "MusicnbError": 0, "too slow": 0}
+    midi_rnn = {"read": 0, "MusicnbError": 0, "other": [], "slowest": (0.0, "")}
     with tempfile.TemporaryDirectory() as folder:
         for kind, seed in seeds.items():
             for i in range(n):
@@ -72,6 +80,8 @@ def main() -> None:
                 except BaseException as exc:  # noqa: BLE001 - what the fuzz looks for
                     other.append((path.name, f"{type(exc).__name__}: {exc}"))
                 times.append((time.perf_counter() - began, path.name))
+                if kind == "mid":
+                    _midi_rnn_pass(data, path.name, midi_rnn)
     slowest = sorted(times, reverse=True)[:5]
     print(
         f"{len(times)} mutated files ({n} each of MIDI, ABC, MusicXML), budget {budget:g} s: "
@@ -80,6 +90,28 @@ def main() -> None:
         f"{other[:5]}; slowest {slowest[0][0]:.2f} s ({slowest[0][1]}); next: "
         + ", ".join(f"{t:.2f} s ({name})" for t, name in slowest[1:])
     )
+    print(
+        f"midi-rnn reader, filter and frames on the {n} mutated MIDI files: {midi_rnn['read']} "
+        f"read, {midi_rnn['MusicnbError']} MusicnbError, {len(midi_rnn['other'])} other "
+        f"exceptions {midi_rnn['other'][:5]}; slowest {midi_rnn['slowest'][0]:.2f} s "
+        f"({midi_rnn['slowest'][1]})"
+    )
+
+
+def _midi_rnn_pass(data: bytes, name: str, tally: dict) -> None:
+    began = time.perf_counter()
+    try:
+        for instrument in read_instruments(data):
+            is_monophonic(instrument)
+            MidiRnnEncoder().encode_instrument(instrument)
+        tally["read"] += 1
+    except MusicnbError:
+        tally["MusicnbError"] += 1
+    except BaseException as exc:  # noqa: BLE001 - what the fuzz looks for
+        tally["other"].append((name, f"{type(exc).__name__}: {exc}"))
+    seconds = time.perf_counter() - began
+    if seconds > tally["slowest"][0]:
+        tally["slowest"] = (seconds, name)
 
 
 if __name__ == "__main__":

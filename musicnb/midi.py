@@ -28,6 +28,8 @@ note). A ``note_on`` with velocity 0 is a ``note_off``; overlapping notes of the
 closed first-in first-out; notes still sounding at the end of a track end there; zero-length
 notes are dropped; channel 10 (index 9, General MIDI drums) is dropped and counted unless asked
 for. Every failure, whatever mido raised, becomes a :class:`~musicnb.errors.MusicnbError`.
+midi-rnn's reproduction reads through the same parser under pretty_midi's pairing rules
+(``rules="pretty_midi"``, used by :func:`musicnb.encoders.midi_rnn.read_instruments`).
 
 :func:`read` turns that into a :class:`Piece` the plain way (one part per track and channel, a
 chord track written by :func:`write` back into chord labels); the corpus loader
@@ -43,7 +45,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -335,20 +337,43 @@ class MidiContent:
     drum_notes: int  # note_on events on the drum channel that were dropped
     tracks_with_notes: list[int]
     markers: list[tuple[int, int, str]] = field(default_factory=list)  # (track, tick, text)
+    #: ``[(tick, microseconds per beat), ...]``: the tempo changes of the first track, from
+    #: ``(0, 500000)`` (120 BPM until the first one), as pretty_midi reads a tempo map
+    tempo_map: list[tuple[int, int]] = field(default_factory=lambda: [(0, 500000)])
 
 
 #: What the readers accept: a path, or the bytes of a file (an upload, a download).
 MidiSource = str | os.PathLike | bytes | bytearray | memoryview
 
 
-def read_content(source: MidiSource, drums: bool = False) -> MidiContent:
+#: How note-ons and note-offs are paired (see :func:`read_content`).
+PairingRules = Literal["musicnb", "pretty_midi"]
+
+
+def read_content(
+    source: MidiSource, drums: bool = False, rules: PairingRules = "musicnb"
+) -> MidiContent:
     """Parse MIDI bytes or a file into per-(track, channel) note lists (ticks).
 
-    The one MIDI parser of the package: :func:`read`, the corpus loader and the studio's upload
-    all read through it. Drum-channel notes are counted in ``drum_notes`` and dropped, unless
-    ``drums=True`` keeps them as notes of their own (track, channel). Raises
-    :class:`MusicnbError` for anything that is not a readable metrical MIDI file.
+    The one MIDI parser of the package: :func:`read`, the corpus loader, the studio's upload
+    and midi-rnn's instrument reader all read through it. Drum-channel notes are counted in
+    ``drum_notes`` and dropped, unless ``drums=True`` keeps them as notes of their own (track,
+    channel). Raises :class:`MusicnbError` for anything that is not a readable metrical MIDI
+    file.
+
+    ``rules`` says how notes are paired:
+
+    * ``"musicnb"`` (the default): a note-off ends the *oldest* open note of its (channel,
+      pitch); a note never switched off ends with its track; one voice per (track, channel);
+    * ``"pretty_midi"``, the rules of pretty_midi 0.2 that midi-rnn's code relies on: a note-off
+      ends *every* open note of its (channel, pitch) that began before its tick (one that began
+      at the same tick stays open); a note never switched off is dropped; one voice per
+      (track, channel, program), the program in force at the note-off, so a program change
+      starts a new instrument.
     """
+    if rules not in ("musicnb", "pretty_midi"):
+        raise MusicnbError(f"rules must be 'musicnb' or 'pretty_midi', got {rules!r}.")
+    pretty = rules == "pretty_midi"
     mido = _mido()
     if isinstance(source, (bytes, bytearray, memoryview)):
         name, data = "the data", bytes(source)
@@ -382,7 +407,8 @@ def read_content(source: MidiSource, drums: bool = False) -> MidiContent:
         )
     tempo = time_signature = key = None
     tempo_changes = 0
-    voices: dict[tuple[int, int], TrackNotes] = {}
+    tempo_map = [(0, 500000)]
+    voices: dict[tuple[int, ...], TrackNotes] = {}
     track_names: list[str] = []
     markers: list[tuple[int, int, str]] = []
     drum_notes = 0
@@ -399,6 +425,11 @@ def read_content(source: MidiSource, drums: bool = False) -> MidiContent:
                     latest_name = text_from_midi(str(message.name))
                     track_name = track_name or latest_name
                 elif kind == "set_tempo":
+                    if index == 0 and message.tempo > 0:
+                        if tick == tempo_map[-1][0]:
+                            tempo_map[-1] = (tick, int(message.tempo))
+                        else:
+                            tempo_map.append((tick, int(message.tempo)))
                     if tempo is None:
                         tempo = float(mido.tempo2bpm(message.tempo)) if message.tempo > 0 else None
                     else:
@@ -417,25 +448,32 @@ def read_content(source: MidiSource, drums: bool = False) -> MidiContent:
                             drum_notes += 1
                         continue
                     slot = (message.channel, message.note)
-                    if kind == "note_on" and message.velocity > 0:
+                    program = program_of.get(message.channel, 0)
+                    owner: tuple[int, ...] = (
+                        (index, message.channel, program) if pretty else (index, message.channel)
+                    )
+                    sounds = kind == "note_on" and message.velocity > 0
+                    if owner not in voices and (sounds or (pretty and open_notes[slot])):
+                        voices[owner] = TrackNotes(
+                            index, message.channel, track_name, program, name_at_start=latest_name
+                        )
+                    if sounds:
                         open_notes[slot].append((tick, int(message.velocity)))
-                        owner = (index, message.channel)
-                        if owner not in voices:
-                            voices[owner] = TrackNotes(
-                                index,
-                                message.channel,
-                                track_name,
-                                program_of.get(message.channel, 0),
-                                name_at_start=latest_name,
-                            )
+                    elif pretty:  # every earlier open note of this pitch ends here
+                        pending = open_notes[slot]
+                        for begin, velocity in pending:
+                            if begin != tick:
+                                _add(voices[owner], message.note, begin, tick, velocity)
+                        open_notes[slot] = [p for p in pending if p[0] == tick]
                     elif open_notes[slot]:
                         begin, velocity = open_notes[slot].pop(0)
-                        _add(voices[(index, message.channel)], message.note, begin, tick, velocity)
-            for (channel, note), pending in open_notes.items():
-                for begin, velocity in pending:  # never switched off: ends with the track
-                    _add(voices[(index, channel)], note, begin, tick, velocity)
-            for (owner_track, _), voice in voices.items():
-                if owner_track == index and not voice.name:
+                        _add(voices[owner], message.note, begin, tick, velocity)
+            if not pretty:  # pretty_midi drops the notes never switched off
+                for (channel, note), pending in open_notes.items():
+                    for begin, velocity in pending:  # never switched off: ends with the track
+                        _add(voices[(index, channel)], note, begin, tick, velocity)
+            for owner_key, voice in voices.items():
+                if owner_key[0] == index and not voice.name:
                     voice.name = track_name
             track_names.append(track_name)
     except MusicnbError:
@@ -459,6 +497,7 @@ def read_content(source: MidiSource, drums: bool = False) -> MidiContent:
         drum_notes=drum_notes,
         tracks_with_notes=sorted({v.track for v in ordered}),
         markers=markers,
+        tempo_map=tempo_map,
     )
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
-from midi_builders import note_events, save_midi, track
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from midi_builders import midi_bytes, note_events, save_midi, track
 
 from musicnb.corpus.lakh import load_midi_rnn_folder, split_files, split_files_as_published
 from musicnb.encoders.midi_rnn import (
@@ -132,3 +134,107 @@ def test_load_corpus_reads_a_folder_through_the_midi_rnn_filter(tmp_path):
     assert len(pieces) == 1 and pieces[0].pitch.tolist() == [p for p, _, _ in line]
     assert pieces[0].start[1] == pytest.approx(0.5)  # beats: tick 240 at 480 per beat
     assert [s.file for s in report.skipped] == ["two.mid"]
+
+
+def _raw(messages: list[tuple[int, mido.Message]]) -> mido.MidiTrack:
+    """Messages at absolute ticks, kept in the order given (for same-tick orders)."""
+    out, now = mido.MidiTrack(), 0
+    for tick, message in messages:
+        out.append(message.copy(time=tick - now))
+        now = tick
+    return out
+
+
+def _on(note: int, velocity: int = 90, channel: int = 0) -> mido.Message:
+    return mido.Message("note_on", note=note, velocity=velocity, channel=channel)
+
+
+def _off(note: int, channel: int = 0) -> mido.Message:
+    return mido.Message("note_off", note=note, velocity=0, channel=channel)
+
+
+def test_note_off_closes_every_earlier_note_of_its_pitch_as_pretty_midi_does(tmp_path):
+    # two C4s sounding at once: one note_off at 960 ends both (pretty_midi), where a
+    # first-in first-out reader would end one and leave the other to the next note_off.
+    # A note_on and a note_off at the same tick: the note_off leaves that new note open.
+    # A note never switched off is dropped, not ended with the track.
+    messages = [
+        (0, _on(60)),
+        (480, _on(60, velocity=70)),
+        (960, _off(60)),
+        (960, _on(62)),
+        (1440, _on(64)),
+        (1440, _off(62)),  # ends D4 (began at 960), not the E4 that starts now
+        (1440, _off(64)),  # E4 began at this tick: stays open
+        (1920, _off(64)),
+        (2400, _on(67)),  # never closed
+    ]
+    path = save_midi(tmp_path / "pairs.mid", [_raw(messages)], ticks_per_beat=TPB)
+    (inst,) = read_instruments(path)
+    notes = sorted(zip(inst.start_beat, inst.end_beat, inst.pitch, inst.velocity))
+    assert notes == [(0.0, 2.0, 60, 90), (1.0, 2.0, 60, 70), (2.0, 3.0, 62, 90), (3.0, 4.0, 64, 90)]
+
+
+def test_a_program_change_starts_a_new_instrument_and_drums_stay(tmp_path):
+    first = [(0, _on(60)), (480, _off(60))]
+    change = [(480, mido.Message("program_change", program=40, channel=0))]
+    second = [(480, _on(62)), (960, _off(62))]
+    drums = [(0, _on(36, channel=9)), (240, _off(36, channel=9))]
+    path = save_midi(
+        tmp_path / "programs.mid", [_raw(first + change + second), _raw(drums)], ticks_per_beat=TPB
+    )
+    instruments = read_instruments(path)
+    assert [(i.track, i.channel, i.program, i.pitch) for i in instruments] == [
+        (0, 0, 0, [60]),
+        (0, 0, 40, [62]),
+        (1, 9, 0, [36]),
+    ]
+    assert [i.is_drum for i in instruments] == [False, False, True]
+
+
+def test_an_absurdly_long_file_is_skipped_with_its_reason_and_the_rest_load(tmp_path):
+    # one beat of 16.7 s (the largest tempo a file can state) and a note of 2^28 - 1 ticks
+    # at one tick per beat: 140 years; its 100 frames/s piano roll would need 52 TiB
+    tempo = _raw([(0, mido.MetaMessage("set_tempo", tempo=0xFFFFFF))])
+    long_note = _raw([(0, _on(60)), (0x0FFFFFFF, _off(60))])
+    save_midi(tmp_path / "a absurd.mid", [tempo, long_note], ticks_per_beat=1)
+    line = [(60 + i % 5, i * 240, i * 240 + 200) for i in range(30)]
+    _write(tmp_path / "b line.mid", [_notes(line)])
+    with pytest.raises(MusicnbError, match="implausible length"):
+        read_instruments(tmp_path / "a absurd.mid")
+    load = load_midi_rnn_folder(tmp_path, window=20)
+    assert [k.file for k in load.instruments] == ["b line.mid"]
+    (reason,) = [s.reason for s in load.report.skipped if s.file == "a absurd.mid"]
+    assert "implausible length" in reason and "check the file" in reason
+    with pytest.raises(MusicnbError, match="implausible"):
+        MidiRnnEncoder().encode_notes([60], [0.0], [1e9])
+
+
+_GOOD = midi_bytes(
+    [track(_notes([(60 + i % 5, i * 240, i * 240 + 200) for i in range(30)]))],
+    ticks_per_beat=TPB,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    cut=st.integers(min_value=0, max_value=len(_GOOD)),
+    flips=st.lists(
+        st.tuples(st.integers(0, len(_GOOD) - 1), st.integers(1, 255)), min_size=1, max_size=6
+    ),
+)
+def test_damaged_files_give_instruments_or_a_musicnb_error_never_a_crash(cut, flips):
+    damaged = bytearray(_GOOD)
+    for where, flip in flips:
+        damaged[where] ^= flip
+    try:
+        instruments = read_instruments(bytes(damaged[:cut]))
+    except MusicnbError as exc:
+        assert str(exc)  # a sentence, not an empty error
+        return
+    encoder = MidiRnnEncoder()
+    for inst in instruments:  # what the loader does next must not crash either
+        assert len(inst.pitch) == len(inst.start) == len(inst.end) > 0
+        assert all(0 <= p <= 127 for p in inst.pitch) and all(1 <= v <= 127 for v in inst.velocity)
+        is_monophonic(inst)
+        encoder.encode_instrument(inst)

@@ -115,7 +115,11 @@ def load_midi_rnn_folder(
     result = MidiRnnLoad([], report, [f.name for f in files])
     seen_hash: dict[str, str] = {}
     for index, path in enumerate(files):
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # unreadable (permissions, a broken link): left out, said why
+            report.skipped.append(SkippedFile(path.name, f"unreadable: {exc.strerror or exc}"))
+            continue
         digest = hashlib.sha1(data).hexdigest()
         if digest in seen_hash:
             result.duplicates[path.name] = seen_hash[digest]

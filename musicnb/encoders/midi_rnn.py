@@ -94,20 +94,6 @@ class MidiInstrument:
         )
 
 
-def _tempo_map(track0: Any) -> list[tuple[int, int]]:
-    """``[(tick, microseconds per beat), ...]`` from the first track, as pretty_midi reads it."""
-    changes = [(0, 500000)]
-    tick = 0
-    for message in track0:
-        tick += int(message.time)
-        if message.type == "set_tempo" and message.tempo > 0:
-            if tick == changes[-1][0]:
-                changes[-1] = (tick, int(message.tempo))
-            else:
-                changes.append((tick, int(message.tempo)))
-    return changes
-
-
 def ticks_to_seconds(
     ticks: np.ndarray, tempo_map: list[tuple[int, int]], ticks_per_beat: int
 ) -> np.ndarray:
@@ -126,83 +112,41 @@ def ticks_to_seconds(
 
 
 def read_instruments(source: Any) -> list[MidiInstrument]:
-    """Read a MIDI file (path or bytes) into pretty_midi-style instruments with mido.
+    """Read a MIDI file (path or bytes) into pretty_midi-style instruments.
 
-    A ``note_on`` of velocity 0 is a ``note_off``; a ``note_off`` closes every open note of
-    that (channel, pitch) that did not start on the same tick; notes never closed are dropped
-    and notes with ``end <= start`` removed (``remove_invalid_notes``), as pretty_midi does.
-    Raises :class:`MusicnbError` for anything that is not a readable metrical MIDI file.
+    The notes come from the package's one MIDI parser, :func:`musicnb.midi.read_content`, under
+    its ``"pretty_midi"`` pairing rules: a note-off closes every open note of that (channel,
+    pitch) that did not start on the same tick; notes never closed are dropped and notes with
+    ``end <= start`` removed; one instrument per (track, channel, program); drums kept. Ticks
+    become seconds through the first track's tempo map, as pretty_midi does. Raises
+    :class:`MusicnbError` for anything that is not a readable metrical MIDI file, and for a
+    file that would last longer than :data:`~musicnb.corpus.load.PLAUSIBLE_MINUTES` (a broken
+    file whose piano roll would not fit in memory).
     """
-    import io
-    from pathlib import Path
+    from ..corpus.load import PLAUSIBLE_MINUTES
+    from ..midi import read_content
 
-    import mido
-
-    try:
-        data = (
-            bytes(source) if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
-        )
-    except OSError as exc:
-        raise MusicnbError(f"cannot read {source}: {exc}. Check the path.") from exc
-    if not data.startswith(b"MThd"):
-        raise MusicnbError("not a MIDI file (no 'MThd' header): re-export it or leave it out.")
-    try:
-        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except Exception as exc:
-        raise MusicnbError(
-            f"corrupt or truncated MIDI ({type(exc).__name__}: {str(exc)[:100]}); "
-            "re-download it or leave it out."
-        ) from exc
-    resolution = midi.ticks_per_beat
-    if not isinstance(resolution, int) or resolution <= 0 or resolution >= 0x8000:
-        raise MusicnbError("SMPTE-timed MIDI (no ticks per beat): convert it to metrical MIDI.")
-    tempo_map = _tempo_map(midi.tracks[0]) if midi.tracks else [(0, 500000)]
-    instruments: dict[tuple[int, int, int], MidiInstrument] = {}
-    raw: dict[tuple[int, int, int], list[tuple[int, int, int, int]]] = {}
-    try:
-        for index, track in enumerate(midi.tracks):
-            tick = 0
-            name = ""
-            program_of: dict[int, int] = {}
-            open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
-            for message in track:
-                tick += int(message.time)
-                if message.type == "track_name" and not name:
-                    name = str(message.name)
-                elif message.type == "program_change":
-                    program_of[message.channel] = int(message.program)
-                elif message.type in ("note_on", "note_off"):
-                    slot = (message.channel, message.note)
-                    if message.type == "note_on" and message.velocity > 0:
-                        open_notes.setdefault(slot, []).append((tick, int(message.velocity)))
-                        continue
-                    pending = open_notes.get(slot, [])
-                    closing = [p for p in pending if p[0] != tick]
-                    open_notes[slot] = [p for p in pending if p[0] == tick]
-                    key = (index, message.channel, program_of.get(message.channel, 0))
-                    if key not in instruments:
-                        instruments[key] = MidiInstrument(index, message.channel, key[2], name)
-                        raw[key] = []
-                    for begin, velocity in closing:
-                        raw[key].append((message.note, begin, tick, velocity))
-    except Exception as exc:
-        raise MusicnbError(
-            f"corrupt MIDI events ({type(exc).__name__}: {str(exc)[:100]})."
-        ) from exc
+    content = read_content(source, drums=True, rules="pretty_midi")
+    resolution = content.ticks_per_beat
     result = []
-    for key in sorted(instruments):
-        inst = instruments[key]
-        notes = sorted(n for n in raw[key] if n[2] > n[1])
-        if not notes:
-            continue
+    for voice in content.voices:
+        notes = sorted(zip(voice.pitch, voice.begin, voice.end, voice.velocity))
         pitch, begin_ticks, end_ticks, velocities = (np.array(col) for col in zip(*notes))
-        seconds_begin = ticks_to_seconds(begin_ticks, tempo_map, resolution)
-        seconds_end = ticks_to_seconds(end_ticks, tempo_map, resolution)
+        seconds_begin = ticks_to_seconds(begin_ticks, content.tempo_map, resolution)
+        seconds_end = ticks_to_seconds(end_ticks, content.tempo_map, resolution)
+        last = float(seconds_end.max())
+        if last > PLAUSIBLE_MINUTES * 60:
+            raise MusicnbError(
+                f"implausible length: a note of track {voice.track + 1} ends after "
+                f"{last / 3600:.1f} hours (ticks per beat {resolution}); check the file, "
+                "or leave it out."
+            )
+        inst = MidiInstrument(voice.track, voice.channel, voice.program, voice.name)
         inst.pitch = [int(p) for p in pitch]
         inst.start, inst.end = seconds_begin.tolist(), seconds_end.tolist()
         inst.start_beat = (begin_ticks / resolution).tolist()
         inst.end_beat = (end_ticks / resolution).tolist()
-        inst.velocity = [max(1, min(127, int(v))) for v in velocities]
+        inst.velocity = [int(v) for v in velocities]
         result.append(inst)
     return result
 
@@ -212,11 +156,18 @@ def piano_roll(
 ) -> np.ndarray:
     """pretty_midi's ``Instrument.get_piano_roll(fs)`` as a boolean ``(frames, 128)`` array:
     ``int(fs · max(end))`` frames, note ``n`` on in frames ``int(fs·start_n) .. int(fs·end_n)−1``."""
+    from ..corpus.load import PLAUSIBLE_MINUTES
+
     pitch = np.asarray(list(pitch), dtype=np.int64)
     start = np.asarray(list(start), dtype=np.float64)
     end = np.asarray(list(end), dtype=np.float64)
     if pitch.size == 0:
         return np.zeros((0, 128), dtype=bool)
+    if not float(end.max()) <= PLAUSIBLE_MINUTES * 60:
+        raise MusicnbError(
+            f"implausible length: notes up to {float(end.max()) / 3600:.1f} hours "
+            f"(at most {PLAUSIBLE_MINUTES / 60:g} hours are read); check the file, or leave it out."
+        )
     roll = np.zeros((int(fs * end.max()), 128), dtype=bool)
     for p, a, b in zip(pitch, (fs * start).astype(np.int64), (fs * end).astype(np.int64)):
         roll[a:b, p] = True
