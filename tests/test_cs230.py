@@ -115,3 +115,46 @@ def test_published_models_have_the_published_shapes():
     assert m.optimizer.clipvalue == 5.0
     X = np.random.default_rng(0).integers(0, 129, size=(4, 20))
     assert np.allclose(m.predict(X, verbose=0).sum(-1), 1.0, atol=1e-4)
+
+
+def test_bad_files_are_skipped_with_their_reason_and_never_hang_the_load(tmp_path, monkeypatch):
+    import time
+
+    import mido
+    from midi_builders import save_midi
+
+    monkeypatch.setenv("MUSICNB_CACHE_DIR", str(tmp_path / "cache"))
+    root = _dataset(tmp_path / "Dataset_44_Cmaj")
+    (root / "Train" / "corrupt.mid").write_bytes(b"MThd\x00\x00\x00\x06garbage")
+    # one tick per beat and a note of 2^28 - 1 ticks at the slowest tempo a file can state
+    tempo = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=0xFFFFFF)])
+    note_on = mido.Message("note_on", note=60, velocity=80, time=0)
+    long_note = mido.MidiTrack(
+        [note_on, mido.Message("note_off", note=60, velocity=0, time=0x0FFFFFFF)]
+    )
+    save_midi(root / "Dev" / "absurd.mid", [tempo, long_note], ticks_per_beat=1)
+    data = load_cs230(root)
+    reasons = dict(data.report.skipped)
+    assert set(reasons) == {"Train/corrupt.mid", "Dev/absurd.mid"}
+    assert "corrupt" in reasons["Train/corrupt.mid"]
+    assert "implausible length" in reasons["Dev/absurd.mid"]
+    assert len(data.train) == 3 and len(data.dev) == 1  # the good songs are all there
+
+    # a parse that never ends (music21 stuck in a Python loop) is stopped at its budget
+    import music21.converter
+
+    def stuck(*args, **kwargs):
+        while True:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(music21.converter, "parse", stuck)
+    monkeypatch.setenv("MUSICNB_CACHE_DIR", str(tmp_path / "cold cache"))
+    began = time.monotonic()
+    (root / "Train" / "corrupt.mid").unlink()
+    with pytest.raises(
+        MusicnbError, match=r"No readable song .*'too slow': 5, 'implausible length': 1"
+    ):
+        load_cs230(root, parse_timeout=0.3)  # the absurd file is skipped before music21
+    assert time.monotonic() - began < 10
+    with pytest.raises(MusicnbError, match="parse_timeout"):
+        load_cs230(root, parse_timeout=-1)
