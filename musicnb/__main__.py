@@ -309,9 +309,12 @@ def _primer_tokens(args: argparse.Namespace, run: Any) -> Any:
     else:
         from .midi import read
 
-        piece = read(args.primer)
-        if piece.n_notes == 0:
-            drums = read(args.primer, drums=True).n_notes
+        drums = read(args.primer, drums=True).n_notes  # an unreadable file stops here
+        try:
+            piece = read(args.primer)  # the file reads: what fails now is a drum-only file
+        except MusicnbError:
+            piece = None
+        if piece is None or piece.n_notes == 0:
             raise MusicnbError(
                 f"The primer {args.primer} has no pitched notes"
                 + (

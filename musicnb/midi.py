@@ -514,7 +514,8 @@ def read(source: MidiSource, drums: bool = False) -> Piece:
     file's own ticks per beat).
 
     Notes are grouped into parts by (track, channel) in order of appearance; channel 10 (drums)
-    is dropped unless ``drums=True``. Tempo, time signature and key come from the first such
+    is dropped unless ``drums=True`` (a file with drum notes only is a :class:`MusicnbError`
+    that says so, not an empty piece). Tempo, time signature and key come from the first such
     events (120 quarter notes per minute and 4/4 when the file has none). A chord track written
     by :func:`write` gives its labels back as ``Piece.chords`` instead of notes. The title is
     the first track's name, else the file's stem (``""`` for bytes).
@@ -537,6 +538,13 @@ def read(source: MidiSource, drums: bool = False) -> Piece:
     resolution = content.ticks_per_beat
     chord_tracks = {i for i, n in enumerate(content.track_names) if n == CHORD_TRACK_NAME}
     voices = [v for v in content.voices if v.track not in chord_tracks]
+    if not voices and content.drum_notes:
+        raise MusicnbError(
+            f"{name} is drum-only: all {content.drum_notes} notes are on the drum channel (10), "
+            "which has no pitches to learn. Use a file with pitched instruments, or pass "
+            "drums=True to read the drum notes anyway (their numbers are drum sounds: 36 bass "
+            "drum, 38 snare, 42 hi-hat)."
+        )
     pitch = np.array([p for v in voices for p in v.pitch], np.int16)
     begin = np.array([b for v in voices for b in v.begin], np.float64)
     end = np.array([e for v in voices for e in v.end], np.float64)

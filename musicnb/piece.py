@@ -387,7 +387,8 @@ class Piece:
         return (
             f"Piece({title!r}, {self.n_notes} notes, {self.n_parts} part(s), "
             f"{self.end:g} quarters, key={self.key}, {self.time_signature}, "
-            f"pitch {pitch_label(low)}-{pitch_label(high)}, {len(self.chords)} chord labels)"
+            f"{f'pitch {pitch_label(low)}-{pitch_label(high)}' if self.n_notes else 'no pitches'}, "
+            f"{len(self.chords)} chord labels)"
         )
 
     def __str__(self) -> str:

@@ -153,6 +153,21 @@ def test_train_then_generate_writes_midi(run_folders, midi_corpus, capsys):
     primed = midi.read(out / "primed_01.mid")
     assert primed.end <= 32 / 4 + 1e-9
 
+    # a drum-only primer: one sentence, exit code 2, no file written
+    from midi_builders import meta_track, note_track, save_midi
+
+    beat = save_midi(
+        run_folders / "beat.mid",
+        [meta_track(tempo_bpm=120), note_track([(36, i / 2, 0.25) for i in range(8)], channel=9)],
+    )
+    capsys.readouterr()
+    drum_args = ["generate", "--run", "cli_lstm", "--primer", str(beat), "--out", str(out)]
+    assert cli.main(drum_args + ["--name", "drums"]) == 2
+    err = capsys.readouterr().err
+    assert "no pitched notes (only 8 drum notes on channel 10" in err and not list(
+        out.glob("drums_*")
+    )
+
     assert cli.main(["runs"]) == 0
     assert "cli_lstm" in capsys.readouterr().out
 

@@ -94,6 +94,9 @@ def test_folder_without_train_and_test_says_what_to_do(tmp_path):
     (parent / "Dataset_44_Cmaj" / "Train").mkdir(parents=True)
     with pytest.raises(MusicnbError, match="pass one of them"):
         dataset_folder(parent)
+    (parent / "Dataset_44_Cmaj" / "Test").mkdir()
+    with pytest.raises(MusicnbError, match=r"Train holds no MIDI files .*Copy them in"):
+        load_cs230(parent / "Dataset_44_Cmaj")
 
 
 def test_published_models_have_the_published_shapes():

@@ -279,3 +279,19 @@ def test_with_chord_notes_adds_block_chords_as_a_last_part():
     assert voiced.part_names == ("melody", "chords") and voiced.programs == (73, 0)
     plain = Piece.from_notes([(60, 0, 1)])
     assert midi.with_chord_notes(plain) is plain
+
+
+def test_a_drum_only_file_is_an_error_that_says_so_unless_drums_are_asked_for(tmp_path):
+    from midi_builders import meta_track, note_track, save_midi
+
+    path = save_midi(
+        tmp_path / "beat.mid",
+        [meta_track(tempo_bpm=120), note_track([(36, i / 2, 0.25) for i in range(16)], channel=9)],
+    )
+    with pytest.raises(MusicnbError, match=r"beat.mid is drum-only: all 16 notes .*drums=True"):
+        midi.read(path)
+    with pytest.raises(MusicnbError, match="drum-only"):
+        midi.read(path.read_bytes())
+    kept = midi.read(path, drums=True)
+    assert kept.n_notes == 16 and set(kept.pitch.tolist()) == {36}
+    assert "no pitches" in repr(Piece.from_notes([])) and "pitch C" in repr(kept)

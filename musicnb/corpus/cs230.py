@@ -187,6 +187,13 @@ def load_cs230(
             songs.append(Song(path.name, split, tokens))
             report.loaded.append(LoadedFile(label, path.stem, len(tokens), False))
     report.seconds = time.perf_counter() - began
+    if not any(s.split == "Train" for s in songs) and not any(
+        skipped.file.startswith("Train/") for skipped in report.skipped
+    ):
+        raise MusicnbError(
+            f"{root / 'Train'} holds no MIDI files (.mid, .midi): a CS230 data set keeps its "
+            "training songs there. Copy them in, or pass the folder of another data set."
+        )
     if not any(s.split == "Train" for s in songs):
         raise MusicnbError(
             f"No readable song in {root / 'Train'} ({report.n_skipped} skipped: "

@@ -632,8 +632,7 @@ class Studio:
                 "opening bars. Upload a MIDI file under 5 MB."
             )
         try:
-            piece = midi.read(content)
-            drums = midi.read(content, drums=True).n_notes if piece.n_notes == 0 else 0
+            everything = midi.read(content, drums=True)
         except MusicnbError as exc:
             raise MusicnbError(f"Could not read {name} as MIDI: {exc}") from exc
         except Exception as exc:
@@ -642,14 +641,16 @@ class Studio:
                 f"{exc}). Export it again as a standard MIDI file (.mid) and "
                 "upload that."
             ) from exc
-        if piece.n_notes == 0 and drums:
+        if everything.n_notes == 0:
+            raise MusicnbError(f"{name} holds no notes. Upload a MIDI file with a melody in it.")
+        try:
+            piece = midi.read(content)  # the file reads: what fails now is a drum-only file
+        except MusicnbError:
             raise MusicnbError(
-                f"{name} holds only drums ({drums} notes on MIDI channel 10), "
+                f"{name} holds only drums ({everything.n_notes} notes on MIDI channel 10), "
                 "nothing a model of pitches can continue. Upload a MIDI file "
                 "with a melody in it."
-            )
-        if piece.n_notes == 0:
-            raise MusicnbError(f"{name} holds no notes. Upload a MIDI file with a melody in it.")
+            ) from None
         piece = dataclasses.replace(piece, title=piece.title or Path(name).stem, source=name)
         self.uploads.append(piece)
         self._fill_primers(select=f"upload:{len(self.uploads) - 1}")
