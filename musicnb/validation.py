@@ -199,3 +199,42 @@ def writable_folder(path: str | os.PathLike, what: str = "folder") -> Path:
             "to, or change its permissions."
         )
     return folder
+
+
+def a_piece(value: Any, who: str) -> Any:
+    """``value`` when it is a :class:`~musicnb.piece.Piece`, else a :class:`MusicnbError` that
+    says what ``who`` (``"EventEncoder.encode"``) takes and how to get one: a list of pieces
+    goes to ``encode_many``, a path is read first, anything else is named by its type."""
+    from .piece import Piece
+
+    if isinstance(value, Piece):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Piece) for v in value):
+        hint = f"for {len(value)} pieces call encode_many(pieces) instead."
+    elif isinstance(value, (str, os.PathLike)):
+        hint = "read the file first: musicnb.midi.read(path), or load_corpus(path) for a folder."
+    else:
+        hint = "load one with load_corpus(...) or musicnb.midi.read(path)."
+    raise MusicnbError(f"{who} takes one Piece, got {type(value).__name__}: {hint}")
+
+
+def pieces_of(value: Any, who: str) -> list[Any]:
+    """``value`` as a list of pieces (any iterable of them); one Piece or anything else is a
+    :class:`MusicnbError` that says what ``who`` takes."""
+    from .piece import Piece
+
+    if isinstance(value, Piece):
+        raise MusicnbError(f"{who} takes a list of pieces: for one piece call encode(piece).")
+    if isinstance(value, (str, os.PathLike)) or not isinstance(value, Iterable):
+        raise MusicnbError(
+            f"{who} takes a list of pieces, got {type(value).__name__}: load them with "
+            "load_corpus(...)."
+        )
+    pieces = list(value)
+    for index, piece in enumerate(pieces):
+        if not isinstance(piece, Piece):
+            raise MusicnbError(
+                f"{who}: item {index} is a {type(piece).__name__}, not a Piece; pass the "
+                "pieces of load_corpus(...) (its first value, not the report)."
+            )
+    return pieces

@@ -189,3 +189,59 @@ def test_a_cache_folder_that_cannot_be_created_says_which_variable_to_set(tmp_pa
     monkeypatch.setattr("pathlib.Path.mkdir", refuse)
     with pytest.raises(MusicnbError, match="Permission denied.*MUSICNB_CACHE_DIR"):
         cache_dir()
+
+
+def _encoders():
+    from musicnb import (
+        ChordLabel,
+        MelodyHarmonyEncoder,
+        NoteChordTokenEncoder,
+        NoteEventEncoder,
+        Piece,
+    )
+    from musicnb.encoders.midi_rnn import MidiRnnEncoder
+    from musicnb.encoders.pianoroll import PianoRollEncoder
+
+    tune = Piece.from_notes(
+        [(60, 0, 1), (64, 1, 1), (67, 2, 2)], title="tune", chords=[ChordLabel(0, 4, "C")]
+    )
+    return [
+        EventEncoder(),
+        MelodyHarmonyEncoder().fit([tune]),
+        NoteEventEncoder(),
+        NoteChordTokenEncoder().fit([tune]),
+        PianoRollEncoder(),
+        MidiRnnEncoder(),
+    ], tune
+
+
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("bach/bwv1.mid", r"takes one Piece, got str: read the file first: musicnb.midi.read"),
+        (np.arange(5), "takes one Piece, got ndarray: load one with load_corpus"),
+        (None, "takes one Piece, got NoneType"),
+    ],
+)
+def test_every_encoder_says_what_encode_takes(value, says):
+    encoders, tune = _encoders()
+    for encoder in encoders:
+        with pytest.raises(MusicnbError, match=f"{type(encoder).__name__}.encode {says}"):
+            encoder.encode(value)
+        with pytest.raises(MusicnbError, match="for 2 pieces call encode_many"):
+            encoder.encode([tune, tune])
+        encoder.encode(tune)  # and a Piece still encodes
+
+
+def test_encode_many_says_it_takes_a_list_of_pieces():
+    encoders, tune = _encoders()
+    for encoder in encoders:
+        if not hasattr(encoder, "encode_many"):
+            continue
+        name = f"{type(encoder).__name__}.encode_many"
+        with pytest.raises(MusicnbError, match=f"{name} takes a list of pieces: for one piece"):
+            encoder.encode_many(tune)
+        with pytest.raises(MusicnbError, match=f"{name}: item 1 is a LoadReport, not a Piece"):
+            from musicnb.corpus.report import LoadReport
+
+            encoder.encode_many([tune, LoadReport(source="x")])

@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import MusicnbError
 from ..harmony import shift_to_c_or_a
 from ..piece import Piece, pitch_name
-from ..validation import one_of, true_or_false, whole_number
+from ..validation import a_piece, one_of, pieces_of, true_or_false, whole_number
 from .saving import SavedAsConfig
 
 REST = 0
@@ -225,6 +225,7 @@ class EventEncoder(SavedAsConfig):
 
     def encode(self, piece: Piece) -> np.ndarray:
         """Tokens of one piece (int32, one per grid step); see :attr:`last_report`."""
+        piece = a_piece(piece, f"{type(self).__name__}.encode")
         pitch, start, end, report = self.line(piece)
         self.last_report = report
         length_quarters = max(piece.end, float(piece.metadata.get("length_quarters", 0.0)))
@@ -253,7 +254,7 @@ class EventEncoder(SavedAsConfig):
         """
         sequences: list[np.ndarray] = []
         total = EncodeReport()
-        for piece in pieces:
+        for piece in pieces_of(pieces, f"{type(self).__name__}.encode_many"):
             tokens = self.encode(piece)
             total = total + self.last_report
             if self.last_report.notes_kept >= min_notes:

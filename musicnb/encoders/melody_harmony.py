@@ -44,6 +44,7 @@ from ..harmony import (
     simplify_chord_label,
 )
 from ..piece import ChordLabel, Piece, pitch_name
+from ..validation import a_piece, pieces_of
 from .events import HOLD, N_SPECIAL, REST, EventEncoder
 from .saving import SavedAsConfig
 
@@ -353,6 +354,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
     # ------------------------------------------------------------------ encoding
     def encode(self, piece: Piece) -> tuple[np.ndarray, np.ndarray]:
         """``(melody, chords)``: two int32 arrays of the same length, one value per grid step."""
+        piece = a_piece(piece, f"{type(self).__name__}.encode")
         self._require_fitted()
         piece = self._prepared(piece)
         melody = self._melody_and_length(piece)
@@ -366,7 +368,7 @@ class MelodyHarmonyEncoder(SavedAsConfig):
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Melody and chord arrays of every piece with at least ``min_notes`` melody notes."""
         melodies, chords = [], []
-        for piece in pieces:
+        for piece in pieces_of(pieces, f"{type(self).__name__}.encode_many"):
             melody, chord = self.encode(piece)
             onsets = (
                 int(np.count_nonzero(melody >= N_SPECIAL))

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..errors import MusicnbError
 from ..piece import Piece, pitch_name
+from ..validation import a_piece
 from .saving import SavedAsConfig
 
 REST = 0
@@ -242,6 +243,7 @@ class MidiRnnEncoder(SavedAsConfig):
     def encode(self, piece: Piece) -> np.ndarray:
         """Frames of a :class:`Piece` (all its notes) at its single tempo:
         ``seconds = quarters · 60 / tempo``."""
+        piece = a_piece(piece, f"{type(self).__name__}.encode")
         scale = 60.0 / float(piece.tempo)
         return self.encode_notes(
             piece.pitch, piece.start * scale, (piece.start + piece.duration) * scale

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import MusicnbError
 from ..piece import Piece
+from ..validation import a_piece, pieces_of
 from .saving import SavedAsConfig
 
 PITCH, VELOCITY, DT = 0, 1, 2
@@ -105,7 +106,7 @@ class NoteEventEncoder(SavedAsConfig):
 
     def encode(self, piece: Piece) -> np.ndarray:
         """float32 array ``(n_notes, 3)``: pitch, velocity, quarter notes since previous onset."""
-        line = self.line(piece)
+        line = self.line(a_piece(piece, f"{type(self).__name__}.encode"))
         out = np.zeros((line.n_notes, 3), np.float32)
         if line.n_notes:
             order = np.lexsort((line.pitch.astype(np.int32), line.start))  # time, then low→high
@@ -117,6 +118,7 @@ class NoteEventEncoder(SavedAsConfig):
 
     def encode_many(self, pieces: list[Piece], min_notes: int = 2) -> list[np.ndarray]:
         """Arrays of every piece whose line has at least ``min_notes`` notes."""
+        pieces = pieces_of(pieces, f"{type(self).__name__}.encode_many")
         arrays = [a for a in (self.encode(p) for p in pieces) if len(a) >= min_notes]
         if not arrays:
             raise MusicnbError(

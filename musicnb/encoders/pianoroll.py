@@ -45,6 +45,7 @@ import numpy as np
 from ..checkers import check_articulate_from_play, check_neighbourhood  # the old import path
 from ..errors import MusicnbError
 from ..piece import Piece, pitch_name
+from ..validation import a_piece
 from .saving import SavedAsConfig
 
 N_FEATURES = 79
@@ -210,11 +211,7 @@ class PianoRollEncoder(SavedAsConfig):
         plays on steps ``s..e−1`` and is articulated at ``s``. Notes outside the range are left
         out (count them with :meth:`out_of_range`).
         """
-        if not isinstance(piece, Piece):
-            raise MusicnbError(
-                f"encode needs a musicnb.Piece, got {type(piece).__name__}; load "
-                "music with musicnb.load_corpus or build one with Piece.from_notes."
-            )
+        piece = a_piece(piece, f"{type(self).__name__}.encode")
         spq = self.steps_per_quarter
         start = np.rint(piece.start * spq).astype(np.int64)
         end = np.maximum(start + 1, np.rint((piece.start + piece.duration) * spq).astype(np.int64))

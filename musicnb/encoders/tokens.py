@@ -36,6 +36,7 @@ import numpy as np
 from ..checkers import check_event_token as check_event_token  # the old import path
 from ..errors import MusicnbError
 from ..piece import Piece, pitch_name
+from ..validation import a_piece, pieces_of
 from .saving import SavedAsConfig
 
 UNK = "<unk>"
@@ -260,6 +261,7 @@ class NoteChordTokenEncoder(SavedAsConfig):
     def encode(self, piece: Piece) -> np.ndarray:
         """Token ids (int32) of a piece; unseen tokens become 0 (``"<unk>"``), counted in
         ``last_unknown``."""
+        piece = a_piece(piece, f"{type(self).__name__}.encode")
         self._require_vocabulary()
         ids = np.array([self._index.get(t, 0) for t in self.tokens(piece)], dtype=np.int32)
         self.last_unknown = int(np.sum(ids == 0))
@@ -271,7 +273,7 @@ class NoteChordTokenEncoder(SavedAsConfig):
         """Encode many pieces; returns the arrays (pieces with fewer than ``min_tokens``
         tokens left out) and a report ``{"pieces", "kept", "tokens", "unknown"}``."""
         arrays, report = [], {"pieces": 0, "kept": 0, "tokens": 0, "unknown": 0}
-        for piece in pieces:
+        for piece in pieces_of(pieces, f"{type(self).__name__}.encode_many"):
             ids = self.encode(piece)
             report["pieces"] += 1
             report["unknown"] += self.last_unknown
