@@ -349,7 +349,20 @@ def render(
 # --------------------------------------------------------------------------- WAV files
 def to_wav_bytes(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bytes:
     """16-bit PCM WAV bytes of float ``samples`` in ``[-1, 1]`` (mono ``(n,)`` or ``(n, channels)``)."""
-    samples = np.asarray(samples, dtype=np.float32)
+    if isinstance(samples, Piece):
+        raise MusicnbError(
+            "to_wav_bytes takes audio samples, not a Piece: render it first "
+            "(to_wav_bytes(render(piece))), or write a file with write_wav(piece, path)."
+        )
+    from .validation import whole_number
+
+    sample_rate = whole_number("sample_rate", sample_rate, 1, hint="22050 or 44100 are usual.")
+    try:
+        samples = np.asarray(samples, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise MusicnbError(
+            f"to_wav_bytes takes an array of float samples, got {type(samples).__name__}."
+        ) from None
     if samples.ndim not in (1, 2) or (samples.ndim == 2 and not 1 <= samples.shape[1] <= 8):
         raise MusicnbError(
             f"WAV samples must have shape (n,) or (n, channels), got {samples.shape}."

@@ -858,11 +858,10 @@ class Sampler:
         checked). Same ``seed`` and arguments → same tokens. Returns int32 ``(streams, length)``
         without the primer.
         """
-        from .validation import whole_number
+        from .validation import generation_size, whole_number
 
         tf = _tf()
-        length = cast(int, whole_number("length", length, 1))  # never None without allow_none
-        streams = cast(int, whole_number("streams", streams, 1))
+        length, streams = generation_size(length, streams, unit="tokens")
         seed = whole_number(
             "seed",
             seed,

@@ -19,7 +19,7 @@ import numbers
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -238,3 +238,28 @@ def pieces_of(value: Any, who: str) -> list[Any]:
                 "pieces of load_corpus(...) (its first value, not the report)."
             )
     return pieces
+
+
+#: The most steps (or notes) one generation call makes per stream, and the most streams:
+#: 100,000 16th-note steps are about 3.5 hours of music at 120 BPM, and 1,024 streams more than
+#: a blind test needs; far beyond either is a typo (an extra zero or three) that would run for
+#: hours or fill the memory, so it is refused at once.
+MAX_GENERATED_STEPS = 100_000
+MAX_STREAMS = 1_024
+
+
+def generation_size(
+    length: Any, streams: Any = 1, length_name: str = "length", unit: str = "steps"
+) -> tuple[int, int]:
+    """``(length, streams)`` of a generation call as ints, or a :class:`MusicnbError`: whole
+    numbers, ``1 ≤ length ≤`` :data:`MAX_GENERATED_STEPS`, ``1 ≤ streams ≤`` :data:`MAX_STREAMS`."""
+    n = whole_number(
+        length_name,
+        length,
+        1,
+        MAX_GENERATED_STEPS,
+        hint=f"It counts {unit}; for longer music generate in parts, each primed with the "
+        "end of the last.",
+    )
+    k = whole_number("streams", streams, 1, MAX_STREAMS, hint="Each stream is one piece.")
+    return int(cast(int, n)), int(cast(int, k))

@@ -157,6 +157,18 @@ def test_bad_arguments_say_what_to_do(model):
         BiaxialGenerator(model).generate(2, primer=np.zeros((3, N + 1, 2)))
     with pytest.raises(MusicnbError, match="temperature"):
         BiaxialGenerator(model).generate(2, temperature=0)
+    # what crashed with a raw TypeError/ValueError, or would have filled the memory
+    for kwargs, says in [
+        ({"length": "8"}, "length='8': give a whole number"),
+        ({"length": 10**9}, "length=1000000000: give a whole number between 1 and 100000"),
+        ({"streams": 4.5}, "streams=4.5: give a whole number"),
+        ({"length": 100_000, "streams": 64}, "64 streams x 100000 steps is more than"),
+        ({"temperature": "hot"}, "temperature='hot'"),
+        ({"min_notes": N + 1}, f"min_notes={N + 1}: give a whole number between 0 and {N}"),
+        ({"seed": "x"}, "seed='x'"),
+    ]:
+        with pytest.raises(MusicnbError, match=says):
+            BiaxialGenerator(model).generate(**{"length": 2, **kwargs})
 
 
 def test_axes_diagram_draws_one_arrow_per_recurrent_connection():

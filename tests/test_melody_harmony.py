@@ -268,6 +268,16 @@ def test_model_trains_on_chunks_saves_alpha_and_samples(tmp_path):
     m2, c2 = sampler.generate(length=20, streams=3, seed=7)
     assert m1.shape == (3, 20) and np.array_equal(m1, m2) and np.array_equal(c1, c2)
     assert m1.max() < encoder.n_melody and c1.max() < encoder.n_chords
+    for kwargs, says in [
+        ({"length": 10**9}, "length=1000000000: give a whole number between 1 and 100000"),
+        ({"length": "20"}, "length='20'"),
+        ({"length": 20, "streams": 0}, "streams=0"),
+        ({"length": 20, "temperature": "warm"}, "temperature='warm'"),
+        ({"length": 20, "seed": "x"}, "seed='x'"),
+        ({"progression": "I-IV-V", "bars": 10**6}, "bars=1000000"),
+    ]:
+        with pytest.raises(MusicnbError, match=says):
+            sampler.generate(**kwargs)
     labels = progression_labels("I-V", key="G major", bars=2, steps_per_bar=4)
     assert labels == ["G"] * 4 + ["D"] * 4
     m3, c3 = sampler.generate(progression="I-V", key="G major", bars=2, steps_per_bar=4, seed=1)

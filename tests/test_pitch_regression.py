@@ -72,6 +72,22 @@ def test_generation_is_seeded_and_valid():
     assert np.allclose(gridded[:, 2] * 4, np.round(gridded[:, 2] * 4))
     with pytest.raises(MusicnbError, match="primer"):
         generate_note_events(model, arrays[0][:2], 5)
+    # what crashed with a raw ValueError, or would have asked for 24 GB of noise at once
+    primer = arrays[0][:5]
+    for args, kwargs, says in [
+        ((10**9,), {}, "n_notes=1000000000: give a whole number between 1 and 100000"),
+        (("many",), {}, "n_notes='many'"),
+        ((4,), {"noise": "some"}, "noise='some'"),
+        ((4,), {"noise": -1}, "noise=-1"),
+        ((4,), {"dt_grid": 0}, "dt_grid=0"),
+        ((4,), {"seed": 1.5}, "seed=1.5"),
+    ]:
+        with pytest.raises(MusicnbError, match=says):
+            generate_note_events(model, primer, *args, **kwargs)
+    with pytest.raises(MusicnbError, match="NaN"):
+        generate_note_events(model, np.full((5, 3), np.nan), 4)
+    with pytest.raises(MusicnbError, match="primer must be"):
+        generate_note_events(model, "C D E", 4)
 
 
 def test_paper_sizes_give_table_2_parameter_counts():

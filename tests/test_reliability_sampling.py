@@ -73,6 +73,26 @@ def test_generate_rejects_wrong_knobs_with_a_musicnb_error(sampler, kwargs, word
         sampler.generate([1], **args)
 
 
+def test_an_absurd_length_or_stream_count_is_refused_at_once_instead_of_running_for_hours(
+    sampler,
+):
+    import time
+
+    from musicnb.validation import MAX_GENERATED_STEPS, MAX_STREAMS
+
+    began = time.monotonic()
+    with pytest.raises(
+        MusicnbError,
+        match=r"length=1000000000: .*between 1 and 100000. It counts tokens; .*in parts",
+    ):
+        sampler.generate([1], 10**9)  # a typo of three zeros: about 30 hours before the fix
+    with pytest.raises(MusicnbError, match=r"streams=1000000: .*between 1 and 1024"):
+        sampler.generate([1], 4, streams=10**6)
+    assert time.monotonic() - began < 5
+    assert sampler.generate([1], 8, streams=2).shape == (2, 8)
+    assert MAX_GENERATED_STEPS == 100_000 and MAX_STREAMS == 1_024
+
+
 # Control, not a defect: knobs the sampler refused before the fix and must still refuse.
 @pytest.mark.parametrize(
     "kwargs,word",

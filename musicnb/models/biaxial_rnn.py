@@ -44,6 +44,10 @@ from keras import layers, ops
 from ..encoders.pianoroll import N_FEATURES, note_features_ops
 from ..errors import MusicnbError
 
+#: The most (stream, step) pairs one ``generate`` call makes: 1,000,000 rolls of 88 notes
+#: with their probabilities take about 900 MB.
+MAX_ROLL_STEPS = 1_000_000
+
 __all__ = [
     "biaxial",
     "per_note_baseline",
@@ -442,12 +446,21 @@ class BiaxialGenerator:
         ``(streams, length, N, 2)`` uint8 (and the sampled-from probabilities with
         ``return_probabilities=True``). ``primer``: a ``(T0, N, 2)`` roll whose steps are fed
         first (the output continues it; the primer is not repeated in the output)."""
-        if int(length) != length or length < 1:
-            raise MusicnbError(f"length must be a whole number of steps >= 1, got {length!r}.")
-        if int(streams) != streams or streams < 1:
-            raise MusicnbError(f"streams must be a whole number >= 1, got {streams!r}.")
-        if not temperature > 0:
-            raise MusicnbError(f"temperature must be > 0 (1 = as trained), got {temperature!r}.")
+        from ..validation import generation_size, real_number, whole_number
+
+        length, streams = generation_size(length, streams)
+        if length * streams > MAX_ROLL_STEPS:
+            raise MusicnbError(
+                f"{streams} streams x {length} steps is more than the {MAX_ROLL_STEPS:,} "
+                "roll steps one call generates (each step of each stream keeps a roll of every "
+                "note and its probabilities): ask for fewer streams or fewer steps."
+            )
+        temperature = real_number(
+            "temperature", temperature, 0.0, above=True, hint="1 samples as trained."
+        )
+        seed = whole_number("seed", seed, allow_none=True)
+        if min_notes is not None:
+            min_notes = whole_number("min_notes", min_notes, 0, self.n_notes)
         if rule not in CONSERVATIVITY_RULES:
             raise MusicnbError(
                 f"rule must be one of {sorted(CONSERVATIVITY_RULES)} ('johnson': "

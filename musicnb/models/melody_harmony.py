@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import keras
 import numpy as np
@@ -31,6 +31,7 @@ from keras import layers as L
 
 from ..errors import MusicnbError
 from ..harmony import NO_CHORD, chord_name, parse_key_name
+from ..validation import MAX_GENERATED_STEPS
 from .build_records import build_record, register_build
 from .next_note import OneHot
 
@@ -718,21 +719,29 @@ class MelodyHarmonySampler:
         """
         import tensorflow as tf
 
+        from ..validation import generation_size, real_number, whole_number
+
+        temperature = real_number(
+            "temperature", temperature, 0.0, above=True, hint="1 samples as trained."
+        )
+        if chord_temperature is not None:
+            chord_temperature = real_number("chord_temperature", chord_temperature, 0.0, above=True)
+        seed = whole_number("seed", seed, allow_none=True)
+        steps_per_bar = cast(int, whole_number("steps_per_bar", steps_per_bar, 1, 256))
         given = None
         if progression is not None:
             bars = bars if bars is not None else 8
+            bars = whole_number("bars", bars, 1, MAX_GENERATED_STEPS // steps_per_bar)
             labels = progression_labels(progression, key, bars, steps_per_bar)
             given = np.array([self.encoder.chord_class(label) for label in labels], np.int32)
-            length = len(given) if length is None else int(length)
+            length = len(given) if length is None else generation_size(length)[0]
             if length > len(given):
                 given = np.resize(given, length)
-        if length is None or int(length) < 1:
+        if length is None:
             raise MusicnbError(
                 "Say how many steps to generate: length=... (or bars=... with a progression)."
             )
-        if int(streams) < 1:
-            raise MusicnbError(f"streams must be >= 1, got {streams!r}.")
-        length, streams = int(length), int(streams)
+        length, streams = generation_size(length, streams)
         rng = np.random.default_rng(seed)
         chord_temperature = temperature if chord_temperature is None else chord_temperature
         states = self._zero_states(streams)

@@ -171,17 +171,26 @@ def generate_note_events(
     """
     import tensorflow as tf
 
+    from ..validation import generation_size, real_number, whole_number
+
     lookback = int(model.input_shape[1])
-    primer = np.asarray(primer, np.float32)
+    try:
+        primer = np.asarray(primer, np.float32)
+    except (TypeError, ValueError):
+        primer = np.zeros((0, 0), np.float32)  # refused just below, with the shape it needs
     if primer.ndim != 2 or primer.shape[1] != 3 or len(primer) < lookback:
         raise MusicnbError(
             f"primer must be at least {lookback} (pitch, velocity, dt) rows, got "
             f"shape {primer.shape}."
         )
-    if dt_grid is not None and not dt_grid > 0:
-        raise MusicnbError(f"dt_grid must be a positive number of quarter notes, got {dt_grid!r}.")
-    if int(n_notes) < 1:
-        raise MusicnbError(f"n_notes must be >= 1, got {n_notes!r}.")
+    if not np.all(np.isfinite(primer)):
+        raise MusicnbError("primer holds NaN or infinity: encode a piece with NoteEventEncoder.")
+    dt_grid = real_number(
+        "dt_grid", dt_grid, 0.0, above=True, allow_none=True, hint="0.25 is a 16th-note grid."
+    )
+    n_notes, _ = generation_size(n_notes, length_name="n_notes", unit="notes")
+    noise = real_number("noise", noise, 0.0, hint="0 is deterministic, 1 the training spread.")
+    seed = whole_number("seed", seed, allow_none=True)
     try:
         std = np.sqrt(np.asarray(model.get_layer("next_event").variance).reshape(-1))
     except ValueError:
