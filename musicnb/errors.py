@@ -10,3 +10,8 @@ from __future__ import annotations
 
 class MusicnbError(ValueError):
     """A problem with the student's input or environment, explained in plain words."""
+
+
+class CheckpointError(MusicnbError):
+    """A saved model (a ``.keras`` checkpoint) that exists but cannot be loaded: damaged,
+    truncated, or not written by Keras 3. ``__cause__`` holds what Keras raised."""

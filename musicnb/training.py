@@ -168,9 +168,9 @@ def recover_run(run_dir: str | Path) -> None:
     stage = run_dir / PENDING_DIR
     removed = clean_stale_temporaries(run_dir) + clean_stale_temporaries(stage)
     pending: dict[str, str] = {}
-    if (run_dir / RUN_FILE).exists():
-        with contextlib.suppress(OSError, ValueError):
-            pending = dict(json.loads((run_dir / RUN_FILE).read_text()).get("pending") or {})
+    recorded = read_run_record(run_dir, strict=False).get("pending")
+    if isinstance(recorded, dict):
+        pending = {str(k): str(v) for k, v in recorded.items()}
     if stage.is_dir():
         uncommitted = [p for p in stage.iterdir() if p.name not in pending.values()]
         removed += uncommitted
@@ -604,7 +604,50 @@ def _load_model(path: Path) -> Any:
     for module in ("losses", "metrics"):
         with contextlib.suppress(ImportError):
             importlib.import_module(f"musicnb.{module}")
-    return keras.models.load_model(path)
+    try:
+        return keras.models.load_model(path)
+    except MusicnbError:
+        raise
+    except Exception as exc:  # not a zip, a truncated file, a layer this version cannot build
+        from .errors import CheckpointError
+
+        other = LAST_FILE if path.name == BEST_FILE else BEST_FILE
+        raise CheckpointError(
+            f"The checkpoint {path} cannot be loaded ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:160] if str(exc) else 'no details'}). It is damaged or "
+            f"was not written by Keras 3: load the other one (which="
+            f"{'last' if other == LAST_FILE else 'best'!r}) if {path.parent / other} exists, "
+            "or train the run again."
+        ) from exc
+
+
+def read_run_record(path: str | Path, strict: bool = True) -> dict[str, Any]:
+    """``run.json`` of the run folder ``path`` as a dict (``{}`` when there is none).
+
+    A damaged file (not JSON, not a JSON object, unreadable) is a :class:`MusicnbError` that
+    names it, or ``{}`` with ``strict=False`` (for listings, which must not stop at one bad
+    folder). Every reader of a run's record goes through here."""
+    file = Path(path) / RUN_FILE
+    if not file.exists():
+        return {}
+    if not strict:
+        try:
+            return read_run_record(path, strict=True)
+        except MusicnbError:
+            return {}
+    try:
+        info = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MusicnbError(
+            f"{file} cannot be read ({exc}): it is damaged. The model itself may still load; "
+            "move run.json away, or train the run again."
+        ) from None
+    if not isinstance(info, dict):
+        raise MusicnbError(
+            f"{file} holds a {type(info).__name__}, not the run's record (a JSON object): "
+            "move it away, or train the run again."
+        )
+    return info
 
 
 def train(
@@ -727,7 +770,7 @@ def train(
     previous: dict[str, Any] = {}
     if (run_dir / RUN_FILE).exists() and (run_dir / LAST_FILE).exists():
         if resume:
-            previous = json.loads((run_dir / RUN_FILE).read_text())
+            previous = read_run_record(run_dir)
         else:
             _clear_run(run_dir)
     fingerprint = _data_fingerprint(train_data)
@@ -904,7 +947,7 @@ def load_run(run_dir: str | Path, which: str = "best") -> Run:
             f"No trained model at {model_file}. Train one with musicnb.train(..., "
             f"run_dir={str(path)!r}) first; runs found in {runs_dir()}: {known}."
         )
-    info = json.loads((path / RUN_FILE).read_text()) if (path / RUN_FILE).exists() else {}
+    info = read_run_record(path)
     encoder = None
     if (path / ENCODER_FILE).exists():
         from .encoders import load_encoder

@@ -187,3 +187,35 @@ def test_a_run_folder_that_is_a_file_or_unwritable_says_so(tmp_path):
         locked.mkdir(mode=0o500)
         with pytest.raises(MusicnbError, match="writable|create"):
             train(model(), data(), **options(locked / "run"))
+
+
+def test_a_damaged_run_folder_is_a_sentence_and_never_stops_a_listing(tmp_path):
+    from musicnb.encoders import load_encoder
+    from musicnb.generation_studio.engines import run_family
+    from musicnb.training import list_runs, load_run, read_run_record, recover_run
+
+    run_dir = tmp_path / "runs" / "good"
+    opts = {**options(run_dir), "epochs": 1}
+    train(model(), data(), **opts)
+    assert load_run(run_dir).info["epochs_done"] == 1
+
+    (run_dir / "run.json").write_text("[1, 2]")  # JSON, but not a record
+    with pytest.raises(MusicnbError, match=r"run.json holds a list, not the run's record"):
+        load_run(run_dir)
+    (run_dir / "run.json").write_text("{not json")
+    with pytest.raises(MusicnbError, match=r"run.json cannot be read .*damaged"):
+        load_run(run_dir)
+    assert read_run_record(run_dir, strict=False) == {}
+    recover_run(run_dir)  # what every load and train does first: no crash on a bad record
+    assert run_family(run_dir) in ("next_event", "unknown")
+    assert list_runs(tmp_path / "runs") == [run_dir]
+
+    (run_dir / "run.json").write_text("{}")
+    (run_dir / "best.keras").write_bytes(b"garbage, not a zip")
+    with pytest.raises(MusicnbError, match=r"best.keras cannot be loaded .*which='last'"):
+        load_run(run_dir)
+    assert load_run(run_dir, which="last").model is not None  # the other checkpoint still loads
+
+    (run_dir / "encoder.json").write_text('["EventEncoder"]')
+    with pytest.raises(MusicnbError, match="holds a list, not an encoder's settings"):
+        load_encoder(run_dir / "encoder.json")

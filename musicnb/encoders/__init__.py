@@ -66,8 +66,14 @@ def load_encoder(path: str | Path) -> Any:
         raise MusicnbError(
             f"No encoder file at {path}; a run folder keeps it as encoder.json."
         ) from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MusicnbError(f"{path} is not a valid encoder JSON file ({exc}).") from exc
+    except OSError as exc:
+        raise MusicnbError(f"Cannot read the encoder file {path}: {exc.strerror or exc}.") from None
+    if not isinstance(config, dict):
+        raise MusicnbError(
+            f"{path} holds a {type(config).__name__}, not an encoder's settings (a JSON object)."
+        )
     kind = config.get("type")
     if kind not in _MODULE_OF:
         raise MusicnbError(f"{path} names encoder type {kind!r}; known: {sorted(_MODULE_OF)}.")

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..encoders.interface import Encoder, RepairingTokenEncoder
-from ..errors import MusicnbError
+from ..errors import CheckpointError, MusicnbError
 from ..piece import Piece
 
 __all__ = [
@@ -131,10 +131,9 @@ def check_run_folder(path: str | Path) -> Path:
 
 
 def _run_record(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "run.json").read_text())
-    except (OSError, ValueError):
-        return {}
+    from ..training import read_run_record
+
+    return read_run_record(folder, strict=False)
 
 
 def run_family(folder: str | Path) -> str:
@@ -142,7 +141,8 @@ def run_family(folder: str | Path) -> str:
     ``melody_harmony``, ``pitch_regression`` or ``biaxial``; ``"unknown"`` otherwise."""
     folder = Path(folder)
     record = _run_record(folder)
-    info = record.get("info", {}) or {}
+    recorded_info = record.get("info")
+    info: dict = recorded_info if isinstance(recorded_info, dict) else {}
     words = " ".join(
         str(x)
         for x in (
@@ -155,6 +155,8 @@ def run_family(folder: str | Path) -> str:
     try:
         encoder = json.loads((folder / "encoder.json").read_text())
     except (OSError, ValueError):
+        encoder = {}
+    if not isinstance(encoder, dict):
         encoder = {}
     encoder_type = str(encoder.get("type") or encoder.get("class") or encoder.get("name") or "")
     for family, needles in (
@@ -169,7 +171,7 @@ def run_family(folder: str | Path) -> str:
     return "unknown"
 
 
-def _load_error(folder: Path, exc: Exception) -> MusicnbError:
+def _load_error(folder: Path, exc: BaseException) -> MusicnbError:
     return MusicnbError(
         f"Could not load the model in {folder} ({type(exc).__name__}: "
         f"{str(exc)[:300]}). The checkpoint may be damaged or written by "
@@ -195,6 +197,8 @@ class SamplerEngine:
         folder = check_run_folder(run_dir)
         try:
             sampler = Sampler.from_run(folder)
+        except CheckpointError as exc:
+            raise _load_error(folder, exc.__cause__ or exc) from exc
         except MusicnbError:
             raise
         except Exception as exc:  # a damaged or foreign checkpoint: say so in one sentence
@@ -289,6 +293,8 @@ class MelodyHarmonyEngine:
         folder = check_run_folder(run_dir)
         try:
             sampler = MelodyHarmonySampler.from_run(folder)
+        except CheckpointError as exc:
+            raise _load_error(folder, exc.__cause__ or exc) from exc
         except MusicnbError:
             raise
         except Exception as exc:
@@ -425,6 +431,8 @@ class PitchRegressionEngine:
         folder = check_run_folder(run_dir)
         try:
             run = load_run(folder)
+        except CheckpointError as exc:
+            raise _load_error(folder, exc.__cause__ or exc) from exc
         except MusicnbError:
             raise
         except Exception as exc:
@@ -524,6 +532,8 @@ class BiaxialEngine:
         try:
             run = load_run(folder)
             generator = BiaxialGenerator(run.model)
+        except CheckpointError as exc:
+            raise _load_error(folder, exc.__cause__ or exc) from exc
         except MusicnbError:
             raise
         except Exception as exc:

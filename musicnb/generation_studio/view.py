@@ -509,15 +509,15 @@ class Studio:
 
     @staticmethod
     def _run_label(folder: Path) -> str:
-        import json
+        from ..training import read_run_record
 
-        try:
-            info = json.loads((folder / "run.json").read_text())
-        except (OSError, ValueError):
+        info = read_run_record(folder, strict=False)
+        if not info:
             return folder.name
         builder = info.get("builder") or info.get("kind") or ""
         epochs = info.get("epochs_done", info.get("epochs"))
-        ready = PRETRAINED_MARK if (info.get("info") or {}).get("pretrained") else ""
+        inner = info.get("info")
+        ready = PRETRAINED_MARK if isinstance(inner, dict) and inner.get("pretrained") else ""
         extra = ", ".join(
             str(x) for x in (ready, builder, f"{epochs} epochs" if epochs else "") if x
         )
