@@ -540,6 +540,44 @@ def _check_targets(model: Any, data: Any, what: str) -> None:
         )
 
 
+def _check_inputs(model: Any, data: Any, what: str) -> None:
+    """Array inputs must fit the model's input shape (the sizes it fixes) and be finite,
+    checked before training starts, where Keras would stop inside ``fit`` with its own words."""
+    pair = _arrays(data)
+    try:
+        inputs = list(model.inputs)
+    except (AttributeError, ValueError):  # a model not built yet: Keras builds it on the data
+        return
+    if pair is None or len(inputs) != 1 or isinstance(pair[0], (dict, tuple, list)):
+        return
+    try:
+        X = np.asarray(pair[0])
+    except (TypeError, ValueError):
+        raise MusicnbError(
+            f"{what}: X cannot be read as one array (rows of different lengths?); pad the "
+            "sequences or build windows with musicnb.windows(...)."
+        ) from None
+    if X.dtype.kind not in "biuf":
+        raise MusicnbError(
+            f"{what}: X holds {X.dtype} values, not numbers; encode the pieces first."
+        )
+    expected = tuple(inputs[0].shape[1:])
+    got = X.shape[1:]
+    fixed = len(expected) == len(got) and all(e is None or e == g for e, g in zip(expected, got))
+    if not fixed:
+        shown = "(examples, " + ", ".join("any" if e is None else str(e) for e in expected) + ")"
+        raise MusicnbError(
+            f"{what}: X has shape {X.shape}, but the model takes {shown}. Build the model "
+            "with the window (or feature count) of the data, or window the data to the "
+            "model's size."
+        )
+    if X.dtype.kind == "f" and X.size and not np.all(np.isfinite(X)):
+        raise MusicnbError(
+            f"{what}: X holds {int(np.count_nonzero(~np.isfinite(X)))} NaN or infinite "
+            "values; check the encoding (a division by zero in a feature?) before training."
+        )
+
+
 def _clear_run(run_dir: Path) -> None:
     for file in (RUN_FILE, LAST_FILE, BEST_FILE, HISTORY_FILE, ENCODER_FILE):
         (run_dir / file).unlink(missing_ok=True)
@@ -872,8 +910,10 @@ def train(
         )
         return TrainResult(best, history, run_dir, run_record.to_json(), initial_epoch, run_record)
 
+    _check_inputs(model, train_data, "train_data")
     _check_targets(model, train_data, "train_data")
     if valid_data is not None:
+        _check_inputs(model, valid_data, "valid_data")
         _check_targets(model, valid_data, "valid_data")
     train_ds = _as_dataset(train_data, batch_size, shuffle, seed, "train_data")
     valid_ds = (

@@ -219,3 +219,17 @@ def test_a_damaged_run_folder_is_a_sentence_and_never_stops_a_listing(tmp_path):
     (run_dir / "encoder.json").write_text('["EventEncoder"]')
     with pytest.raises(MusicnbError, match="holds a list, not an encoder's settings"):
         load_encoder(run_dir / "encoder.json")
+
+
+def test_inputs_that_do_not_fit_the_model_are_refused_before_training(tmp_path):
+    X, y = data()
+    for bad, says in [
+        (X[:, :3], r"X has shape \(40, 3\), but the model takes \(examples, 4\)"),
+        (np.where(np.arange(4) == 2, np.nan, X).astype("float32"), "40 NaN or infinite"),
+        (np.full((N, 4), "a"), "not numbers; encode the pieces first"),
+    ]:
+        with pytest.raises(MusicnbError, match=says):
+            train(model(), (bad, y), **options(tmp_path / "bad"))
+        with pytest.raises(MusicnbError, match=says.replace("X has", "X has")):
+            train(model(), (X, y), (bad, y), **options(tmp_path / "bad_valid"))
+    assert not (tmp_path / "bad" / "best.keras").exists()  # nothing was trained or written
