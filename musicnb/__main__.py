@@ -199,6 +199,11 @@ def _build_model(args: argparse.Namespace, vocab_size: int) -> tuple[Any, dict[s
     if "sequence" in accepted:
         wanted["sequence"] = not args.many_to_one
         if not args.many_to_one:
+            if args.window is not None:
+                print(
+                    f"note: --window {args.window} is for --many-to-one training; this sequence "
+                    f"model learns from chunks of --chunk-length {args.chunk_length} steps."
+                )
             wanted["window"] = None  # a sequence model takes chunks of any length
     kwargs = {
         k: v
@@ -220,6 +225,8 @@ def command_train(args: argparse.Namespace) -> int:
             raise MusicnbError(f"--{name.replace('_', '-')} must be at least 1.")
     if not args.learning_rate > 0:
         raise MusicnbError(f"--learning-rate must be above 0, got {args.learning_rate}.")
+    if args.window is not None and args.window < 1:
+        raise MusicnbError(f"--window must be at least 1 (steps of context), got {args.window}.")
     encoder = EventEncoder(
         steps_per_quarter=args.steps_per_quarter,
         low=args.low,

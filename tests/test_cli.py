@@ -198,5 +198,7 @@ def test_mistakes_are_explained_without_a_traceback(run_folders, capsys):
     assert err.startswith("error: ") and "No trained model" in err
     assert cli.main(["train", "--epochs", "0"]) == 2
     assert "--epochs must be at least 1" in capsys.readouterr().err
+    assert cli.main(["train", "--window", "0"]) == 2
+    assert "--window must be at least 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["train", "--model", "transformer"])  # argparse rejects unknown models
