@@ -121,6 +121,11 @@ def test_splits_by_file():
 def test_missing_folder_says_where(tmp_path):
     with pytest.raises(MusicnbError, match="midi-rnn"):
         load_midi_rnn_folder(tmp_path / "nowhere")
+    _write(tmp_path / "pop" / "a.mid", [_notes([(60, 0, 240)])])
+    with pytest.raises(
+        MusicnbError, match=r"holds no .mid/.midi files. Its sub-folders .*\['pop'\]"
+    ):
+        load_midi_rnn_folder(tmp_path)
 
 
 def test_load_corpus_reads_a_folder_through_the_midi_rnn_filter(tmp_path):

@@ -89,7 +89,21 @@ def midi_files_of(folder: str | Path) -> list[Path]:
         )
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
     if not files:
-        raise MusicnbError(f"The folder {folder} holds no .mid/.midi files.")
+        deeper = sorted(
+            {
+                f.parent.relative_to(folder)
+                for f in folder.rglob("*")
+                if f.suffix.lower() in MIDI_SUFFIXES and f.is_file()
+            }
+        )
+        where = (
+            " Its sub-folders hold some, but midi-rnn reads only the files of the folder itself "
+            f"(its glob is data_dir/*.mid): pass one of {[str(d) for d in deeper[:5]]}"
+            f"{' ...' if len(deeper) > 5 else ''} under it."
+            if deeper
+            else ""
+        )
+        raise MusicnbError(f"The folder {folder} holds no .mid/.midi files.{where}")
     return files
 
 
