@@ -332,6 +332,23 @@ def check_perplexity(perplexity: Callable[[np.ndarray, np.ndarray], float]) -> s
 
 
 # ---------------------------------------------------------------------------- notebook 03
+def _same_probabilities(
+    name: str,
+    student: Callable[..., Any],
+    args: tuple[Any, ...],
+    expected: np.ndarray,
+    hint: str,
+    per: str,
+) -> None:
+    """Call ``student(*args)`` and fail the case unless it returns ``expected``, an array of
+    probabilities (one per ``per``), to within 1e-6; the failure shows both to 4 decimals."""
+    shown = np.round(expected, 4).tolist()
+    got = call_student(name, student, *args, expected=shown)
+    got = _array(name, got, shown, f"return an array of probabilities, one per {per}")
+    if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-6):
+        fail(name, np.round(got, 4).tolist(), shown, hint)
+
+
 def check_apply_temperature(apply_temperature: Callable[[np.ndarray, float], np.ndarray]) -> str:
     """Check ``apply_temperature(logits, t) -> probabilities``: ``softmax(logits / t)``;
     ``t == 0`` gives a one-hot vector at the argmax; stable for huge logits."""
@@ -362,11 +379,7 @@ def check_apply_temperature(apply_temperature: Callable[[np.ndarray, float], np.
     for name, logits, t, hint in cases:
         z = logits - logits.max()
         expected = adjust_probs(np.exp(z) / np.exp(z).sum(), temperature=t)
-        shown = np.round(expected, 4).tolist()
-        got = call_student(name, apply_temperature, logits.copy(), t, expected=shown)
-        got = _array(name, got, shown, "return an array of probabilities, one per logit")
-        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-6):
-            fail(name, np.round(got, 4).tolist(), shown, hint)
+        _same_probabilities(name, apply_temperature, (logits.copy(), t), expected, hint, "logit")
     return f"All {len(cases)} checks passed."
 
 
@@ -388,11 +401,7 @@ def check_top_k_filter(top_k_filter: Callable[[np.ndarray, int], np.ndarray]) ->
     ]
     for name, probs, k, hint in cases:
         expected = adjust_probs(probs, top_k=k)
-        shown = np.round(expected, 4).tolist()
-        got = call_student(name, top_k_filter, probs.copy(), k, expected=shown)
-        got = _array(name, got, shown, "return an array of probabilities, one per token")
-        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-6):
-            fail(name, np.round(got, 4).tolist(), shown, hint)
+        _same_probabilities(name, top_k_filter, (probs.copy(), k), expected, hint, "token")
     return f"All {len(cases)} checks passed."
 
 
