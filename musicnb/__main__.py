@@ -314,13 +314,14 @@ def _primer_tokens(args: argparse.Namespace, run: Any) -> Any:
         pieces = _load_pieces(info["corpus"], info.get("limit"))
         tokens = _split_and_encode(pieces, encoder, int(info.get("split_seed", 0)))["test"][0]
     else:
+        from .errors import DrumOnlyError
         from .midi import read
 
-        drums = read(args.primer, drums=True).n_notes  # an unreadable file stops here
+        drums = 0
         try:
-            piece = read(args.primer)  # the file reads: what fails now is a drum-only file
-        except MusicnbError:
-            piece = None
+            piece = read(args.primer)
+        except DrumOnlyError as exc:
+            piece, drums = None, exc.drum_notes
         if piece is None or piece.n_notes == 0:
             raise MusicnbError(
                 f"The primer {args.primer} has no pitched notes"

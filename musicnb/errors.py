@@ -15,3 +15,13 @@ class MusicnbError(ValueError):
 class CheckpointError(MusicnbError):
     """A saved model (a ``.keras`` checkpoint) that exists but cannot be loaded: damaged,
     truncated, or not written by Keras 3. ``__cause__`` holds what Keras raised."""
+
+
+class DrumOnlyError(MusicnbError):
+    """A MIDI file whose only notes are on the drum channel (10): :func:`musicnb.midi.read`
+    raises it unless ``drums=True``. ``drum_notes`` is how many there are, so a caller can say
+    it in its own words without reading the file again."""
+
+    def __init__(self, message: str, drum_notes: int) -> None:
+        super().__init__(message)
+        self.drum_notes = int(drum_notes)

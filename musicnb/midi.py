@@ -539,11 +539,14 @@ def read(source: MidiSource, drums: bool = False) -> Piece:
     chord_tracks = {i for i, n in enumerate(content.track_names) if n == CHORD_TRACK_NAME}
     voices = [v for v in content.voices if v.track not in chord_tracks]
     if not voices and content.drum_notes:
-        raise MusicnbError(
+        from .errors import DrumOnlyError
+
+        raise DrumOnlyError(
             f"{name} is drum-only: all {content.drum_notes} notes are on the drum channel (10), "
             "which has no pitches to learn. Use a file with pitched instruments, or pass "
             "drums=True to read the drum notes anyway (their numbers are drum sounds: 36 bass "
-            "drum, 38 snare, 42 hi-hat)."
+            "drum, 38 snare, 42 hi-hat).",
+            content.drum_notes,
         )
     pitch = np.array([p for v in voices for p in v.pitch], np.int16)
     begin = np.array([b for v in voices for b in v.begin], np.float64)

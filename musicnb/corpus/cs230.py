@@ -109,7 +109,7 @@ def dataset_folder(folder: str | Path) -> Path:
 def _tokens_of(path: Path, parse_timeout: float | None = PARSE_TIMEOUT_S) -> list[str]:
     from ..encoders.cs230_tokens import cs230_tokens
     from ..settings import cache_dir
-    from .load import ParseTimeout, _time_limit, implausible_length, timeout_reason
+    from .load import ParseTimeout, implausible_length, time_limit, timeout_reason
 
     try:
         data = path.read_bytes()
@@ -129,7 +129,7 @@ def _tokens_of(path: Path, parse_timeout: float | None = PARSE_TIMEOUT_S) -> lis
     if too_long:
         raise MusicnbError(too_long)
     try:
-        with _time_limit(parse_timeout):
+        with time_limit(parse_timeout):
             score = converter.parse(data, format="midi")
             tokens = cs230_tokens(score)
     except ParseTimeout:
@@ -155,9 +155,9 @@ def load_cs230(
     is the seconds music21 may take on one file (``None``: no limit) before the file is
     skipped as too slow. A file that cannot be used is skipped with its reason in the report.
     """
-    from .load import _check_timeout
+    from .load import check_parse_timeout
 
-    parse_timeout = _check_timeout(parse_timeout)
+    parse_timeout = check_parse_timeout(parse_timeout)
     began = time.perf_counter()
     root = dataset_folder(folder)
     report = LoadReport(source=f"CS230 data set {root}")

@@ -103,7 +103,7 @@ def crashed_reason(exit_code: int | None) -> str:
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float | None) -> Iterator[None]:
+def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise :class:`ParseTimeout` in the block after ``seconds`` of wall time.
 
     Uses ``SIGALRM`` (``setitimer``): Python runs the signal handler between two bytecodes, so
@@ -147,10 +147,10 @@ def parse_unit(
     Runs in worker processes, so it takes and returns plain picklable values. The pieces carry
     no file-specific fields (source, fallback title): the caller adds those, so a cache entry
     stays valid when a file moves. ``timeout`` bounds the parse in seconds (see
-    :func:`_time_limit`); a parse past it gives a "too slow" reason.
+    :func:`time_limit`); a parse past it gives a "too slow" reason.
     """
     try:
-        with _time_limit(timeout):
+        with time_limit(timeout):
             return [piece.to_dict() for piece in _parse(unit, options)], None
     except ParseTimeout:
         return [], timeout_reason(timeout or 0)
@@ -218,7 +218,7 @@ def read_file(
     options = ParseOptions(_check_layout(layout), bool(keep_chord_notes))
     pieces = []
     units = list(_units_of_file(path, path.name))
-    parser = _Parser(1, _check_timeout(parse_timeout))
+    parser = _Parser(1, check_parse_timeout(parse_timeout))
     try:
         results = parser(units, options)
     finally:
@@ -532,7 +532,7 @@ class _Parser:
     the first time enough work comes.
 
     Each parse has a time budget (``timeout``): inside the parse an alarm stops pure-Python
-    work (:func:`_time_limit`); in the workers, a parse that has not answered
+    work (:func:`time_limit`); in the workers, a parse that has not answered
     :data:`~musicnb.corpus.workers.GRACE_S` after its budget (stuck in C code, where the alarm
     cannot reach) has its worker killed and replaced, and the unit is skipped as too slow. So
     no unit takes much longer than its budget, and the other units are not disturbed.
@@ -600,7 +600,7 @@ class _Parser:
             self.pool = None
 
 
-def _check_timeout(value: Any) -> float | None:
+def check_parse_timeout(value: Any) -> float | None:
     from ..validation import real_number
 
     return real_number(
@@ -676,7 +676,7 @@ def load_corpus(
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise MusicnbError(f"workers={workers!r}: give a whole number >= 1, or None for all cores.")
     options = ParseOptions(_check_layout(layout), bool(keep_chord_notes))
-    parse_timeout = _check_timeout(parse_timeout)
+    parse_timeout = check_parse_timeout(parse_timeout)
 
     if isinstance(source, (list, tuple)):
         if not source:

@@ -28,7 +28,7 @@ from multiprocessing.connection import wait
 from typing import Any, NamedTuple
 
 #: Seconds past its budget that a job may take before its worker is killed: the job's own
-#: alarm (see ``load._time_limit``) fires at the budget and answers well within this; only a
+#: alarm (see ``load.time_limit``) fires at the budget and answers well within this; only a
 #: job stuck where the alarm cannot reach is killed.
 GRACE_S = 0.25
 #: Seconds a new worker may take to start and import its modules before the pool gives up.

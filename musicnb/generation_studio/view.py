@@ -40,7 +40,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ..errors import MusicnbError
+from ..errors import DrumOnlyError, MusicnbError
 from ..piece import Piece
 from .engines import (
     CHORDS_GENERATED,
@@ -632,7 +632,13 @@ class Studio:
                 "opening bars. Upload a MIDI file under 5 MB."
             )
         try:
-            everything = midi.read(content, drums=True)
+            piece = midi.read(content)
+        except DrumOnlyError as exc:
+            raise MusicnbError(
+                f"{name} holds only drums ({exc.drum_notes} notes on MIDI channel 10), "
+                "nothing a model of pitches can continue. Upload a MIDI file "
+                "with a melody in it."
+            ) from None
         except MusicnbError as exc:
             raise MusicnbError(f"Could not read {name} as MIDI: {exc}") from exc
         except Exception as exc:
@@ -641,16 +647,8 @@ class Studio:
                 f"{exc}). Export it again as a standard MIDI file (.mid) and "
                 "upload that."
             ) from exc
-        if everything.n_notes == 0:
+        if piece.n_notes == 0:
             raise MusicnbError(f"{name} holds no notes. Upload a MIDI file with a melody in it.")
-        try:
-            piece = midi.read(content)  # the file reads: what fails now is a drum-only file
-        except MusicnbError:
-            raise MusicnbError(
-                f"{name} holds only drums ({everything.n_notes} notes on MIDI channel 10), "
-                "nothing a model of pitches can continue. Upload a MIDI file "
-                "with a melody in it."
-            ) from None
         piece = dataclasses.replace(piece, title=piece.title or Path(name).stem, source=name)
         self.uploads.append(piece)
         self._fill_primers(select=f"upload:{len(self.uploads) - 1}")

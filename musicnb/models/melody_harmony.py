@@ -734,14 +734,14 @@ class MelodyHarmonySampler:
             bars = whole_number("bars", bars, 1, MAX_GENERATED_STEPS // steps_per_bar)
             labels = progression_labels(progression, key, bars, steps_per_bar)
             given = np.array([self.encoder.chord_class(label) for label in labels], np.int32)
-            length = len(given) if length is None else generation_size(length)[0]
-            if length > len(given):
-                given = np.resize(given, length)
+            length = len(given) if length is None else length
         if length is None:
             raise MusicnbError(
                 "Say how many steps to generate: length=... (or bars=... with a progression)."
             )
         length, streams = generation_size(length, streams)
+        if given is not None and length > len(given):
+            given = np.resize(given, length)  # the progression repeats
         rng = np.random.default_rng(seed)
         chord_temperature = temperature if chord_temperature is None else chord_temperature
         states = self._zero_states(streams)

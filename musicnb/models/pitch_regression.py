@@ -174,15 +174,13 @@ def generate_note_events(
     from ..validation import generation_size, real_number, whole_number
 
     lookback = int(model.input_shape[1])
+    needed = f"primer must be at least {lookback} (pitch, velocity, dt) rows of numbers"
     try:
         primer = np.asarray(primer, np.float32)
     except (TypeError, ValueError):
-        primer = np.zeros((0, 0), np.float32)  # refused just below, with the shape it needs
+        raise MusicnbError(f"{needed}, got {type(primer).__name__} {primer!r:.40}.") from None
     if primer.ndim != 2 or primer.shape[1] != 3 or len(primer) < lookback:
-        raise MusicnbError(
-            f"primer must be at least {lookback} (pitch, velocity, dt) rows, got "
-            f"shape {primer.shape}."
-        )
+        raise MusicnbError(f"{needed}, got shape {primer.shape}.")
     if not np.all(np.isfinite(primer)):
         raise MusicnbError("primer holds NaN or infinity: encode a piece with NoteEventEncoder.")
     dt_grid = real_number(
