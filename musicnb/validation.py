@@ -19,11 +19,14 @@ import numbers
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 
 from .errors import MusicnbError
+
+if TYPE_CHECKING:
+    from .piece import Piece
 
 __all__ = ["whole_number", "real_number", "true_or_false", "one_of", "writable_folder"]
 
@@ -201,15 +204,15 @@ def writable_folder(path: str | os.PathLike, what: str = "folder") -> Path:
     return folder
 
 
-def a_piece(value: Any, who: str) -> Any:
+def a_piece(value: Any, who: str) -> Piece:
     """``value`` when it is a :class:`~musicnb.piece.Piece`, else a :class:`MusicnbError` that
     says what ``who`` (``"EventEncoder.encode"``) takes and how to get one: a list of pieces
     goes to ``encode_many``, a path is read first, anything else is named by its type."""
-    from .piece import Piece
+    from .piece import Piece as PieceType
 
-    if isinstance(value, Piece):
+    if isinstance(value, PieceType):
         return value
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Piece) for v in value):
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, PieceType) for v in value):
         hint = f"for {len(value)} pieces call encode_many(pieces) instead."
     elif isinstance(value, (str, os.PathLike)):
         hint = "read the file first: musicnb.midi.read(path), or load_corpus(path) for a folder."
@@ -218,12 +221,12 @@ def a_piece(value: Any, who: str) -> Any:
     raise MusicnbError(f"{who} takes one Piece, got {type(value).__name__}: {hint}")
 
 
-def pieces_of(value: Any, who: str) -> list[Any]:
+def pieces_of(value: Any, who: str) -> list[Piece]:
     """``value`` as a list of pieces (any iterable of them); one Piece or anything else is a
     :class:`MusicnbError` that says what ``who`` takes."""
-    from .piece import Piece
+    from .piece import Piece as PieceType
 
-    if isinstance(value, Piece):
+    if isinstance(value, PieceType):
         raise MusicnbError(f"{who} takes a list of pieces: for one piece call encode(piece).")
     if isinstance(value, (str, os.PathLike)) or not isinstance(value, Iterable):
         raise MusicnbError(
@@ -232,7 +235,7 @@ def pieces_of(value: Any, who: str) -> list[Any]:
         )
     pieces = list(value)
     for index, piece in enumerate(pieces):
-        if not isinstance(piece, Piece):
+        if not isinstance(piece, PieceType):
             raise MusicnbError(
                 f"{who}: item {index} is a {type(piece).__name__}, not a Piece; pass the "
                 "pieces of load_corpus(...) (its first value, not the report)."
